@@ -1,0 +1,78 @@
+# Confide: build, test, demo, bench. See README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+WASM_TARGET := wasm32-unknown-unknown
+WASM_OUT := target/$(WASM_TARGET)/release/confide_wasm.wasm
+PKG_VERSION := $(shell node -p "require('./js/package.json').version")
+TARBALL := build/confide-$(PKG_VERSION).tgz
+# wasm-opt from the npm package `binaryen` (Debian's 108 breaks wasm-bindgen output).
+WASM_OPT := npx --no-install wasm-opt -Oz --enable-simd --enable-bulk-memory --enable-sign-ext \
+	--enable-nontrapping-float-to-int --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+.PHONY: build build-hazmat test test-rust test-wasm test-js test-e2e lint demo bench clean
+
+node_modules: package-lock.json
+	npm ci
+	touch node_modules
+
+## build: the npm package in js/ (wasm + TypeScript), packed into build/.
+build: node_modules
+	cargo build -p confide-wasm --target $(WASM_TARGET) --release
+	rm -rf js/wasm && wasm-bindgen --target web --out-dir js/wasm --out-name confide_wasm $(WASM_OUT)
+	$(WASM_OPT) js/wasm/confide_wasm_bg.wasm -o js/wasm/confide_wasm_bg.wasm
+	cd js && rm -rf dist && npx --no-install tsc -p .
+	mkdir -p build && cp README.md js/README.md
+	npm pack ./js --pack-destination build --silent >/dev/null
+	rm js/README.md
+	@echo "built $(TARBALL)"
+
+## build-hazmat: a test-only copy of the package whose wasm exposes content keys.
+build-hazmat: build
+	cargo build -p confide-wasm --target $(WASM_TARGET) --release --features hazmat
+	rm -rf build/hazmat && mkdir -p build/hazmat
+	wasm-bindgen --target web --out-dir build/hazmat/wasm --out-name confide_wasm $(WASM_OUT)
+	cp -r js/dist build/hazmat/dist
+	node -e "const p=require('./js/package.json');p.name='confide-hazmat';p.exports['./hazmat']='./dist/hazmat.js';require('fs').writeFileSync('build/hazmat/package.json',JSON.stringify(p,null,2))"
+	# Rebuild the release wasm so js/wasm and the tarball stay hazmat-free.
+	cargo build -p confide-wasm --target $(WASM_TARGET) --release
+
+## test: everything — Rust, wasm in Node/Chromium/Firefox, JS against the packed package, e2e.
+test: lint test-rust test-wasm test-js test-e2e
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p confide-wasm --target $(WASM_TARGET) -- -D warnings
+	@! grep -rn "wasm_bindgen" src --include=*.rs || (echo "wasm_bindgen in the core" && false)
+
+test-rust:
+	cargo test --workspace
+
+test-wasm:
+	env -u CHROMEDRIVER -u GECKODRIVER cargo test -p confide-wasm --target $(WASM_TARGET)
+	env -u GECKODRIVER CHROMEDRIVER=$$(command -v chromedriver) cargo test -p confide-wasm --target $(WASM_TARGET)
+	env -u CHROMEDRIVER GECKODRIVER=$$(command -v geckodriver) cargo test -p confide-wasm --target $(WASM_TARGET)
+
+## test-js: node --test against the packed tarball installed into a scratch project.
+test-js: build build-hazmat
+	rm -rf build/js-test && mkdir -p build/js-test/node_modules/confide
+	tar -xzf $(TARBALL) -C build/js-test/node_modules/confide --strip-components=1
+	cp -r build/hazmat build/js-test/node_modules/confide-hazmat
+	cp js/test/*.mjs build/js-test/
+	ln -s $(CURDIR)/tests/vectors build/js-test/vectors
+	cd build/js-test && node --test --test-reporter=spec *.test.mjs
+
+test-e2e: build
+	npx --no-install playwright test
+
+demo: build
+	node www/serve.mjs
+
+bench: build
+	node bench/run.mjs
+
+clean:
+	cargo clean
+	rm -rf build js/dist js/wasm

@@ -1,0 +1,72 @@
+/**
+ * Errors thrown by Confide. Every failure is a {@link ConfideError} with a stable
+ * {@link ConfideErrorCode}; messages never contain plaintext, key bytes or names.
+ */
+
+/** The stable error codes. New codes may be added; existing ones are never renamed. */
+export type ConfideErrorCode =
+  /** An argument has the wrong type, length or range. */
+  | "invalid_argument"
+  /** Bytes do not parse as the Confide object they claim to be. */
+  | "malformed"
+  /** The object's version byte is one this build does not read. */
+  | "unsupported_version"
+  /** The record belongs to another workspace. */
+  | "wrong_workspace"
+  /** The record's epoch key is not held by this workspace. */
+  | "unknown_epoch"
+  /** Authentication failed: wrong key, wrong context, or altered bytes. Deliberately opaque. */
+  | "decryption_failed"
+  /** A signature does not verify, or names another signer. */
+  | "bad_signature"
+  /** The grant is addressed to another member. */
+  | "not_for_this_member"
+  /** `init()` has not completed. */
+  | "not_initialized"
+  /** The object has been freed. */
+  | "freed"
+  /** The platform's random number generator failed. */
+  | "random_unavailable"
+  /** An unexpected failure inside the module; please report it. */
+  | "internal";
+
+const CODES: ReadonlySet<string> = new Set<ConfideErrorCode>([
+  "invalid_argument", "malformed", "unsupported_version", "wrong_workspace", "unknown_epoch",
+  "decryption_failed", "bad_signature", "not_for_this_member", "not_initialized", "freed",
+  "random_unavailable", "internal",
+]);
+
+/** The one error type Confide throws. Branch on `code`, not on `message`. */
+export class ConfideError extends Error {
+  /** The stable, machine-readable code. */
+  readonly code: ConfideErrorCode;
+
+  constructor(code: ConfideErrorCode, message: string) {
+    super(message);
+    this.name = "ConfideError";
+    this.code = code;
+  }
+}
+
+/** True if `e` is a {@link ConfideError} (also across package copies and realms). */
+export function isConfideError(e: unknown): e is ConfideError {
+  return (
+    e instanceof ConfideError ||
+    (typeof e === "object" && e !== null && (e as { name?: unknown }).name === "ConfideError" &&
+      typeof (e as { code?: unknown }).code === "string" && CODES.has((e as { code: string }).code))
+  );
+}
+
+/** Converts whatever the wasm module threw into a ConfideError. */
+export function fromWasm(e: unknown): ConfideError {
+  if (e instanceof ConfideError) return e;
+  if (typeof e === "object" && e !== null) {
+    const code = (e as { code?: unknown }).code;
+    const message = (e as { message?: unknown }).message;
+    if (typeof code === "string" && CODES.has(code)) {
+      return new ConfideError(code as ConfideErrorCode, typeof message === "string" ? message : code);
+    }
+  }
+  // A wasm trap or a binding-level TypeError: never echo its text, it may quote input.
+  return new ConfideError("internal", "unexpected failure inside the Confide module");
+}

@@ -1,0 +1,41 @@
+/**
+ * Test-only access for independent implementations (docs/FORMAT.md#independent-implementations).
+ * Works only with a wasm module built with the `hazmat` cargo feature; the published
+ * package neither ships this file nor exports it.
+ * @module
+ */
+
+import * as wasm from "../wasm/confide_wasm.js";
+import { ConfideError, fromWasm } from "./errors.js";
+import { Member, Workspace } from "./index.js";
+
+interface HazmatExports {
+  hazmatContentKey(ws: unknown, epoch: number): Uint8Array;
+  hazmatMemberFromSeed(seed: Uint8Array): unknown;
+}
+
+function exports(): HazmatExports {
+  const w = wasm as unknown as Partial<HazmatExports>;
+  if (typeof w.hazmatContentKey !== "function" || typeof w.hazmatMemberFromSeed !== "function") {
+    throw new ConfideError("invalid_argument", "this build has no hazmat exports");
+  }
+  return w as HazmatExports;
+}
+
+/** The content key of `epoch` held by `workspace`. */
+export function contentKey(workspace: Workspace, epoch: number): Uint8Array {
+  try {
+    return exports().hazmatContentKey(Workspace.inner(workspace), epoch);
+  } catch (e) {
+    throw fromWasm(e);
+  }
+}
+
+/** A member from raw seed bytes, for test vectors. */
+export function memberFromSeed(seed: Uint8Array): Member {
+  try {
+    return new Member(Symbol.for("confide.internal"), exports().hazmatMemberFromSeed(seed) as never);
+  } catch (e) {
+    throw fromWasm(e);
+  }
+}

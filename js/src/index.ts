@@ -1,0 +1,351 @@
+/**
+ * Confide: end-to-end encryption for therapy-practice software.
+ *
+ * ```ts
+ * import { init, Member, Workspace } from "confide";
+ * await init();
+ * const alice = Member.generate();
+ * const ws = Workspace.create(alice);
+ * const ct = ws.encrypt("Client reported better sleep.", { recordId: "n-42", field: "body" });
+ * ws.decryptText(ct, { recordId: "n-42", field: "body" });
+ * ```
+ *
+ * Byte formats: docs/FORMAT.md. Threat model: docs/SECURITY.md.
+ * @module
+ */
+
+import wasmInit, { WasmMember, WasmWorkspace, recordLength } from "../wasm/confide_wasm.js";
+import { ConfideError, fromWasm } from "./errors.js";
+
+export { ConfideError, isConfideError } from "./errors.js";
+export type { ConfideErrorCode } from "./errors.js";
+
+/** Where a record lives in the application; bound into its encryption. */
+export interface RecordContext {
+  /** The application's id for the record, e.g. `"n-42"`. 1 to 1024 UTF-8 bytes. */
+  recordId: string;
+  /** The field within the record, e.g. `"body"`. 1 to 1024 UTF-8 bytes. */
+  field: string;
+}
+
+/** Options for {@link Workspace.encrypt}. */
+export interface EncryptOptions {
+  /** Pad the plaintext to a PADMÉ bucket (at least 256 bytes) to hide its length. Default `true`. */
+  pad?: boolean;
+}
+
+/** Options for {@link init}. */
+export interface InitOptions {
+  /** The wasm module, its bytes, or where to fetch it. Default: next to this file. */
+  wasm?: WebAssembly.Module | BufferSource | URL | string | Response | Promise<Response>;
+}
+
+/** Largest plaintext one `encrypt` call takes (256 MiB); stream anything larger. */
+export const MAX_PLAINTEXT_BYTES = 256 * 1024 * 1024;
+const MAX_RECORD_BYTES = MAX_PLAINTEXT_BYTES + 1024 * 1024;
+
+const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
+let ready: Promise<void> | undefined;
+let initialized = false;
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === "string";
+}
+
+/**
+ * Loads the wasm module. Memoized: call it as often as you like; every call returns the
+ * same promise. Works in Node >= 20 and in browsers.
+ * @throws {ConfideError} `internal` if the module cannot be loaded.
+ */
+export function init(options: InitOptions = {}): Promise<void> {
+  ready ??= (async () => {
+    let source = options.wasm;
+    if (source === undefined && isNode()) {
+      const fsModule = "node:fs/promises";
+      const { readFile } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fsModule)) as {
+        readFile(url: URL): Promise<Uint8Array>;
+      };
+      source = await readFile(new URL("../wasm/confide_wasm_bg.wasm", import.meta.url));
+    }
+    await wasmInit(source === undefined ? undefined : { module_or_path: source as never });
+    initialized = true;
+  })().catch((e: unknown) => {
+    ready = undefined;
+    throw e instanceof ConfideError ? e : new ConfideError("internal", "the Confide wasm module failed to load");
+  });
+  return ready;
+}
+
+function assertReady(): void {
+  if (!initialized) throw new ConfideError("not_initialized", "not initialized: call `await init()` first");
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value instanceof Uint8Array) return `Uint8Array of length ${value.length}`;
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}
+
+function bytesArg(name: string, value: unknown, max = MAX_RECORD_BYTES): Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new ConfideError("invalid_argument", `"${name}" expected Uint8Array, got ${describe(value)}`);
+  }
+  if (value.length > max) {
+    throw new ConfideError("invalid_argument", `"${name}" expected at most ${max} bytes, got ${value.length}`);
+  }
+  return value;
+}
+
+function contextArg(value: unknown): RecordContext {
+  if (typeof value !== "object" || value === null) {
+    throw new ConfideError("invalid_argument", `"context" expected { recordId, field }, got ${describe(value)}`);
+  }
+  const { recordId, field } = value as Record<string, unknown>;
+  for (const [name, v] of [["recordId", recordId], ["field", field]] as const) {
+    if (typeof v !== "string" || v.length === 0) {
+      throw new ConfideError("invalid_argument", `"${name}" expected a non-empty string, got ${describe(v)}`);
+    }
+    if (v.length > 1024) {
+      throw new ConfideError("invalid_argument", `"${name}" expected at most 1024 UTF-8 bytes, got ${v.length} characters`);
+    }
+  }
+  return { recordId: recordId as string, field: field as string };
+}
+
+/** Runs a wasm call, turning anything it throws into a ConfideError. */
+function call<T>(f: () => T): T {
+  assertReady();
+  try {
+    return f();
+  } catch (e) {
+    throw fromWasm(e);
+  }
+}
+
+function base64url(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+const memberToken = Symbol.for("confide.internal");
+const workspaceToken = Symbol.for("confide.internal");
+
+/**
+ * A workspace member: one 32-byte seed held inside wasm memory, from which its Ed25519
+ * signing key and X-Wing decryption key are derived. Call `free()` (or use `using`) when done.
+ */
+export class Member {
+  #inner: WasmMember | undefined;
+  #bundle: Uint8Array;
+  #fingerprint: string;
+
+  /** @internal Use {@link Member.generate}. */
+  constructor(token: symbol, inner: WasmMember) {
+    if (token !== memberToken) throw new ConfideError("invalid_argument", "use Member.generate()");
+    this.#inner = inner;
+    this.#bundle = inner.publicBundle();
+    this.#fingerprint = inner.fingerprint();
+  }
+
+  /**
+   * A new member with a fresh random seed.
+   * @throws {ConfideError} `not_initialized`, `random_unavailable`.
+   */
+  static generate(): Member {
+    return new Member(memberToken, call(() => WasmMember.generate()));
+  }
+
+  /**
+   * The fingerprint of a public bundle, after verifying the bundle's self-signature.
+   * @throws {ConfideError} `invalid_argument`, `malformed`, `unsupported_version`.
+   */
+  static fingerprintOf(bundle: Uint8Array): string {
+    const b = bytesArg("bundle", bundle, 4096);
+    return call(() => WasmMember.fingerprintOf(b));
+  }
+
+  /** The versioned public bundle (1316 bytes) the server stores. A fresh copy each time. */
+  get publicBundle(): Uint8Array {
+    return this.#bundle.slice();
+  }
+
+  /** The fingerprint people compare: 12 groups of 5 digits. */
+  get fingerprint(): string {
+    return this.#fingerprint;
+  }
+
+  /** @internal */
+  static inner(member: unknown): WasmMember {
+    if (!(member instanceof Member)) {
+      throw new ConfideError("invalid_argument", `"member" expected Member, got ${describe(member)}`);
+    }
+    if (member.#inner === undefined) throw new ConfideError("freed", "this Member has been freed");
+    return member.#inner;
+  }
+
+  /** Zeroizes and releases the seed. The object is unusable afterwards. Idempotent. */
+  free(): void {
+    this.#inner?.free();
+    this.#inner = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+if (disposeSymbol !== Symbol.dispose) {
+  Object.defineProperty(Member.prototype, disposeSymbol, { value: Member.prototype.free });
+}
+
+/**
+ * A workspace as one member sees it: its id, the content key of each epoch it holds,
+ * and the member acting in it. Call `free()` (or use `using`) when done.
+ */
+export class Workspace {
+  #inner: WasmWorkspace | undefined;
+  #id: string;
+
+  /** @internal Use {@link Workspace.create} or {@link Workspace.openGrant}. */
+  constructor(token: symbol, inner: WasmWorkspace) {
+    if (token !== workspaceToken) throw new ConfideError("invalid_argument", "use Workspace.create()");
+    this.#inner = inner;
+    this.#id = base64url(inner.idBytes());
+  }
+
+  /**
+   * A new workspace at epoch 0 with a fresh random id and content key, acting as `member`.
+   * @throws {ConfideError} `invalid_argument`, `freed`, `random_unavailable`.
+   */
+  static create(member: Member): Workspace {
+    const m = Member.inner(member);
+    return new Workspace(workspaceToken, call(() => WasmWorkspace.create(m)));
+  }
+
+  /**
+   * Opens a grant addressed to `member`. The grant must be signed by the holder of
+   * `granterBundle`: compare that bundle's fingerprint with the granter in person first.
+   * @throws {ConfideError} `not_for_this_member`, `bad_signature`, `decryption_failed`,
+   *   `malformed`, `unsupported_version`, `invalid_argument`.
+   */
+  static openGrant(member: Member, grant: Uint8Array, granterBundle: Uint8Array): Workspace {
+    const m = Member.inner(member);
+    const g = bytesArg("grant", grant, 4096);
+    const b = bytesArg("granterBundle", granterBundle, 4096);
+    return new Workspace(workspaceToken, call(() => WasmWorkspace.openGrant(m, g, b)));
+  }
+
+  #ws(): WasmWorkspace {
+    if (this.#inner === undefined) throw new ConfideError("freed", "this Workspace has been freed");
+    return this.#inner;
+  }
+
+  /** The workspace id, base64url without padding (22 characters). */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** The epoch new records are written in. */
+  get epoch(): number {
+    return call(() => this.#ws().epoch());
+  }
+
+  /**
+   * Encrypts a note, transcript or file into one record bound to `context`.
+   * Strings are encoded as UTF-8 and decrypt with {@link decryptText}.
+   * @throws {ConfideError} `invalid_argument`, `freed`, `random_unavailable`.
+   */
+  encrypt(plaintext: string | Uint8Array, context: RecordContext, options: EncryptOptions = {}): Uint8Array {
+    const ctx = contextArg(context);
+    if (typeof options !== "object" || options === null) {
+      throw new ConfideError("invalid_argument", `"options" expected { pad? }, got ${describe(options)}`);
+    }
+    const pad = options.pad ?? true;
+    if (typeof pad !== "boolean") {
+      throw new ConfideError("invalid_argument", `"pad" expected boolean, got ${describe(pad)}`);
+    }
+    const isText = typeof plaintext === "string";
+    const bytes = isText ? new TextEncoder().encode(plaintext) : bytesArg("plaintext", plaintext, MAX_PLAINTEXT_BYTES);
+    if (bytes.length > MAX_PLAINTEXT_BYTES) {
+      throw new ConfideError("invalid_argument", `"plaintext" expected at most ${MAX_PLAINTEXT_BYTES} bytes, got ${bytes.length}`);
+    }
+    try {
+      return call(() => this.#ws().encrypt(bytes, isText, ctx.recordId, ctx.field, pad));
+    } finally {
+      if (isText) bytes.fill(0);
+    }
+  }
+
+  /**
+   * Decrypts a record to bytes.
+   * @throws {ConfideError} `decryption_failed` (wrong context or altered bytes),
+   *   `wrong_workspace`, `unknown_epoch`, `malformed`, `unsupported_version`, `invalid_argument`.
+   */
+  decrypt(record: Uint8Array, context: RecordContext): Uint8Array {
+    const r = bytesArg("record", record);
+    const ctx = contextArg(context);
+    return call(() => this.#ws().decrypt(r, ctx.recordId, ctx.field));
+  }
+
+  /**
+   * Decrypts a record to a string (UTF-8).
+   * @throws {ConfideError} as {@link decrypt}, and `malformed` if the plaintext is not UTF-8.
+   */
+  decryptText(record: Uint8Array, context: RecordContext): string {
+    const bytes = this.decrypt(record, context);
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new ConfideError("malformed", "record plaintext is not UTF-8 text");
+    } finally {
+      bytes.fill(0);
+    }
+  }
+
+  /**
+   * Seals this epoch's content key to the member with `recipientBundle`, signed by the
+   * acting member. Give the grant to the server; only that member can open it.
+   * @throws {ConfideError} `malformed`, `unsupported_version`, `invalid_argument`, `freed`.
+   */
+  grant(recipientBundle: Uint8Array): Uint8Array {
+    const b = bytesArg("recipientBundle", recipientBundle, 4096);
+    return call(() => this.#ws().grant(b));
+  }
+
+  /** @internal */
+  static inner(workspace: unknown): WasmWorkspace {
+    if (!(workspace instanceof Workspace)) {
+      throw new ConfideError("invalid_argument", `"workspace" expected Workspace, got ${describe(workspace)}`);
+    }
+    return workspace.#ws();
+  }
+
+  /** Zeroizes and releases every key this object holds. Idempotent. */
+  free(): void {
+    this.#inner?.free();
+    this.#inner = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+if (disposeSymbol !== Symbol.dispose) {
+  Object.defineProperty(Workspace.prototype, disposeSymbol, { value: Workspace.prototype.free });
+}
+
+/**
+ * Exact size in bytes of the record `encrypt` produces for a plaintext of `plaintextBytes`
+ * bytes (UTF-8 bytes for strings), with or without padding.
+ * @throws {ConfideError} `invalid_argument` for a negative, fractional or oversized length.
+ */
+export function recordSize(plaintextBytes: number, options: EncryptOptions = {}): number {
+  const pad = options?.pad ?? true;
+  const n = typeof plaintextBytes === "number" && typeof pad === "boolean" ? call(() => recordLength(plaintextBytes, pad)) : -1;
+  if (n < 0) {
+    throw new ConfideError("invalid_argument", `"plaintextBytes" expected an integer in [0, ${MAX_PLAINTEXT_BYTES}], got ${String(plaintextBytes)}`);
+  }
+  return n;
+}

@@ -1,0 +1,161 @@
+//! C2SP chunked encryption v1 instantiated with HKDF-SHA256 and AEAD_AES_256_GCM
+//! (<https://c2sp.org/chunked-encryption>, docs/FORMAT.md#chunked-encryption).
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::primitives::{Aes256GcmKey, hkdf_expand_sha256, labels};
+
+/// Plaintext bytes per full chunk (c2sp.org/chunked-encryption#message-chunking).
+pub const CHUNK_LEN: usize = 16 * 1024;
+/// AES-256-GCM tag length.
+pub const TAG_LEN: usize = 16;
+/// Ciphertext bytes per full chunk.
+pub const ENCRYPTED_CHUNK_LEN: usize = CHUNK_LEN + TAG_LEN;
+/// Length of the random salt.
+pub const SALT_LEN: usize = 24;
+/// Length of the key commitment.
+pub const COMMITMENT_LEN: usize = 32;
+/// `salt || commitment`, the fixed prefix of every message.
+pub const PREFIX_LEN: usize = SALT_LEN + COMMITMENT_LEN;
+/// Chunk counters must stay below 2^38 (c2sp.org/chunked-encryption#message-chunking).
+pub const MAX_CHUNKS: u64 = 1 << 38;
+
+/// The per-message key and base nonce, derived from an input key, salt and context.
+pub(crate) struct MessageKeys {
+    aead: Aes256GcmKey,
+    base_nonce: [u8; 12],
+    commitment: [u8; COMMITMENT_LEN],
+}
+
+impl MessageKeys {
+    /// `key || base nonce || commitment = HKDF-Expand(input key,
+    /// "c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM" || 0x00 || salt || context, 76)`.
+    pub(crate) fn derive(input_key: &[u8; 32], salt: &[u8; SALT_LEN], context: &[u8]) -> Self {
+        let mut okm = Zeroizing::new([0u8; 32 + 12 + COMMITMENT_LEN]);
+        hkdf_expand_sha256(
+            input_key,
+            &[labels::C2SP_CHUNKED_AES_256_GCM, salt, context],
+            okm.as_mut(),
+        );
+        let (key, rest) = okm.split_at(32);
+        let (nonce, commitment) = rest.split_at(12);
+        let mut key_arr = Zeroizing::new([0u8; 32]);
+        key_arr.copy_from_slice(key);
+        let mut base_nonce = [0u8; 12];
+        base_nonce.copy_from_slice(nonce);
+        let mut commit = [0u8; COMMITMENT_LEN];
+        commit.copy_from_slice(commitment);
+        Self {
+            aead: Aes256GcmKey::new(&key_arr),
+            base_nonce,
+            commitment: commit,
+        }
+    }
+
+    /// The nonce of chunk `index`: the base nonce XOR the big-endian index
+    /// (c2sp.org/chunked-encryption#aead-usage).
+    fn nonce(&self, index: u64) -> [u8; 12] {
+        let mut nonce = self.base_nonce;
+        for (n, c) in nonce.iter_mut().skip(4).zip(index.to_be_bytes()) {
+            *n ^= c;
+        }
+        nonce
+    }
+}
+
+/// Exact ciphertext length of a `plaintext_len`-byte message.
+pub fn ciphertext_len(plaintext_len: usize) -> Option<usize> {
+    let full = plaintext_len / CHUNK_LEN;
+    let rest = plaintext_len % CHUNK_LEN;
+    full.checked_mul(ENCRYPTED_CHUNK_LEN)?
+        .checked_add(PREFIX_LEN + rest + TAG_LEN)
+}
+
+/// Exact plaintext length of a `ciphertext_len`-byte message, or `None` if no message
+/// has that length (c2sp.org/chunked-encryption#implementation-notes).
+pub fn plaintext_len(ciphertext_len: usize) -> Option<usize> {
+    let body = ciphertext_len.checked_sub(PREFIX_LEN)?;
+    let full = body / ENCRYPTED_CHUNK_LEN;
+    let last = (body % ENCRYPTED_CHUNK_LEN).checked_sub(TAG_LEN)?;
+    Some(full * CHUNK_LEN + last)
+}
+
+/// Encrypts a whole message into `salt || commitment || chunks`.
+pub(crate) fn seal(
+    input_key: &[u8; 32],
+    salt: &[u8; SALT_LEN],
+    context: &[u8],
+    plaintext: &[u8],
+) -> Option<Vec<u8>> {
+    let keys = MessageKeys::derive(input_key, salt, context);
+    let total = ciphertext_len(plaintext.len())?;
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(salt);
+    out.extend_from_slice(&keys.commitment);
+    // One chunk per CHUNK_LEN, then the final short (possibly empty) chunk.
+    let full = plaintext.len() / CHUNK_LEN;
+    let mut chunks = plaintext
+        .chunks(CHUNK_LEN)
+        .take(full)
+        .chain(core::iter::once(plaintext.get(full * CHUNK_LEN..)?));
+    let mut index = 0u64;
+    chunks.try_for_each(|chunk| {
+        if index >= MAX_CHUNKS {
+            return None;
+        }
+        let start = out.len();
+        out.extend_from_slice(chunk);
+        out.resize(start + chunk.len() + TAG_LEN, 0);
+        keys.aead
+            .seal_in_place(&keys.nonce(index), out.get_mut(start..)?)
+            .then_some(())?;
+        index += 1;
+        Some(())
+    })?;
+    Some(out)
+}
+
+/// Why [`open`] failed. Both are reported as one opaque failure to callers.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum OpenError {
+    /// Too short, or a length no honest message has (truncated or extended).
+    Length,
+    /// The commitment or a chunk tag does not verify.
+    Authentication,
+}
+
+/// Decrypts `salt || commitment || chunks`. The commitment is checked before any chunk
+/// is opened, and every chunk authenticates before the plaintext is returned.
+pub(crate) fn open(
+    input_key: &[u8; 32],
+    context: &[u8],
+    message: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    let pt_len = plaintext_len(message.len()).ok_or(OpenError::Length)?;
+    let (prefix, body) = message
+        .split_at_checked(PREFIX_LEN)
+        .ok_or(OpenError::Length)?;
+    let (salt, commitment) = prefix.split_at(SALT_LEN);
+    let salt: &[u8; SALT_LEN] = salt.try_into().map_err(|_| OpenError::Length)?;
+    let keys = MessageKeys::derive(input_key, salt, context);
+    if !bool::from(keys.commitment.ct_eq(commitment)) {
+        return Err(OpenError::Authentication);
+    }
+    let mut out = Zeroizing::new(vec![0u8; pt_len]);
+    for (index, (enc, dst)) in body
+        .chunks(ENCRYPTED_CHUNK_LEN)
+        .zip(
+            out.chunks_mut(CHUNK_LEN)
+                .chain(core::iter::once(&mut [][..])),
+        )
+        .enumerate()
+    {
+        let index = index as u64;
+        if index >= MAX_CHUNKS || !keys.aead.open_into(&keys.nonce(index), enc, dst) {
+            out.fill(0);
+            return Err(OpenError::Authentication);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,41 @@
+//! Confide: end-to-end encryption for therapy-practice software.
+//!
+//! This is the core: plain Rust, no `wasm-bindgen`. The byte formats are specified in
+//! `docs/FORMAT.md`; each module cites the section it implements.
+//!
+//! ```
+//! use confide::{MemberSecretKey, Workspace, RecordContext, EncryptOptions, ContentType};
+//! let alice = MemberSecretKey::generate()?;
+//! let bob = MemberSecretKey::generate()?;
+//! let bob_bundle = bob.public_bundle().as_bytes().to_vec();
+//! let alice_bundle = alice.public_bundle().as_bytes().to_vec();
+//! let ws = Workspace::create(alice)?;
+//! let ctx = RecordContext { record_id: "n-42", field: "body" };
+//! let opts = EncryptOptions { content_type: ContentType::Text, pad: true };
+//! let record = ws.encrypt(b"Client reported better sleep.", &ctx, opts)?;
+//! let grant = ws.grant(&bob_bundle)?;
+//! let ws_bob = Workspace::open_grant(bob, &grant, &alice_bundle)?;
+//! let (_, text) = ws_bob.decrypt(&record, &ctx)?;
+//! assert_eq!(text.as_slice(), b"Client reported better sleep.");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod chunked;
+pub mod error;
+mod grant;
+pub mod member;
+pub mod padding;
+mod primitives;
+pub mod record;
+pub mod rng;
+pub mod workspace;
+
+pub use error::{ArgumentError, DecryptError, ErrorCode, GrantError, ParseError};
+pub use grant::GRANT_LEN;
+pub use member::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, MemberSeed};
+pub use primitives::labels;
+pub use record::{ContentType, RecordContext, RecordHeader};
+pub use workspace::{ContentKey, EncryptOptions, Workspace, WorkspaceId};

@@ -1,0 +1,113 @@
+//! Primitive wrappers, written in the notation of docs/FORMAT.md#conventions.
+//!
+//! Every derivation uses a versioned label from [`labels`]; nothing here is
+//! hand-written cryptography, only calls into the RustCrypto crates.
+
+use aes_gcm::aead::inout::InOutBuf;
+use aes_gcm::{AeadInOut, Aes256Gcm, KeyInit};
+use hkdf::Hkdf;
+use sha2::{Digest, Sha256, Sha512};
+
+/// Every label string Confide feeds to a KDF, hash or signature
+/// (docs/FORMAT.md#labels).
+pub mod labels {
+    /// HKDF info for the Ed25519 signing-key seed (FORMAT.md#member-identity).
+    pub const MEMBER_ED25519: &[u8] = b"confide/v1/member/ed25519";
+    /// HKDF info for the X-Wing decapsulation-key seed (FORMAT.md#member-identity).
+    pub const MEMBER_XWING: &[u8] = b"confide/v1/member/x-wing";
+    /// Ed25519 signature prefix of a public bundle (FORMAT.md#public-bundle).
+    pub const BUNDLE_SIGNATURE: &[u8] = b"confide/v1/bundle\x00";
+    /// Hash prefix of a fingerprint (FORMAT.md#fingerprint).
+    pub const FINGERPRINT: &[u8] = b"confide/v1/fingerprint\x00";
+    /// HPKE info prefix of a grant (FORMAT.md#grant).
+    pub const GRANT_INFO: &[u8] = b"confide/v1/grant\x00";
+    /// Ed25519 signature prefix of a grant (FORMAT.md#grant).
+    pub const GRANT_SIGNATURE: &[u8] = b"confide/v1/grant-signature\x00";
+    /// Prefix of the C2SP chunked-encryption context of a record (FORMAT.md#record-context).
+    pub const RECORD_CONTEXT: &[u8] = b"confide/v1/record\x00";
+    /// The HKDF-Expand info prefix fixed by c2sp.org/chunked-encryption#key-derivation,
+    /// with the AEAD name and its 0x00 terminator.
+    pub const C2SP_CHUNKED_AES_256_GCM: &[u8] =
+        b"c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\x00";
+}
+
+/// `HKDF-SHA256(ikm, salt, info, 32)`, extract then expand (RFC 5869 §2).
+pub(crate) fn hkdf_sha256_32(ikm: &[u8], salt: &[u8], info: &[u8]) -> [u8; 32] {
+    let mut okm = [0u8; 32];
+    // 32 <= 255 * 32, so expand cannot fail (RFC 5869 §2.3).
+    let _ = Hkdf::<Sha256>::new(Some(salt), ikm).expand(info, &mut okm);
+    okm
+}
+
+/// `HKDF-Expand-SHA256(prk, info_parts..., L)` with no extract step (RFC 5869 §2.3),
+/// as c2sp.org/chunked-encryption#key-derivation requires. `prk` is 32 bytes and
+/// `okm.len() <= 255 * 32`, so this cannot fail.
+pub(crate) fn hkdf_expand_sha256(prk: &[u8; 32], info_parts: &[&[u8]], okm: &mut [u8]) {
+    if let Ok(hk) = Hkdf::<Sha256>::from_prk(prk) {
+        let _ = hk.expand_multi_info(info_parts, okm);
+    }
+}
+
+/// `SHA-512(parts...)` (FIPS 180-4).
+pub(crate) fn sha512(parts: &[&[u8]]) -> [u8; 64] {
+    let mut h = Sha512::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// An AES-256-GCM key ready for per-chunk use (NIST SP 800-38D).
+pub(crate) struct Aes256GcmKey(Aes256Gcm);
+
+impl Aes256GcmKey {
+    /// Length of an AES-256-GCM tag.
+    pub(crate) const TAG_LEN: usize = 16;
+
+    pub(crate) fn new(key: &[u8; 32]) -> Self {
+        Self(Aes256Gcm::new(key.into()))
+    }
+
+    /// Encrypts `buf[..len-16]` in place and writes the tag into `buf[len-16..]`. AAD is empty
+    /// (c2sp.org/chunked-encryption#aead-usage). `buf.len() >= 16`.
+    pub(crate) fn seal_in_place(&self, nonce: &[u8; 12], buf: &mut [u8]) -> bool {
+        let Some(split) = buf.len().checked_sub(Self::TAG_LEN) else {
+            return false;
+        };
+        let (msg, tag_out) = buf.split_at_mut(split);
+        match self
+            .0
+            .encrypt_inout_detached(nonce.into(), &[], InOutBuf::from(msg))
+        {
+            Ok(tag) => {
+                tag_out.copy_from_slice(&tag);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Authenticates and decrypts `ct || tag` from `input` into `out` (`out.len() == input.len() - 16`).
+    /// Nothing is written to `out` unless the tag verifies... except scratch that is zeroed on failure.
+    pub(crate) fn open_into(&self, nonce: &[u8; 12], input: &[u8], out: &mut [u8]) -> bool {
+        let Some(split) = input.len().checked_sub(Self::TAG_LEN) else {
+            return false;
+        };
+        let (ct, tag) = input.split_at(split);
+        if out.len() != ct.len() {
+            return false;
+        }
+        out.copy_from_slice(ct);
+        let Ok(tag) = tag.try_into() else {
+            return false;
+        };
+        let ok = self
+            .0
+            .decrypt_inout_detached(nonce.into(), &[], InOutBuf::from(&mut *out), tag)
+            .is_ok();
+        if !ok {
+            out.fill(0);
+        }
+        ok
+    }
+}

@@ -1,0 +1,240 @@
+//! Records: a Confide header followed by one C2SP chunked-encryption message
+//! (docs/FORMAT.md#record).
+
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::chunked::{self, OpenError, SALT_LEN};
+use crate::error::{ArgumentError, DecryptError, ParseError};
+use crate::member::check_tag;
+use crate::padding;
+use crate::primitives::labels;
+use crate::rng::random_array;
+use crate::workspace::{ContentKey, WorkspaceId};
+
+/// Tag and version of a record.
+const RECORD_TAG: &[u8; 3] = b"CFR";
+const RECORD_VERSION: u8 = 1;
+/// Length of the record header (FORMAT.md#record-header).
+pub const HEADER_LEN: usize = 4 + 1 + 1 + WorkspaceId::LEN + 4;
+/// Longest `recordId` or `field`, in UTF-8 bytes.
+pub const MAX_CONTEXT_FIELD_LEN: usize = 1024;
+/// Longest plaintext a one-shot record takes; larger inputs are streamed.
+pub const MAX_ONE_SHOT_LEN: usize = 256 * 1024 * 1024;
+/// Shortest possible record: a header and an empty unpadded message.
+pub const MIN_RECORD_LEN: usize = HEADER_LEN + chunked::PREFIX_LEN + chunked::TAG_LEN;
+
+const FLAG_PADDED: u8 = 0x01;
+
+/// What the plaintext of a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContentType {
+    /// Arbitrary bytes (files, recordings).
+    Bytes,
+    /// UTF-8 text (notes, transcripts).
+    Text,
+}
+
+impl ContentType {
+    fn to_byte(self) -> u8 {
+        match self {
+            Self::Bytes => 0x00,
+            Self::Text => 0x01,
+        }
+    }
+
+    fn from_byte(b: u8) -> Result<Self, ParseError> {
+        match b {
+            0x00 => Ok(Self::Bytes),
+            0x01 => Ok(Self::Text),
+            _ => Err(ParseError::Field {
+                what: "record content type",
+            }),
+        }
+    }
+}
+
+/// Where a record belongs inside the application: it is bound into the encryption, so
+/// a record moved to another record or field does not open (FORMAT.md#record-context).
+#[derive(Debug, Clone, Copy)]
+pub struct RecordContext<'a> {
+    /// The application's id of the record, e.g. `"n-42"`.
+    pub record_id: &'a str,
+    /// The field within the record, e.g. `"body"`.
+    pub field: &'a str,
+}
+
+impl RecordContext<'_> {
+    fn validate(&self) -> Result<(), ArgumentError> {
+        for (what, value) in [("recordId", self.record_id), ("field", self.field)] {
+            if value.is_empty() || value.len() > MAX_CONTEXT_FIELD_LEN {
+                return Err(ArgumentError::ContextField {
+                    what,
+                    got: value.len(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The parsed, public header of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordHeader {
+    /// What the plaintext is.
+    pub content_type: ContentType,
+    /// Whether the plaintext carries PADMÉ padding.
+    pub padded: bool,
+    /// The workspace the record belongs to.
+    pub workspace_id: WorkspaceId,
+    /// The epoch whose content key encrypted it.
+    pub epoch: u32,
+}
+
+impl RecordHeader {
+    fn encode(&self) -> [u8; HEADER_LEN] {
+        let mut h = [0u8; HEADER_LEN];
+        let (tag, rest) = h.split_at_mut(3);
+        tag.copy_from_slice(RECORD_TAG);
+        let [version, content_type, flags, rest @ ..] = rest else {
+            return h;
+        };
+        *version = RECORD_VERSION;
+        *content_type = self.content_type.to_byte();
+        *flags = if self.padded { FLAG_PADDED } else { 0 };
+        let (id, epoch) = rest.split_at_mut(WorkspaceId::LEN);
+        id.copy_from_slice(self.workspace_id.as_bytes());
+        epoch.copy_from_slice(&self.epoch.to_be_bytes());
+        h
+    }
+
+    /// Parses the header at the start of a record.
+    ///
+    /// # Errors
+    /// [`ParseError`] if the bytes are not a version-1 record header.
+    pub fn parse(record: &[u8]) -> Result<Self, ParseError> {
+        check_tag(record, RECORD_TAG, RECORD_VERSION, "record")?;
+        if record.len() < MIN_RECORD_LEN {
+            return Err(ParseError::Length {
+                what: "record",
+                expected: "at least 98",
+                got: record.len(),
+            });
+        }
+        let field = |r: core::ops::Range<usize>| {
+            record.get(r).ok_or(ParseError::Field {
+                what: "record header",
+            })
+        };
+        let content_type = ContentType::from_byte(*field(4..5)?.first().unwrap_or(&0xff))?;
+        let flags = *field(5..6)?.first().unwrap_or(&0xff);
+        if flags & !FLAG_PADDED != 0 {
+            return Err(ParseError::Field {
+                what: "record flags",
+            });
+        }
+        let workspace_id = WorkspaceId::from_slice(field(6..6 + WorkspaceId::LEN)?)?;
+        let epoch_bytes: [u8; 4] = field(6 + WorkspaceId::LEN..HEADER_LEN)?
+            .try_into()
+            .map_err(|_| ParseError::Field { what: "epoch" })?;
+        Ok(Self {
+            content_type,
+            padded: flags & FLAG_PADDED != 0,
+            workspace_id,
+            epoch: u32::from_be_bytes(epoch_bytes),
+        })
+    }
+}
+
+/// `"confide/v1/record" || 0x00 || header || u16(len(recordId)) || recordId || u16(len(field)) || field`.
+fn context_bytes(header: &[u8; HEADER_LEN], ctx: &RecordContext<'_>) -> Vec<u8> {
+    let mut c = Vec::with_capacity(
+        labels::RECORD_CONTEXT.len() + HEADER_LEN + 4 + ctx.record_id.len() + ctx.field.len(),
+    );
+    c.extend_from_slice(labels::RECORD_CONTEXT);
+    c.extend_from_slice(header);
+    for part in [ctx.record_id, ctx.field] {
+        // validate() bounds both to 1024 bytes, so the length fits in u16.
+        c.extend_from_slice(&u16::try_from(part.len()).unwrap_or(u16::MAX).to_be_bytes());
+        c.extend_from_slice(part.as_bytes());
+    }
+    c
+}
+
+/// Encrypts one record under `key` (the content key of `header.epoch`).
+pub(crate) fn seal_with_rng(
+    key: &ContentKey,
+    header: RecordHeader,
+    ctx: &RecordContext<'_>,
+    plaintext: &[u8],
+    rng: &mut impl CryptoRng,
+) -> Result<Vec<u8>, ArgumentError> {
+    ctx.validate()?;
+    if plaintext.len() > MAX_ONE_SHOT_LEN {
+        return Err(ArgumentError::TooLong {
+            got: plaintext.len(),
+        });
+    }
+    let encoded = header.encode();
+    let context = context_bytes(&encoded, ctx);
+    let salt: [u8; SALT_LEN] = random_array(rng);
+    let padded;
+    let body = if header.padded {
+        padded = Zeroizing::new(padding::pad(plaintext));
+        padded.as_slice()
+    } else {
+        plaintext
+    };
+    let message = chunked::seal(key.expose_secret(), &salt, &context, body).ok_or(
+        ArgumentError::TooLong {
+            got: plaintext.len(),
+        },
+    )?;
+    let mut out = Vec::with_capacity(HEADER_LEN + message.len());
+    out.extend_from_slice(&encoded);
+    out.extend_from_slice(&message);
+    Ok(out)
+}
+
+/// Decrypts one record whose header has already been parsed and matched to `key`.
+pub(crate) fn open(
+    key: &ContentKey,
+    header: &RecordHeader,
+    ctx: &RecordContext<'_>,
+    record: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+    ctx.validate()?;
+    let (encoded, message) = record
+        .split_at_checked(HEADER_LEN)
+        .ok_or(DecryptError::DecryptionFailed)?;
+    let encoded: &[u8; HEADER_LEN] = encoded
+        .try_into()
+        .map_err(|_| DecryptError::DecryptionFailed)?;
+    let context = context_bytes(encoded, ctx);
+    let mut plaintext =
+        chunked::open(key.expose_secret(), &context, message).map_err(|e| match e {
+            OpenError::Length | OpenError::Authentication => DecryptError::DecryptionFailed,
+        })?;
+    if header.padded {
+        let len = padding::unpadded_len(&plaintext)?;
+        plaintext.truncate(len);
+    }
+    if header.content_type == ContentType::Text && core::str::from_utf8(&plaintext).is_err() {
+        return Err(ParseError::Field {
+            what: "record text",
+        }
+        .into());
+    }
+    Ok(plaintext)
+}
+
+/// Exact record length for a plaintext of `len` bytes.
+pub fn record_len(len: usize, padded: bool) -> Option<usize> {
+    let body = if padded {
+        padding::padded_len(len)
+    } else {
+        len
+    };
+    chunked::ciphertext_len(body)?.checked_add(HEADER_LEN)
+}

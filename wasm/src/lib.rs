@@ -1,0 +1,176 @@
+//! The wasm-bindgen layer over the Confide core. It converts types and errors and holds
+//! no logic: every decision is made in the `confide` crate (docs/FORMAT.md).
+//!
+//! Errors cross as a JS `Error` with a stable `code` property; the TypeScript package
+//! turns them into `ConfideError`. Nothing here panics.
+
+#![forbid(unsafe_code)]
+
+use confide::{ContentType, EncryptOptions, ErrorCode, MemberPublicBundle, RecordContext};
+use js_sys::Uint8Array;
+use wasm_bindgen::prelude::*;
+
+/// A JS `Error` with `name = "ConfideError"` and a stable `code`.
+fn js_error(code: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    error.set_name("ConfideError");
+    // Reflect::set only fails on frozen or proxied objects, which a fresh Error is not.
+    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("code"), &JsValue::from_str(code));
+    error.into()
+}
+
+fn to_js<E: ErrorCode + core::fmt::Display>(e: E) -> JsValue {
+    js_error(e.code(), &e.to_string())
+}
+
+/// Copies secret bytes out to JS; the wasm copy zeroizes when `bytes` drops.
+fn secret_to_js(bytes: &[u8]) -> Uint8Array {
+    Uint8Array::from(bytes)
+}
+
+/// A workspace member: holds the member seed inside wasm memory.
+#[wasm_bindgen(js_name = WasmMember)]
+pub struct Member(confide::MemberSecretKey);
+
+#[wasm_bindgen(js_class = WasmMember)]
+impl Member {
+    /// A new member with a fresh random seed.
+    pub fn generate() -> Result<Member, JsValue> {
+        confide::MemberSecretKey::generate()
+            .map(Member)
+            .map_err(to_js)
+    }
+
+    /// The versioned public bundle the server stores.
+    #[wasm_bindgen(js_name = publicBundle)]
+    pub fn public_bundle(&self) -> Vec<u8> {
+        self.0.public_bundle().as_bytes().to_vec()
+    }
+
+    /// Twelve groups of five digits.
+    pub fn fingerprint(&self) -> String {
+        self.0.fingerprint().to_digits()
+    }
+
+    /// The fingerprint of any public bundle, after verifying it.
+    #[wasm_bindgen(js_name = fingerprintOf)]
+    pub fn fingerprint_of(bundle: &[u8]) -> Result<String, JsValue> {
+        MemberPublicBundle::from_bytes(bundle)
+            .map(|b| b.fingerprint().to_digits())
+            .map_err(to_js)
+    }
+}
+
+/// A workspace as one member sees it: id, epoch keys, and the acting member.
+#[wasm_bindgen(js_name = WasmWorkspace)]
+pub struct Workspace(confide::Workspace);
+
+#[wasm_bindgen(js_class = WasmWorkspace)]
+impl Workspace {
+    /// A new workspace at epoch 0, acting as `member`.
+    pub fn create(member: &Member) -> Result<Workspace, JsValue> {
+        let acting = member.0.rederive();
+        confide::Workspace::create(acting)
+            .map(Workspace)
+            .map_err(to_js)
+    }
+
+    /// Opens a grant addressed to `member`, signed by the holder of `granter_bundle`.
+    #[wasm_bindgen(js_name = openGrant)]
+    pub fn open_grant(
+        member: &Member,
+        grant: &[u8],
+        granter_bundle: &[u8],
+    ) -> Result<Workspace, JsValue> {
+        let acting = member.0.rederive();
+        confide::Workspace::open_grant(acting, grant, granter_bundle)
+            .map(Workspace)
+            .map_err(to_js)
+    }
+
+    /// The 16-byte workspace id.
+    #[wasm_bindgen(js_name = idBytes)]
+    pub fn id_bytes(&self) -> Vec<u8> {
+        self.0.id().as_bytes().to_vec()
+    }
+
+    /// The epoch new records are written in.
+    pub fn epoch(&self) -> u32 {
+        self.0.epoch()
+    }
+
+    /// Encrypts one record.
+    pub fn encrypt(
+        &self,
+        plaintext: &[u8],
+        is_text: bool,
+        record_id: &str,
+        field: &str,
+        pad: bool,
+    ) -> Result<Vec<u8>, JsValue> {
+        let content_type = if is_text {
+            ContentType::Text
+        } else {
+            ContentType::Bytes
+        };
+        let ctx = RecordContext { record_id, field };
+        self.0
+            .encrypt(plaintext, &ctx, EncryptOptions { content_type, pad })
+            .map_err(to_js)
+    }
+
+    /// Decrypts one record.
+    pub fn decrypt(
+        &self,
+        record: &[u8],
+        record_id: &str,
+        field: &str,
+    ) -> Result<Uint8Array, JsValue> {
+        let ctx = RecordContext { record_id, field };
+        let (_, plaintext) = self.0.decrypt(record, &ctx).map_err(to_js)?;
+        Ok(secret_to_js(&plaintext))
+    }
+
+    /// Seals the current content key to `recipient_bundle`, signed by this workspace's member.
+    pub fn grant(&self, recipient_bundle: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.0.grant(recipient_bundle).map_err(to_js)
+    }
+}
+
+/// Exact length of the record for `len` plaintext bytes, or -1 past the one-shot limit.
+#[wasm_bindgen(js_name = recordLength)]
+pub fn record_length(len: f64, padded: bool) -> f64 {
+    if !(0.0..=confide::record::MAX_ONE_SHOT_LEN as f64).contains(&len) || len.fract() != 0.0 {
+        return -1.0;
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked range above
+    let n = len as usize;
+    confide::record::record_len(n, padded).map_or(-1.0, |l| l as f64)
+}
+
+/// Test-only access for independent implementations (docs/FORMAT.md#independent-implementations).
+/// Compiled only with the `hazmat` feature, which release packages never enable.
+#[cfg(feature = "hazmat")]
+pub mod hazmat {
+    use super::*;
+
+    /// The content key of `epoch`, or an `unknown_epoch` error.
+    #[wasm_bindgen(js_name = hazmatContentKey)]
+    pub fn content_key(workspace: &Workspace, epoch: u32) -> Result<Uint8Array, JsValue> {
+        match workspace.0.hazmat_content_key(epoch) {
+            Some(k) => Ok(secret_to_js(&k)),
+            None => Err(js_error("unknown_epoch", "no content key for this epoch")),
+        }
+    }
+
+    /// A member from raw seed bytes (for test vectors).
+    #[wasm_bindgen(js_name = hazmatMemberFromSeed)]
+    pub fn member_from_seed(seed: &[u8]) -> Result<Member, JsValue> {
+        let seed: [u8; 32] = seed
+            .try_into()
+            .map_err(|_| js_error("invalid_argument", "seed: expected length 32"))?;
+        Ok(Member(confide::MemberSecretKey::derive(
+            confide::MemberSeed::from_bytes(seed),
+        )))
+    }
+}
