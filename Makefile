@@ -50,10 +50,16 @@ lint:
 test-rust:
 	cargo test --workspace
 
+## test-wasm: wasm-bindgen-test in Node, then headless Chromium, then headless Firefox.
+## WASM_BINDGEN_USE_BROWSER=1 is what makes the runner use the driver; without it, it runs Node.
+WASM_TEST := cargo test -p confide-wasm --target $(WASM_TARGET) --test web
 test-wasm:
-	env -u CHROMEDRIVER -u GECKODRIVER cargo test -p confide-wasm --target $(WASM_TARGET)
-	env -u GECKODRIVER CHROMEDRIVER=$$(command -v chromedriver) cargo test -p confide-wasm --target $(WASM_TARGET)
-	env -u CHROMEDRIVER GECKODRIVER=$$(command -v geckodriver) cargo test -p confide-wasm --target $(WASM_TARGET)
+	env -u CHROMEDRIVER -u GECKODRIVER -u WASM_BINDGEN_USE_BROWSER $(WASM_TEST)
+	mkdir -p build
+	env -u GECKODRIVER WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=$$(command -v chromedriver) $(WASM_TEST) 2>&1 | tee build/wasm-chromium.log
+	env -u CHROMEDRIVER WASM_BINDGEN_USE_BROWSER=1 GECKODRIVER=$$(command -v geckodriver) $(WASM_TEST) 2>&1 | tee build/wasm-firefox.log
+	@# Guard against a silent fallback to Node: the browser runner looks for webdriver.json.
+	grep -q "webdriver.json" build/wasm-chromium.log && grep -q "webdriver.json" build/wasm-firefox.log
 
 ## test-js: node --test against the packed tarball installed into a scratch project.
 test-js: build build-hazmat

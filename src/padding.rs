@@ -69,7 +69,7 @@ mod tests {
         assert_eq!(pad(b"").len(), 256);
         assert_eq!(pad(b"Client reported better sleep.").len(), 256);
         assert_eq!(pad(&[7u8; 255]).len(), 256);
-        assert_eq!(pad(&[7u8; 256]).len(), 264);
+        assert_eq!(pad(&[7u8; 256]).len(), 272); // padme(257): E = 8, S = 4, 4 low bits dropped
     }
 
     #[test]

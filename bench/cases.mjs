@@ -1,0 +1,152 @@
+// The benchmark cases, shared verbatim by Node (bench/node-bench.mjs) and Chromium
+// (bench/page.html). Bare specifiers resolve through node_modules in Node and through
+// the page's import map in the browser; Confide itself is loaded from the built package.
+import { init, Member, Workspace } from "../js/dist/index.js";
+import { gcm } from "@noble/ciphers/aes.js";
+import { Aes256Gcm, CipherSuite, HkdfSha256 } from "@hpke/core";
+import { XWing } from "@hpke/hybridkem-x-wing";
+
+const now = () => performance.now();
+
+/** Runs a synchronous `fn` for about `ms` milliseconds; returns ops/s. */
+function measureSync(fn, ms) {
+  let ops = 0;
+  let batch = 1;
+  const t0 = now();
+  let t = t0;
+  while (t - t0 < ms) {
+    const b0 = t;
+    for (let i = 0; i < batch; i++) fn();
+    ops += batch;
+    t = now();
+    if (t - b0 < 2 && batch < 1 << 16) batch *= 2; // keep timer reads out of the hot path
+  }
+  return (ops * 1000) / (t - t0);
+}
+
+/** Runs an asynchronous `fn` (each call awaited) for about `ms` milliseconds; returns ops/s. */
+async function measureAsync(fn, ms) {
+  let ops = 0;
+  let batch = 1;
+  const t0 = now();
+  let t = t0;
+  while (t - t0 < ms) {
+    const b0 = t;
+    for (let i = 0; i < batch; i++) await fn();
+    ops += batch;
+    t = now();
+    if (t - b0 < 2 && batch < 1 << 16) batch *= 2;
+  }
+  return (ops * 1000) / (t - t0);
+}
+
+function equalBytes(a, b) {
+  a = new Uint8Array(a.buffer ?? a, a.byteOffset ?? 0, a.byteLength);
+  b = new Uint8Array(b.buffer ?? b, b.byteOffset ?? 0, b.byteLength);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error(`benchmark self-check failed: ${what}`);
+}
+
+/**
+ * Builds every case: `{ id, label, async, fn }`, each already checked for correctness once.
+ * Pairs (Confide vs peer) are expressed by ids; see PAIRS.
+ */
+async function setup() {
+  await init();
+  const subtle = globalThis.crypto.subtle;
+  const rand = (n) => globalThis.crypto.getRandomValues(new Uint8Array(n));
+
+  // --- 1. 1 KiB note seal+open -------------------------------------------------------------
+  const note = rand(1024);
+  const ctx = { recordId: "n-42", field: "body" };
+  const alice = Member.generate();
+  const bob = Member.generate();
+  const ws = Workspace.create(alice);
+  {
+    const ct = ws.encrypt(note, ctx);
+    check(equalBytes(ws.decrypt(ct, ctx), note), "Confide 1 KiB round trip");
+  }
+  const confideSealOpen = () => {
+    const ct = ws.encrypt(note, ctx); // default options: padded
+    return ws.decrypt(ct, ctx);
+  };
+
+  const aesKeyBytes = rand(32);
+  const aesKey = await subtle.importKey("raw", aesKeyBytes, { name: "AES-GCM" }, false, [
+    "encrypt",
+    "decrypt",
+  ]);
+  const webcryptoSealOpen = async () => {
+    const iv = rand(12);
+    const ct = await subtle.encrypt({ name: "AES-GCM", iv }, aesKey, note);
+    return subtle.decrypt({ name: "AES-GCM", iv }, aesKey, ct);
+  };
+  check(equalBytes(await webcryptoSealOpen(), note), "WebCrypto 1 KiB round trip");
+
+  const nobleSealOpen = () => {
+    const iv = rand(12);
+    const ct = gcm(aesKeyBytes, iv).encrypt(note);
+    return gcm(aesKeyBytes, iv).decrypt(ct);
+  };
+  check(equalBytes(nobleSealOpen(), note), "@noble/ciphers 1 KiB round trip");
+
+  // --- 2. Grants ----------------------------------------------------------------------------
+  const bobBundle = bob.publicBundle;
+  const aliceBundle = alice.publicBundle;
+  const grant = ws.grant(bobBundle);
+  {
+    const opened = Workspace.openGrant(bob, grant, aliceBundle);
+    check(opened.id === ws.id, "Confide grant opens to the same workspace");
+    opened.free();
+  }
+  const confideGrant = () => ws.grant(bobBundle);
+  const confideOpenGrant = () => Workspace.openGrant(bob, grant, aliceBundle).free();
+
+  const suite = new CipherSuite({ kem: new XWing(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+  const rkp = await suite.kem.generateKeyPair();
+  const contentKey = rand(32);
+  const info = new TextEncoder().encode("confide bench: workspace id, epoch, recipient fingerprint");
+  const hpkeSeal = () => suite.seal({ recipientPublicKey: rkp.publicKey, info }, contentKey);
+  const sealed = await hpkeSeal();
+  const hpkeOpen = () => suite.open({ recipientKey: rkp.privateKey, enc: sealed.enc, info }, sealed.ct);
+  check(equalBytes(await hpkeOpen(), contentKey), "@hpke X-Wing round trip");
+
+  return [
+    { id: "confide.sealopen", async: false, fn: confideSealOpen },
+    { id: "webcrypto.sealopen", async: true, fn: webcryptoSealOpen },
+    { id: "noble.sealopen", async: false, fn: nobleSealOpen },
+    { id: "confide.grant", async: false, fn: confideGrant },
+    { id: "hpke.seal", async: true, fn: hpkeSeal },
+    { id: "confide.opengrant", async: false, fn: confideOpenGrant },
+    { id: "hpke.open", async: true, fn: hpkeOpen },
+  ];
+}
+
+/**
+ * Runs every case for `ms` per round, `rounds` rounds, interleaved (round r runs all cases,
+ * alternating the order each round), after a `warmupMs` warm-up per case.
+ * Returns `{ rounds: { [id]: number[] } }` (ops/s per round).
+ */
+export async function runCases({ ms = 1000, rounds = 3, warmupMs = 300, log = () => {} } = {}) {
+  const cases = await setup();
+  for (const c of cases) {
+    if (c.async) await measureAsync(c.fn, warmupMs);
+    else measureSync(c.fn, warmupMs);
+  }
+  log(`warmed up ${cases.length} cases`);
+  const out = Object.fromEntries(cases.map((c) => [c.id, []]));
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? cases : [...cases].reverse();
+    for (const c of order) {
+      const ops = c.async ? await measureAsync(c.fn, ms) : measureSync(c.fn, ms);
+      out[c.id].push(ops);
+    }
+    log(`round ${r + 1}/${rounds}: ` + cases.map((c) => `${c.id}=${out[c.id][r].toFixed(0)}`).join(" "));
+  }
+  return { rounds: out };
+}

@@ -1,0 +1,79 @@
+//! Runs every file in tests/vectors/ (docs/FORMAT.md#test-vectors) through the core.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+
+use confide::{ErrorCode, MemberPublicBundle, MemberSecretKey, MemberSeed, RecordContext, Workspace};
+
+fn parse(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once(": ").unwrap_or((l.trim_end_matches(':'), ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+fn hex(v: &HashMap<String, String>, key: &str) -> Vec<u8> {
+    hex::decode(v.get(key).unwrap_or_else(|| panic!("missing {key}"))).expect("hex")
+}
+
+fn member(v: &HashMap<String, String>) -> MemberSecretKey {
+    let seed: [u8; 32] = hex(v, "member seed").try_into().expect("32-byte seed");
+    MemberSecretKey::derive(MemberSeed::from_bytes(seed))
+}
+
+/// Runs one vector; returns "success" or the error code.
+fn run(v: &HashMap<String, String>) -> String {
+    match v["kind"].as_str() {
+        "bundle" => match MemberPublicBundle::from_bytes(&hex(v, "bundle")) {
+            Err(e) => e.code().to_string(),
+            Ok(bundle) => {
+                assert_eq!(bundle.as_bytes(), member(v).public_bundle().as_bytes(), "bundle derives from the seed");
+                assert_eq!(bundle.fingerprint().to_digits(), v["fingerprint"]);
+                assert_eq!(bundle.fingerprint().id().to_vec(), hex(v, "fingerprint id"));
+                "success".into()
+            }
+        },
+        "grant" => match Workspace::open_grant(member(v), &hex(v, "grant"), &hex(v, "granter bundle")) {
+            Err(e) => e.code().to_string(),
+            Ok(ws) => {
+                assert_eq!(ws.id().as_bytes().to_vec(), hex(v, "workspace id"));
+                assert_eq!(ws.epoch().to_string(), v["epoch"]);
+                "success".into()
+            }
+        },
+        "record" => {
+            let ws = Workspace::open_grant(member(v), &hex(v, "grant"), &hex(v, "granter bundle")).expect("vector grant opens");
+            let ctx = RecordContext { record_id: &v["record id"], field: &v["field"] };
+            match ws.decrypt(&hex(v, "record"), &ctx) {
+                Err(e) => e.code().to_string(),
+                Ok((_, plaintext)) => {
+                    assert_eq!(plaintext.to_vec(), hex(v, "plaintext"));
+                    "success".into()
+                }
+            }
+        }
+        other => panic!("unknown kind {other}"),
+    }
+}
+
+#[test]
+fn all_vectors() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let mut names: Vec<_> = fs::read_dir(&dir).expect("tests/vectors").map(|e| e.expect("entry").path()).collect();
+    names.sort();
+    let mut count = 0;
+    for path in names.iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
+        let v = parse(&fs::read_to_string(path).expect("read"));
+        assert_eq!(run(&v), v["expect"], "{}", path.display());
+        count += 1;
+    }
+    // Every kind and outcome is present; an empty or shrunken folder must fail.
+    assert!(count >= 30, "only {count} vectors");
+    for required in ["record_note.txt", "record_multi_chunk.txt", "grant.txt", "bundle.txt"] {
+        assert!(dir.join(required).exists(), "{required} missing");
+    }
+}
