@@ -33,7 +33,7 @@ build-hazmat: build
 	cargo build -p confide-wasm --target $(WASM_TARGET) --release --features hazmat
 	rm -rf build/hazmat && mkdir -p build/hazmat
 	wasm-bindgen --target web --out-dir build/hazmat/wasm --out-name confide_wasm $(WASM_OUT)
-	cp -r js/dist build/hazmat/dist
+	cd js && npx --no-install tsc -p tsconfig.hazmat.json
 	node -e "const p=require('./js/package.json');p.name='confide-hazmat';p.exports['./hazmat']='./dist/hazmat.js';require('fs').writeFileSync('build/hazmat/package.json',JSON.stringify(p,null,2))"
 	# Rebuild the release wasm so js/wasm and the tarball stay hazmat-free.
 	cargo build -p confide-wasm --target $(WASM_TARGET) --release

@@ -1,12 +1,31 @@
 //! Records: round trips, tampering, and context binding (docs/FORMAT.md#record).
 
+// Test helpers may panic: a panic is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use confide::rng::seeded_rng;
-use confide::{ContentType, DecryptError, EncryptOptions, ErrorCode, MemberSecretKey, RecordContext, Workspace};
+use confide::{
+    ContentType, DecryptError, EncryptOptions, ErrorCode, MemberSecretKey, RecordContext, Workspace,
+};
 use proptest::prelude::*;
 
-const CTX: RecordContext<'static> = RecordContext { record_id: "n-42", field: "body" };
-const TEXT: EncryptOptions = EncryptOptions { content_type: ContentType::Text, pad: true };
-const BYTES: EncryptOptions = EncryptOptions { content_type: ContentType::Bytes, pad: false };
+const CTX: RecordContext<'static> = RecordContext {
+    record_id: "n-42",
+    field: "body",
+};
+const TEXT: EncryptOptions = EncryptOptions {
+    content_type: ContentType::Text,
+    pad: true,
+};
+const BYTES: EncryptOptions = EncryptOptions {
+    content_type: ContentType::Bytes,
+    pad: false,
+};
 
 fn workspace(seed: u8) -> Workspace {
     let member = MemberSecretKey::generate_with_rng(&mut seeded_rng([seed; 32]));
@@ -26,7 +45,8 @@ fn every_single_bit_flip_is_rejected() {
     // A padded note and a two-chunk unpadded record: every bit of header, salt,
     // commitment, every chunk body and every tag.
     let records = [
-        ws.encrypt(b"Client reported better sleep.", &CTX, TEXT).unwrap(),
+        ws.encrypt(b"Client reported better sleep.", &CTX, TEXT)
+            .unwrap(),
         ws.encrypt(&vec![0x5a; 16384 + 100], &CTX, BYTES).unwrap(),
     ];
     for record in records {
@@ -35,7 +55,11 @@ fn every_single_bit_flip_is_rejected() {
         for i in 0..record.len() {
             for bit in 0..8 {
                 flipped[i] ^= 1 << bit;
-                assert_ne!(code(ws.decrypt(&flipped, &CTX)), "success", "flip of byte {i} bit {bit} accepted");
+                assert_ne!(
+                    code(ws.decrypt(&flipped, &CTX)),
+                    "success",
+                    "flip of byte {i} bit {bit} accepted"
+                );
                 flipped[i] ^= 1 << bit;
             }
         }
@@ -46,7 +70,10 @@ fn every_single_bit_flip_is_rejected() {
 fn record_moved_to_another_record_id_does_not_open() {
     let ws = workspace(2);
     let record = ws.encrypt(b"note", &CTX, TEXT).unwrap();
-    let other = RecordContext { record_id: "n-43", ..CTX };
+    let other = RecordContext {
+        record_id: "n-43",
+        ..CTX
+    };
     assert_eq!(code(ws.decrypt(&record, &other)), "decryption_failed");
 }
 
@@ -54,11 +81,32 @@ fn record_moved_to_another_record_id_does_not_open() {
 fn record_moved_to_another_field_does_not_open() {
     let ws = workspace(3);
     let record = ws.encrypt(b"note", &CTX, TEXT).unwrap();
-    let other = RecordContext { field: "title", ..CTX };
+    let other = RecordContext {
+        field: "title",
+        ..CTX
+    };
     assert_eq!(code(ws.decrypt(&record, &other)), "decryption_failed");
     // Length-prefixed context: shifting bytes between the two fields does not collide.
-    let a = ws.encrypt(b"x", &RecordContext { record_id: "ab", field: "c" }, BYTES).unwrap();
-    assert_eq!(code(ws.decrypt(&a, &RecordContext { record_id: "a", field: "bc" })), "decryption_failed");
+    let a = ws
+        .encrypt(
+            b"x",
+            &RecordContext {
+                record_id: "ab",
+                field: "c",
+            },
+            BYTES,
+        )
+        .unwrap();
+    assert_eq!(
+        code(ws.decrypt(
+            &a,
+            &RecordContext {
+                record_id: "a",
+                field: "bc"
+            }
+        )),
+        "decryption_failed"
+    );
 }
 
 #[test]
@@ -86,12 +134,20 @@ fn truncated_and_extended_records_are_rejected() {
     for len in [0, 1, 100, 16383, 16384, 16385, 40000] {
         let record = ws.encrypt(&vec![1u8; len], &CTX, BYTES).unwrap();
         for cut in 0..record.len() {
-            assert_ne!(code(ws.decrypt(&record[..cut], &CTX)), "success", "len {len} cut at {cut}");
+            assert_ne!(
+                code(ws.decrypt(&record[..cut], &CTX)),
+                "success",
+                "len {len} cut at {cut}"
+            );
         }
         for extra in [1usize, 15, 16, 17, 16400] {
             let mut longer = record.clone();
             longer.extend(std::iter::repeat_n(0u8, extra));
-            assert_ne!(code(ws.decrypt(&longer, &CTX)), "success", "len {len} + {extra}");
+            assert_ne!(
+                code(ws.decrypt(&longer, &CTX)),
+                "success",
+                "len {len} + {extra}"
+            );
         }
     }
 }
@@ -102,7 +158,11 @@ fn sizes_match_the_formula() {
     for len in [0usize, 1, 255, 256, 1000, 16383, 16384, 16385, 50000] {
         for opts in [TEXT, BYTES] {
             let record = ws.encrypt(&vec![b'a'; len], &CTX, opts).unwrap();
-            assert_eq!(Some(record.len()), confide::record::record_len(len, opts.pad), "len {len}");
+            assert_eq!(
+                Some(record.len()),
+                confide::record::record_len(len, opts.pad),
+                "len {len}"
+            );
         }
     }
     // Short notes are indistinguishable by size.
@@ -115,7 +175,16 @@ fn sizes_match_the_formula() {
 fn invalid_context_is_an_argument_error() {
     let ws = workspace(9);
     let long = "x".repeat(1025);
-    for ctx in [RecordContext { record_id: "", field: "body" }, RecordContext { record_id: "n", field: &long }] {
+    for ctx in [
+        RecordContext {
+            record_id: "",
+            field: "body",
+        },
+        RecordContext {
+            record_id: "n",
+            field: &long,
+        },
+    ] {
         let err = ws.encrypt(b"note", &ctx, TEXT).unwrap_err();
         assert_eq!(err.code(), "invalid_argument");
     }
@@ -126,13 +195,28 @@ fn errors_never_echo_input() {
     let ws = workspace(10);
     let secret = "Jane Doe disclosed";
     let record = ws.encrypt(secret.as_bytes(), &CTX, TEXT).unwrap();
-    let ctx = RecordContext { record_id: "Jane Doe", field: "body" };
+    let ctx = RecordContext {
+        record_id: "Jane Doe",
+        field: "body",
+    };
     let mut errors = vec![
         ws.decrypt(&record, &ctx).unwrap_err().to_string(),
         ws.decrypt(&record[..40], &CTX).unwrap_err().to_string(),
-        ws.encrypt(b"x", &RecordContext { record_id: "", field: "Jane Doe" }, TEXT).unwrap_err().to_string(),
+        ws.encrypt(
+            b"x",
+            &RecordContext {
+                record_id: "",
+                field: "Jane Doe",
+            },
+            TEXT,
+        )
+        .unwrap_err()
+        .to_string(),
     ];
-    errors.push(format!("{:?}", ws.decrypt(b"Jane Doe disclosed", &CTX).unwrap_err()));
+    errors.push(format!(
+        "{:?}",
+        ws.decrypt(b"Jane Doe disclosed", &CTX).unwrap_err()
+    ));
     for e in errors {
         assert!(!e.contains("Jane") && !e.contains("disclosed"), "{e}");
     }

@@ -1,10 +1,20 @@
 //! Runs every file in tests/vectors/ (docs/FORMAT.md#test-vectors) through the core.
 
+// Test helpers may panic: a panic is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
-use confide::{ErrorCode, MemberPublicBundle, MemberSecretKey, MemberSeed, RecordContext, Workspace};
+use confide::{
+    ErrorCode, MemberPublicBundle, MemberSecretKey, MemberSeed, RecordContext, Workspace,
+};
 
 fn parse(text: &str) -> HashMap<String, String> {
     text.lines()
@@ -31,23 +41,33 @@ fn run(v: &HashMap<String, String>) -> String {
         "bundle" => match MemberPublicBundle::from_bytes(&hex(v, "bundle")) {
             Err(e) => e.code().to_string(),
             Ok(bundle) => {
-                assert_eq!(bundle.as_bytes(), member(v).public_bundle().as_bytes(), "bundle derives from the seed");
+                assert_eq!(
+                    bundle.as_bytes(),
+                    member(v).public_bundle().as_bytes(),
+                    "bundle derives from the seed"
+                );
                 assert_eq!(bundle.fingerprint().to_digits(), v["fingerprint"]);
                 assert_eq!(bundle.fingerprint().id().to_vec(), hex(v, "fingerprint id"));
                 "success".into()
             }
         },
-        "grant" => match Workspace::open_grant(member(v), &hex(v, "grant"), &hex(v, "granter bundle")) {
-            Err(e) => e.code().to_string(),
-            Ok(ws) => {
-                assert_eq!(ws.id().as_bytes().to_vec(), hex(v, "workspace id"));
-                assert_eq!(ws.epoch().to_string(), v["epoch"]);
-                "success".into()
+        "grant" => {
+            match Workspace::open_grant(member(v), &hex(v, "grant"), &hex(v, "granter bundle")) {
+                Err(e) => e.code().to_string(),
+                Ok(ws) => {
+                    assert_eq!(ws.id().as_bytes().to_vec(), hex(v, "workspace id"));
+                    assert_eq!(ws.epoch().to_string(), v["epoch"]);
+                    "success".into()
+                }
             }
-        },
+        }
         "record" => {
-            let ws = Workspace::open_grant(member(v), &hex(v, "grant"), &hex(v, "granter bundle")).expect("vector grant opens");
-            let ctx = RecordContext { record_id: &v["record id"], field: &v["field"] };
+            let ws = Workspace::open_grant(member(v), &hex(v, "grant"), &hex(v, "granter bundle"))
+                .expect("vector grant opens");
+            let ctx = RecordContext {
+                record_id: &v["record id"],
+                field: &v["field"],
+            };
             match ws.decrypt(&hex(v, "record"), &ctx) {
                 Err(e) => e.code().to_string(),
                 Ok((_, plaintext)) => {
@@ -63,17 +83,28 @@ fn run(v: &HashMap<String, String>) -> String {
 #[test]
 fn all_vectors() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
-    let mut names: Vec<_> = fs::read_dir(&dir).expect("tests/vectors").map(|e| e.expect("entry").path()).collect();
+    let mut names: Vec<_> = fs::read_dir(&dir)
+        .expect("tests/vectors")
+        .map(|e| e.expect("entry").path())
+        .collect();
     names.sort();
     let mut count = 0;
-    for path in names.iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
+    for path in names
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+    {
         let v = parse(&fs::read_to_string(path).expect("read"));
         assert_eq!(run(&v), v["expect"], "{}", path.display());
         count += 1;
     }
     // Every kind and outcome is present; an empty or shrunken folder must fail.
     assert!(count >= 30, "only {count} vectors");
-    for required in ["record_note.txt", "record_multi_chunk.txt", "grant.txt", "bundle.txt"] {
+    for required in [
+        "record_note.txt",
+        "record_multi_chunk.txt",
+        "grant.txt",
+        "bundle.txt",
+    ] {
         assert!(dir.join(required).exists(), "{required} missing");
     }
 }

@@ -98,11 +98,21 @@ function bytesArg(name: string, value: unknown, max = MAX_RECORD_BYTES): Uint8Ar
   return value;
 }
 
+/** Reads `object[key]`; a throwing getter or Proxy trap becomes `invalid_argument`. */
+function property(object: object, key: string, name: string): unknown {
+  try {
+    return (object as Record<string, unknown>)[key];
+  } catch {
+    throw new ConfideError("invalid_argument", `"${name}" could not be read`);
+  }
+}
+
 function contextArg(value: unknown): RecordContext {
   if (typeof value !== "object" || value === null) {
     throw new ConfideError("invalid_argument", `"context" expected { recordId, field }, got ${describe(value)}`);
   }
-  const { recordId, field } = value as Record<string, unknown>;
+  const recordId = property(value, "recordId", "recordId");
+  const field = property(value, "field", "field");
   for (const [name, v] of [["recordId", recordId], ["field", field]] as const) {
     if (typeof v !== "string" || v.length === 0) {
       throw new ConfideError("invalid_argument", `"${name}" expected a non-empty string, got ${describe(v)}`);
@@ -122,6 +132,18 @@ function call<T>(f: () => T): T {
   } catch (e) {
     throw fromWasm(e);
   }
+}
+
+function padOption(options: unknown): boolean {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfideError("invalid_argument", `"options" expected { pad? }, got ${describe(options)}`);
+  }
+  const raw = property(options, "pad", "pad");
+  const pad = raw === undefined ? true : raw;
+  if (typeof pad !== "boolean") {
+    throw new ConfideError("invalid_argument", `"pad" expected boolean, got ${describe(pad)}`);
+  }
+  return pad;
 }
 
 function base64url(bytes: Uint8Array): string {
@@ -259,13 +281,7 @@ export class Workspace {
    */
   encrypt(plaintext: string | Uint8Array, context: RecordContext, options: EncryptOptions = {}): Uint8Array {
     const ctx = contextArg(context);
-    if (typeof options !== "object" || options === null) {
-      throw new ConfideError("invalid_argument", `"options" expected { pad? }, got ${describe(options)}`);
-    }
-    const pad = options.pad ?? true;
-    if (typeof pad !== "boolean") {
-      throw new ConfideError("invalid_argument", `"pad" expected boolean, got ${describe(pad)}`);
-    }
+    const pad = padOption(options);
     const isText = typeof plaintext === "string";
     const bytes = isText ? new TextEncoder().encode(plaintext) : bytesArg("plaintext", plaintext, MAX_PLAINTEXT_BYTES);
     if (bytes.length > MAX_PLAINTEXT_BYTES) {
@@ -342,10 +358,10 @@ if (disposeSymbol !== Symbol.dispose) {
  * @throws {ConfideError} `invalid_argument` for a negative, fractional or oversized length.
  */
 export function recordSize(plaintextBytes: number, options: EncryptOptions = {}): number {
-  const pad = options?.pad ?? true;
-  const n = typeof plaintextBytes === "number" && typeof pad === "boolean" ? call(() => recordLength(plaintextBytes, pad)) : -1;
+  const pad = padOption(options);
+  const n = typeof plaintextBytes === "number" ? call(() => recordLength(plaintextBytes, pad)) : -1;
   if (n < 0) {
-    throw new ConfideError("invalid_argument", `"plaintextBytes" expected an integer in [0, ${MAX_PLAINTEXT_BYTES}], got ${String(plaintextBytes)}`);
+    throw new ConfideError("invalid_argument", `"plaintextBytes" expected an integer in [0, ${MAX_PLAINTEXT_BYTES}], got ${describe(plaintextBytes)}`);
   }
   return n;
 }

@@ -5,6 +5,8 @@
 //! turns them into `ConfideError`. Nothing here panics.
 
 #![forbid(unsafe_code)]
+// Every error here is the core's, converted; they are documented there and in js/src.
+#![allow(clippy::missing_errors_doc)]
 
 use confide::{ContentType, EncryptOptions, ErrorCode, MemberPublicBundle, RecordContext};
 use js_sys::Uint8Array;

@@ -1,14 +1,23 @@
 //! The wasm layer in Node, headless Chromium and headless Firefox: round trips, typed
 //! errors with stable codes, and the instance still working after every failure.
 
-#![allow(missing_docs)]
+// Test helpers may panic: a panic is a failed test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use confide_wasm::{Member, Workspace, record_length};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 fn code(e: JsValue) -> String {
-    js_sys::Reflect::get(&e, &JsValue::from_str("code")).ok().and_then(|c| c.as_string()).unwrap_or_default()
+    js_sys::Reflect::get(&e, &JsValue::from_str("code"))
+        .ok()
+        .and_then(|c| c.as_string())
+        .unwrap_or_default()
 }
 
 fn err<T>(r: Result<T, JsValue>) -> JsValue {
@@ -19,18 +28,26 @@ fn err<T>(r: Result<T, JsValue>) -> JsValue {
 }
 
 fn name(e: &JsValue) -> String {
-    js_sys::Reflect::get(e, &JsValue::from_str("name")).ok().and_then(|c| c.as_string()).unwrap_or_default()
+    js_sys::Reflect::get(e, &JsValue::from_str("name"))
+        .ok()
+        .and_then(|c| c.as_string())
+        .unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
 fn note_round_trip_and_grant() {
     let alice = Member::generate().unwrap();
     let bob = Member::generate().unwrap();
-    assert_eq!(Member::fingerprint_of(&bob.public_bundle()).unwrap(), bob.fingerprint());
+    assert_eq!(
+        Member::fingerprint_of(&bob.public_bundle()).unwrap(),
+        bob.fingerprint()
+    );
     let ws = Workspace::create(&alice).unwrap();
     assert_eq!(ws.epoch(), 0);
     assert_eq!(ws.id_bytes().len(), 16);
-    let record = ws.encrypt(b"Client reported better sleep.", true, "n-42", "body", true).unwrap();
+    let record = ws
+        .encrypt(b"Client reported better sleep.", true, "n-42", "body", true)
+        .unwrap();
     assert_eq!(record.len() as f64, record_length(29.0, true));
     let grant = ws.grant(&bob.public_bundle()).unwrap();
     let ws_bob = Workspace::open_grant(&bob, &grant, &alice.public_bundle()).unwrap();
@@ -48,33 +65,71 @@ fn failures_are_typed_and_the_module_keeps_working() {
     let e = ws.decrypt(&record, "n-2", "body").unwrap_err();
     assert_eq!(name(&e), "ConfideError");
     assert_eq!(code(e), "decryption_failed");
-    assert_eq!(code(ws.decrypt(&record[..20], "n-1", "body").unwrap_err()), "malformed");
-    assert_eq!(code(ws.decrypt(&[], "n-1", "body").unwrap_err()), "malformed");
-    assert_eq!(code(ws.encrypt(b"x", true, "", "body", true).unwrap_err()), "invalid_argument");
-    assert_eq!(code(Member::fingerprint_of(&[1, 2, 3]).unwrap_err()), "malformed");
+    assert_eq!(
+        code(ws.decrypt(&record[..20], "n-1", "body").unwrap_err()),
+        "malformed"
+    );
+    assert_eq!(
+        code(ws.decrypt(&[], "n-1", "body").unwrap_err()),
+        "malformed"
+    );
+    assert_eq!(
+        code(ws.encrypt(b"x", true, "", "body", true).unwrap_err()),
+        "invalid_argument"
+    );
+    assert_eq!(
+        code(Member::fingerprint_of(&[1, 2, 3]).unwrap_err()),
+        "malformed"
+    );
     let grant = ws.grant(&bob.public_bundle()).unwrap();
-    assert_eq!(code(err(Workspace::open_grant(&alice, &grant, &alice.public_bundle()))), "not_for_this_member");
-    assert_eq!(code(err(Workspace::open_grant(&bob, &grant, &bob.public_bundle()))), "bad_signature");
+    assert_eq!(
+        code(err(Workspace::open_grant(
+            &alice,
+            &grant,
+            &alice.public_bundle()
+        ))),
+        "not_for_this_member"
+    );
+    assert_eq!(
+        code(err(Workspace::open_grant(
+            &bob,
+            &grant,
+            &bob.public_bundle()
+        ))),
+        "bad_signature"
+    );
     let other = Workspace::create(&bob).unwrap();
-    assert_eq!(code(other.decrypt(&record, "n-1", "body").unwrap_err()), "wrong_workspace");
+    assert_eq!(
+        code(other.decrypt(&record, "n-1", "body").unwrap_err()),
+        "wrong_workspace"
+    );
     let mut tampered = record.clone();
     let last = tampered.len() - 1;
     tampered[last] ^= 1;
-    assert_eq!(code(ws.decrypt(&tampered, "n-1", "body").unwrap_err()), "decryption_failed");
+    assert_eq!(
+        code(ws.decrypt(&tampered, "n-1", "body").unwrap_err()),
+        "decryption_failed"
+    );
     assert_eq!(record_length(-1.0, true), -1.0);
     assert_eq!(record_length(f64::NAN, true), -1.0);
 
     // Still alive: a full round trip after all of the above.
-    assert_eq!(ws.decrypt(&record, "n-1", "body").unwrap().to_vec(), b"note");
+    assert_eq!(
+        ws.decrypt(&record, "n-1", "body").unwrap().to_vec(),
+        b"note"
+    );
 }
 
 #[wasm_bindgen_test]
 fn multi_chunk_records_round_trip() {
     let ws = Workspace::create(&Member::generate().unwrap()).unwrap();
     for len in [0usize, 16383, 16384, 16385, 100_000] {
-        let data: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+        let data: Vec<u8> = (0..len).map(|i| u8::try_from(i % 253).unwrap()).collect();
         let record = ws.encrypt(&data, false, "rec-7", "audio", false).unwrap();
         assert_eq!(record.len() as f64, record_length(len as f64, false));
-        assert_eq!(ws.decrypt(&record, "rec-7", "audio").unwrap().to_vec(), data);
+        assert_eq!(
+            ws.decrypt(&record, "rec-7", "audio").unwrap().to_vec(),
+            data
+        );
     }
 }
