@@ -49,6 +49,8 @@ lint:
 
 test-rust:
 	cargo test --workspace
+	rm -rf build/vectors && cargo run -q --example make-vectors --features hazmat -- build/vectors
+	diff -r tests/vectors build/vectors || (echo "tests/vectors drifted from the generator" && false)
 
 ## test-wasm: wasm-bindgen-test in Node, then headless Chromium, then headless Firefox.
 ## WASM_BINDGEN_USE_BROWSER=1 is what makes the runner use the driver; without it, it runs Node.

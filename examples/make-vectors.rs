@@ -1,7 +1,7 @@
 //! Writes tests/vectors/ from fixed seeds (docs/FORMAT.md#test-vectors).
 //!
-//! `cargo run --example make-vectors --features hazmat`. Output is deterministic: rerunning
-//! it must leave the tree unchanged, which `tests/vectors.rs` relies on to catch format drift.
+//! `cargo run --example make-vectors --features hazmat [DIR]`. Output is deterministic:
+//! `make test-rust` regenerates into build/vectors and fails on any difference (format drift).
 
 #![allow(
     clippy::expect_used,
@@ -56,7 +56,11 @@ fn flip(bytes: &[u8], index: usize) -> Vec<u8> {
 }
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    // Default: tests/vectors; `make test` writes to build/vectors and diffs the two.
+    let dir = std::env::args().nth(1).map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"),
+        std::path::PathBuf::from,
+    );
     fs::create_dir_all(&dir).expect("create tests/vectors");
     let alice = MemberSecretKey::generate_with_rng(&mut seeded_rng([1; 32]));
     let bob = MemberSecretKey::generate_with_rng(&mut seeded_rng([2; 32]));

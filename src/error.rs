@@ -32,7 +32,7 @@ pub enum ParseError {
     Length {
         /// Which object or field was being parsed.
         what: &'static str,
-        /// What was expected, in words ("exactly 1316", "at least 113").
+        /// What was expected, in words ("exactly 1316", "at least 98").
         expected: &'static str,
         /// The length found.
         got: usize,
@@ -198,6 +198,8 @@ pub enum GrantError {
     DecryptionFailed,
     /// Randomness was unavailable while sealing.
     InvalidArgument(ArgumentError),
+    /// HPKE refused to seal (not expected with valid keys; reported, never panicked).
+    SealFailed,
 }
 
 impl fmt::Display for GrantError {
@@ -208,6 +210,7 @@ impl fmt::Display for GrantError {
             Self::BadSignature => write!(f, "the grant's signature does not verify"),
             Self::DecryptionFailed => write!(f, "decryption failed"),
             Self::InvalidArgument(e) => e.fmt(f),
+            Self::SealFailed => write!(f, "sealing the grant failed"),
         }
     }
 }
@@ -220,6 +223,7 @@ impl ErrorCode for GrantError {
             Self::BadSignature => "bad_signature",
             Self::DecryptionFailed => "decryption_failed",
             Self::InvalidArgument(e) => e.code(),
+            Self::SealFailed => "internal",
         }
     }
 }

@@ -69,7 +69,7 @@ pub(crate) fn seal_with_rng(
         &out,
         rng,
     )
-    .map_err(|_| GrantError::DecryptionFailed)?;
+    .map_err(|_| GrantError::SealFailed)?;
     out.extend_from_slice(&enc.to_bytes());
     out.extend_from_slice(&sealed);
     let signature = granter.sign(labels::GRANT_SIGNATURE, &out);

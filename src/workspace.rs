@@ -66,7 +66,10 @@ impl ContentKey {
 pub struct Workspace {
     id: WorkspaceId,
     epoch: u32,
-    keys: BTreeMap<u32, ContentKey>,
+    /// The key of `epoch`, which new records use.
+    current_key: ContentKey,
+    /// Keys of earlier epochs this member still holds (empty until rotation exists).
+    earlier_keys: BTreeMap<u32, ContentKey>,
     member: MemberSecretKey,
 }
 
@@ -91,12 +94,12 @@ impl Workspace {
     /// [`Workspace::create`] with an explicit generator.
     pub fn create_with_rng(member: MemberSecretKey, rng: &mut impl CryptoRng) -> Self {
         let id = WorkspaceId(random_array(rng));
-        let mut keys = BTreeMap::new();
-        keys.insert(0, ContentKey::generate_with_rng(rng));
+        let current_key = ContentKey::generate_with_rng(rng);
         Self {
             id,
             epoch: 0,
-            keys,
+            current_key,
+            earlier_keys: BTreeMap::new(),
             member,
         }
     }
@@ -107,12 +110,11 @@ impl Workspace {
         key: ContentKey,
         member: MemberSecretKey,
     ) -> Self {
-        let mut keys = BTreeMap::new();
-        keys.insert(epoch, key);
         Self {
             id,
             epoch,
-            keys,
+            current_key: key,
+            earlier_keys: BTreeMap::new(),
             member,
         }
     }
@@ -132,11 +134,12 @@ impl Workspace {
         &self.member
     }
 
-    fn current_key(&self) -> Result<&ContentKey, ArgumentError> {
-        // The current epoch's key is inserted with it; absence would be a bug, reported not panicked.
-        self.keys
-            .get(&self.epoch)
-            .ok_or(ArgumentError::RandomUnavailable)
+    fn key_for(&self, epoch: u32) -> Option<&ContentKey> {
+        if epoch == self.epoch {
+            Some(&self.current_key)
+        } else {
+            self.earlier_keys.get(&epoch)
+        }
     }
 
     /// Encrypts a record in the current epoch.
@@ -169,7 +172,7 @@ impl Workspace {
             workspace_id: self.id,
             epoch: self.epoch,
         };
-        record::seal_with_rng(self.current_key()?, header, ctx, plaintext, rng)
+        record::seal_with_rng(&self.current_key, header, ctx, plaintext, rng)
     }
 
     /// Decrypts a record of this workspace, in any epoch whose key it holds.
@@ -187,8 +190,7 @@ impl Workspace {
             return Err(DecryptError::WrongWorkspace);
         }
         let key = self
-            .keys
-            .get(&header.epoch)
+            .key_for(header.epoch)
             .ok_or(DecryptError::UnknownEpoch {
                 epoch: header.epoch,
             })?;
@@ -215,8 +217,14 @@ impl Workspace {
         rng: &mut impl CryptoRng,
     ) -> Result<Vec<u8>, GrantError> {
         let recipient = MemberPublicBundle::from_bytes(recipient)?;
-        let key = self.current_key()?;
-        grant::seal_with_rng(&self.member, &recipient, self.id, self.epoch, key, rng)
+        grant::seal_with_rng(
+            &self.member,
+            &recipient,
+            self.id,
+            self.epoch,
+            &self.current_key,
+            rng,
+        )
     }
 
     /// Opens a grant addressed to `member`, checking it was signed by `granter`, and
@@ -243,6 +251,6 @@ impl Workspace {
     /// (FORMAT.md#independent-implementations). Never part of the application API.
     #[cfg(feature = "hazmat")]
     pub fn hazmat_content_key(&self, epoch: u32) -> Option<[u8; 32]> {
-        self.keys.get(&epoch).map(|k| *k.expose_secret())
+        self.key_for(epoch).map(|k| *k.expose_secret())
     }
 }

@@ -42,7 +42,8 @@ export interface InitOptions {
 
 /** Largest plaintext one `encrypt` call takes (256 MiB); stream anything larger. */
 export const MAX_PLAINTEXT_BYTES = 256 * 1024 * 1024;
-const MAX_RECORD_BYTES = MAX_PLAINTEXT_BYTES + 1024 * 1024;
+// PADMÉ adds at most 1/16 at this size (FORMAT.md#padding), chunking 0.1%.
+const MAX_RECORD_BYTES = MAX_PLAINTEXT_BYTES + MAX_PLAINTEXT_BYTES / 16;
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
 let ready: Promise<void> | undefined;
@@ -117,8 +118,11 @@ function contextArg(value: unknown): RecordContext {
     if (typeof v !== "string" || v.length === 0) {
       throw new ConfideError("invalid_argument", `"${name}" expected a non-empty string, got ${describe(v)}`);
     }
-    if (v.length > 1024) {
-      throw new ConfideError("invalid_argument", `"${name}" expected at most 1024 UTF-8 bytes, got ${v.length} characters`);
+    // UTF-8 never has fewer bytes than UTF-16 code units, so a long string is rejected unencoded.
+    const bytes = v.length > 1024 ? undefined : new TextEncoder().encode(v).length;
+    if (bytes === undefined || bytes > 1024) {
+      const got = bytes === undefined ? "more than 1024" : String(bytes);
+      throw new ConfideError("invalid_argument", `"${name}" expected at most 1024 UTF-8 bytes, got ${got}`);
     }
   }
   return { recordId: recordId as string, field: field as string };
@@ -166,7 +170,9 @@ export class Member {
 
   /** @internal Use {@link Member.generate}. */
   constructor(token: symbol, inner: WasmMember) {
-    if (token !== memberToken) throw new ConfideError("invalid_argument", "use Member.generate()");
+    if (token !== memberToken || !(inner instanceof WasmMember)) {
+      throw new ConfideError("invalid_argument", "use Member.generate()");
+    }
     this.#inner = inner;
     this.#bundle = inner.publicBundle();
     this.#fingerprint = inner.fingerprint();
@@ -232,7 +238,9 @@ export class Workspace {
 
   /** @internal Use {@link Workspace.create} or {@link Workspace.openGrant}. */
   constructor(token: symbol, inner: WasmWorkspace) {
-    if (token !== workspaceToken) throw new ConfideError("invalid_argument", "use Workspace.create()");
+    if (token !== workspaceToken || !(inner instanceof WasmWorkspace)) {
+      throw new ConfideError("invalid_argument", "use Workspace.create()");
+    }
     this.#inner = inner;
     this.#id = base64url(inner.idBytes());
   }

@@ -65,6 +65,16 @@ test("padding is on by default and hides short lengths", async () => {
   assert.equal(ws.decryptText(unpadded, ctx), "ok");
 });
 
+test("recordId and field are limited to 1024 UTF-8 bytes, as in the core", async () => {
+  await init();
+  const ws = Workspace.create(Member.generate());
+  ws.encrypt("x", { recordId: "a".repeat(1024), field: "f" });
+  ws.encrypt("x", { recordId: "é".repeat(512), field: "f" });
+  throwsCode(() => ws.encrypt("x", { recordId: "a".repeat(1025), field: "f" }), "invalid_argument");
+  throwsCode(() => ws.encrypt("x", { recordId: "é".repeat(513), field: "f" }), "invalid_argument");
+  throwsCode(() => ws.encrypt("x", { recordId: "🌙".repeat(257), field: "f" }), "invalid_argument");
+});
+
 test("context binding: another record, field or workspace does not open", async () => {
   await init();
   const alice = Member.generate();

@@ -30,6 +30,19 @@ async function hkdfExpand(prk, info, length) {
 
 class Rejected extends Error {}
 
+// FORMAT.md#padding: max(256, PADMÉ(len + 1)).
+function paddedLength(payloadLength) {
+  const l = payloadLength + 1;
+  let padme = l;
+  if (l >= 2) {
+    const e = Math.floor(Math.log2(l));
+    const s = Math.floor(Math.log2(e)) + 1;
+    const mask = 2 ** (e - s) - 1;
+    padme = Math.ceil(l / (mask + 1)) * (mask + 1);
+  }
+  return Math.max(256, padme);
+}
+
 // FORMAT.md#record: header(26) || salt(24) || commitment(32) || chunks.
 export async function independentDecrypt(contentKey, record, recordId, field) {
   if (record.length < 26 + 56 + 16) throw new Rejected("short");
@@ -68,8 +81,11 @@ export async function independentDecrypt(contentKey, record, recordId, field) {
     // FORMAT.md#padding: payload || 0x80 || 0x00*, canonical PADMÉ length.
     let end = plaintext.length - 1;
     while (end >= 0 && plaintext[end] === 0) end--;
-    if (end < 0 || plaintext[end] !== 0x80) throw new Rejected("padding");
+    if (end < 0 || plaintext[end] !== 0x80 || paddedLength(end) !== plaintext.length) throw new Rejected("padding");
     plaintext = plaintext.subarray(0, end);
+  }
+  if (contentType === 1) {
+    try { new TextDecoder("utf-8", { fatal: true }).decode(plaintext); } catch { throw new Rejected("utf-8"); }
   }
   return { contentType, plaintext };
 }
