@@ -68,9 +68,11 @@ test-js: build build-hazmat
 	rm -rf build/js-test && mkdir -p build/js-test/node_modules/confide
 	tar -xzf $(TARBALL) -C build/js-test/node_modules/confide --strip-components=1
 	cp -r build/hazmat build/js-test/node_modules/confide-hazmat
-	cp js/test/*.mjs build/js-test/
+	cp js/test/*.mjs js/test/*.html build/js-test/
 	ln -s $(CURDIR)/tests/vectors build/js-test/vectors
 	cd build/js-test && node --test --test-reporter=spec *.test.mjs
+	@# The same suite.mjs in headless Chromium and headless Firefox, against the same package.
+	cd build/js-test && node browser.mjs
 
 test-e2e: build
 	npx --no-install playwright test

@@ -14,7 +14,7 @@
  * @module
  */
 
-import wasmInit, { WasmMember, WasmWorkspace, recordLength } from "../wasm/confide_wasm.js";
+import wasmInit, { initSync, WasmMember, WasmWorkspace, recordLength } from "../wasm/confide_wasm.js";
 import { ConfideError, fromWasm } from "./errors.js";
 
 export { ConfideError, isConfideError } from "./errors.js";
@@ -61,15 +61,19 @@ function isNode(): boolean {
  */
 export function init(options: InitOptions = {}): Promise<void> {
   ready ??= (async () => {
-    let source = options.wasm;
+    const source = options.wasm;
     if (source === undefined && isNode()) {
+      // Node: read and compile the bytes ourselves. The async loader would probe
+      // Request/Response, which makes Node load its fetch implementation (~17 ms).
       const fsModule = "node:fs/promises";
       const { readFile } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fsModule)) as {
         readFile(url: URL): Promise<Uint8Array>;
       };
-      source = await readFile(new URL("../wasm/confide_wasm_bg.wasm", import.meta.url));
+      const bytes = await readFile(new URL("../wasm/confide_wasm_bg.wasm", import.meta.url));
+      initSync({ module: await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>) });
+    } else {
+      await wasmInit(source === undefined ? undefined : { module_or_path: source as never });
     }
-    await wasmInit(source === undefined ? undefined : { module_or_path: source as never });
     initialized = true;
   })().catch((e: unknown) => {
     ready = undefined;

@@ -1,0 +1,453 @@
+// Confide benchmark harness: `make bench` (= `make build && node bench/run.mjs`).
+//
+// Runs bench/cases.mjs in Node (a child process) and in headless Chromium (bench/page.html,
+// served by bench/server.mjs), measures init time in fresh processes / pages and the wasm's
+// compressed sizes, then writes BENCHMARKS.md and prints it. Each throughput figure is a ratio
+// to a peer measured in the same run. Exits non-zero only if the harness itself fails, never
+// because a target is missed.
+//
+// Tunables (environment): BENCH_MS (per measurement per round, default 800), BENCH_ROUNDS (5),
+// BENCH_WARMUP_MS (300), BENCH_INIT_SAMPLES (7), BENCH_SKIP_BROWSER=1.
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { cpus, release, type } from "node:os";
+import { fileURLToPath } from "node:url";
+import { gzipSync, brotliCompressSync, constants as zc } from "node:zlib";
+import { startServer } from "./server.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const WASM = `${ROOT}js/wasm/confide_wasm_bg.wasm`;
+const INDEX = `${ROOT}js/dist/index.js`;
+const OUT = `${ROOT}BENCHMARKS.md`;
+const PKG = JSON.parse(readFileSync(`${ROOT}js/package.json`, "utf8"));
+const TARBALL = `${ROOT}build/confide-${PKG.version}.tgz`;
+
+const int = (name, dflt) => {
+  const v = Number.parseInt(process.env[name] ?? "", 10);
+  return Number.isFinite(v) && v > 0 ? v : dflt;
+};
+const OPTS = {
+  ms: int("BENCH_MS", 800),
+  rounds: int("BENCH_ROUNDS", 5),
+  warmupMs: int("BENCH_WARMUP_MS", 300),
+};
+const INIT_SAMPLES = int("BENCH_INIT_SAMPLES", 7);
+const BREAKDOWN_SAMPLES = 3;
+const WATCHDOG_MS = 170_000;
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+const t0 = Date.now();
+const log = (m) => process.stderr.write(`[bench +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
+const watchdog = setTimeout(() => {
+  log(`harness watchdog: still running after ${WATCHDOG_MS / 1000} s, giving up`);
+  process.exit(2);
+}, WATCHDOG_MS);
+watchdog.unref();
+
+// ---------- small helpers ----------------------------------------------------------------------
+
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const withTimeout = (p, ms, what) =>
+  Promise.race([
+    p,
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms).unref()),
+  ]);
+
+/** Runs `node args...` in ROOT; resolves to its stdout's last JSON line. */
+function nodeJson(args, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`node ${args.join(" ")} exited with ${code ?? signal}`));
+      const line = out.trim().split("\n").pop();
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        reject(new Error(`node ${args.join(" ")} printed no JSON: ${out.slice(0, 500)}`));
+      }
+    });
+  });
+}
+
+const medianOfKeys = (samples) => {
+  const keys = Object.keys(samples[0] ?? {});
+  return Object.fromEntries(keys.map((k) => [k, median(samples.map((s) => s[k]))]));
+};
+
+// ---------- measurements -----------------------------------------------------------------------
+
+function sizes() {
+  const wasm = readFileSync(WASM);
+  const gzip = gzipSync(wasm, { level: 9 }).length;
+  const brotli = brotliCompressSync(wasm, {
+    params: {
+      [zc.BROTLI_PARAM_QUALITY]: zc.BROTLI_MAX_QUALITY,
+      [zc.BROTLI_PARAM_LGWIN]: zc.BROTLI_MAX_WINDOW_BITS,
+      [zc.BROTLI_PARAM_SIZE_HINT]: wasm.length,
+    },
+  }).length;
+  const tarball = existsSync(TARBALL) ? readFileSync(TARBALL).length : null;
+  return { raw: wasm.length, gzip, brotli, tarball };
+}
+
+async function nodeThroughput() {
+  log(`Node: ${OPTS.rounds} rounds x ${OPTS.ms} ms per case (warm-up ${OPTS.warmupMs} ms)`);
+  return nodeJson(["bench/node-bench.mjs", JSON.stringify(OPTS)], 120_000);
+}
+
+async function nodeInit() {
+  log(`Node: init time, ${INIT_SAMPLES} + ${BREAKDOWN_SAMPLES} fresh processes`);
+  const total = [];
+  for (let i = 0; i < INIT_SAMPLES; i++) total.push(await nodeJson(["bench/init-probe.mjs"], 20_000));
+  const breakdown = [];
+  for (let i = 0; i < BREAKDOWN_SAMPLES; i++) breakdown.push(await nodeJson(["bench/init-probe.mjs", "breakdown"], 20_000));
+  return { samples: total, median: medianOfKeys(total), breakdown: medianOfKeys(breakdown) };
+}
+
+async function chromiumAll() {
+  const { chromium } = await import("@playwright/test");
+  const server = await startServer({ importMapRoots: ["@noble/ciphers", "@hpke/core", "@hpke/hybridkem-x-wing"] });
+  log(`Chromium: serving ${server.origin}`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const version = browser.version();
+    // Throughput, in one page.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("response", (res) => {
+      if (res.status() >= 400) errors.push(`HTTP ${res.status()} for ${res.url()}`);
+    });
+    page.on("console", (m) => {
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
+      else if (m.text().startsWith("[chromium]")) process.stderr.write(`  ${m.text()}\n`);
+    });
+    await page.goto(`${server.origin}/bench/page.html`);
+    try {
+      await page.waitForFunction(() => window.confideBenchReady === true, null, { timeout: 30_000 });
+    } catch (e) {
+      throw new Error(`bench page did not load: ${errors.join("; ") || e.message}`);
+    }
+    log(`Chromium ${version}: ${OPTS.rounds} rounds x ${OPTS.ms} ms per case (warm-up ${OPTS.warmupMs} ms)`);
+    const throughput = await withTimeout(page.evaluate((o) => window.confideBench(o), OPTS), 120_000, "Chromium benchmark");
+    await context.close();
+
+    // Init time: a fresh context (empty cache) and page per sample.
+    log(`Chromium: init time, ${INIT_SAMPLES} + ${BREAKDOWN_SAMPLES} fresh pages`);
+    const probe = async (fn) => {
+      const ctx = await browser.newContext();
+      try {
+        const p = await ctx.newPage();
+        await p.goto(`${server.origin}/bench/init.html`, { waitUntil: "load" });
+        await p.waitForTimeout(100); // let the page settle (favicon etc.) before timing
+        return await withTimeout(p.evaluate(fn), 20_000, "Chromium init probe");
+      } finally {
+        await ctx.close();
+      }
+    };
+    const total = [];
+    for (let i = 0; i < INIT_SAMPLES; i++) total.push(await probe(() => window.probeTotal()));
+    const breakdown = [];
+    for (let i = 0; i < BREAKDOWN_SAMPLES; i++) breakdown.push(await probe(() => window.probeBreakdown()));
+    return {
+      version,
+      throughput,
+      init: { samples: total, median: medianOfKeys(total), breakdown: medianOfKeys(breakdown) },
+    };
+  } finally {
+    await browser.close().catch(() => {});
+    await server.close();
+  }
+}
+
+// ---------- report -----------------------------------------------------------------------------
+
+const fmtOps = (x) => (Number.isFinite(x) ? `${Math.round(x).toLocaleString("en-US")} ops/s` : "n/a");
+const fmtMs = (x) => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : "n/a");
+const fmtRatio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "n/a");
+const fmtBytes = (n) => `${n.toLocaleString("en-US")} B (${(n / 1000).toFixed(1)} KB)`;
+const met = (ok) => (ok === null ? "—" : ok ? "yes" : "**no**");
+
+/** Ratio of Confide to peer: the median of the per-round ratios (each round measures both). */
+function pair(rounds, a, b) {
+  const ra = rounds[a];
+  const rb = rounds[b];
+  return {
+    confide: median(ra),
+    peer: median(rb),
+    ratio: median(ra.map((x, i) => x / rb[i])),
+  };
+}
+
+function envRows(env, tp, init) {
+  const rows = [];
+  const sealTarget = env === "Node" ? 1 : 0.5;
+  if (tp) {
+    const r = tp.rounds;
+    const web = pair(r, "confide.sealopen", "webcrypto.sealopen");
+    rows.push([
+      "1 KiB note seal+open",
+      fmtOps(web.confide),
+      `WebCrypto AES-256-GCM: ${fmtOps(web.peer)}`,
+      fmtRatio(web.ratio),
+      `≥ ${sealTarget}×`,
+      met(web.ratio >= sealTarget),
+    ]);
+    const noble = pair(r, "confide.sealopen", "noble.sealopen");
+    rows.push([
+      "1 KiB note seal+open",
+      fmtOps(noble.confide),
+      `@noble/ciphers gcm: ${fmtOps(noble.peer)}`,
+      fmtRatio(noble.ratio),
+      "—",
+      met(null),
+    ]);
+    const grant = pair(r, "confide.grant", "hpke.seal");
+    rows.push([
+      "Grant (`ws.grant`)",
+      fmtOps(grant.confide),
+      `@hpke X-Wing seal: ${fmtOps(grant.peer)}`,
+      fmtRatio(grant.ratio),
+      "≥ 5×",
+      met(grant.ratio >= 5),
+    ]);
+    const open = pair(r, "confide.opengrant", "hpke.open");
+    rows.push([
+      "Open grant (`Workspace.openGrant`)",
+      fmtOps(open.confide),
+      `@hpke X-Wing open: ${fmtOps(open.peer)}`,
+      fmtRatio(open.ratio),
+      "—",
+      met(null),
+    ]);
+  } else {
+    rows.push(["Throughput", "failed (see below)", "", "", "", ""]);
+  }
+  if (init) {
+    const m = init.median;
+    const n = init.samples.length;
+    const where = env === "Node" ? `${n} fresh processes` : `${n} fresh pages`;
+    // The target applies to `await init()` in both environments; the import of the package's
+    // JS modules before it depends on how the page is served, so it is shown for information.
+    rows.push([`Init: \`await init()\` (median, ${where})`, fmtMs(m.initMs), "—", "—", "≤ 10 ms", met(m.initMs <= 10)]);
+    rows.push([`Init: dynamic import + \`init()\` (median, ${where})`, fmtMs(m.totalMs), "—", "—", "(info)", "—"]);
+  } else {
+    rows.push(["Init", "failed (see below)", "", "", "", ""]);
+  }
+  return rows;
+}
+
+function table(rows) {
+  const head = ["Figure", "Confide", "Peer", "Ratio", "Target", "Met?"];
+  return [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map((h, i) => (i === 0 || i === 2 ? "---" : "---:")).join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
+
+function roundsTable(tp) {
+  if (!tp) return "";
+  const ids = Object.keys(tp.rounds);
+  const n = tp.rounds[ids[0]].length;
+  const head = ["Case", ...Array.from({ length: n }, (_, i) => `round ${i + 1}`), "median"];
+  return [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+    ...ids.map((id) => `| ${[id, ...tp.rounds[id].map((x) => Math.round(x).toLocaleString("en-US")), Math.round(median(tp.rounds[id])).toLocaleString("en-US")].join(" | ")} |`),
+  ].join("\n");
+}
+
+function cpuModel() {
+  try {
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const m = info.match(/^model name\s*:\s*(.+)$/m);
+    return `${m ? m[1].trim() : "unknown"} (${cpus().length} logical CPUs)`;
+  } catch {
+    return `${cpus()[0]?.model ?? "unknown"} (${cpus().length} logical CPUs)`;
+  }
+}
+
+function render(r) {
+  const L = [];
+  L.push("# Confide benchmarks", "");
+  L.push("Generated by `make bench` (`make build`, then `node bench/run.mjs`); do not edit by hand.", "");
+  L.push(`- Date: ${r.date}`);
+  L.push(`- Node: ${r.node}`);
+  const coi = r.envs.Chromium.throughput?.crossOriginIsolated;
+  L.push(
+    `- Chromium: ${r.chromium ?? "n/a"} (headless, driven by Playwright ${r.playwright}` +
+      (coi === undefined ? ")" : `; page cross-origin isolated: ${coi ? "yes" : "no"})`),
+  );
+  L.push(`- CPU: ${r.cpu}`);
+  L.push(`- OS: ${r.os}`);
+  L.push(`- Package: confide ${PKG.version}`);
+  L.push(`- Command: \`make bench\``);
+  L.push(
+    `- Method: each throughput case runs ${r.opts.rounds} rounds × ${r.opts.ms} ms (after a ${r.opts.warmupMs} ms warm-up), interleaved with its peer; ` +
+      "ops/s is the median over rounds, and the ratio (Confide ÷ peer, the figure of merit) is the median of the per-round ratios. " +
+      "Absolute ops/s depend on the machine; ratios are what the targets are about.",
+  );
+  L.push("");
+
+  for (const env of ["Node", "Chromium"]) {
+    const e = r.envs[env];
+    L.push(`## ${env}`, "");
+    if (e.skipped) {
+      L.push(`Skipped: ${e.skipped}`, "");
+      continue;
+    }
+    L.push(table(envRows(env, e.throughput, e.init)), "");
+    if (e.init?.breakdown) {
+      const b = e.init.breakdown;
+      if (env === "Node") {
+        L.push(
+          `Init breakdown (median of ${BREAKDOWN_SAMPLES} fresh processes, steps done separately): first touch of the global ` +
+            `\`Request\`/\`Response\` (Node loads undici lazily; wasm-bindgen's loader touches them inside \`init()\`) ${fmtMs(b.globalsMs)}, ` +
+            `read .wasm ${fmtMs(b.readMs)}, \`WebAssembly.compile\` ${fmtMs(b.compileMs)}, instantiate (\`init({ wasm: module })\`) ${fmtMs(b.instantiateMs)}.`,
+          "",
+        );
+      } else {
+        L.push(
+          `Init breakdown (median of ${BREAKDOWN_SAMPLES} fresh pages, steps done separately; the real \`init()\` streams, overlapping fetch and compile): ` +
+            `fetch .wasm ${fmtMs(b.fetchMs)}, \`WebAssembly.compile\` ${fmtMs(b.compileMs)}, import package JS ${fmtMs(b.importMs)}, ` +
+            `instantiate (\`init({ wasm: module })\`) ${fmtMs(b.instantiateMs)}. ` +
+            `In the headline samples, a package request (3 JS modules, then the .wasm, from the local server) was in flight for ` +
+            `${fmtMs(e.init.median.networkMs)} (median, Resource Timing) of the ${fmtMs(e.init.median.totalMs)}.`,
+          "",
+        );
+      }
+    }
+    if (e.error) L.push(`**Harness error:** ${e.error}`, "");
+    if (e.throughput) {
+      L.push("<details><summary>Per-round ops/s</summary>", "", roundsTable(e.throughput), "", "</details>", "");
+    }
+  }
+
+  L.push("## Artifact size (`js/wasm/confide_wasm_bg.wasm`)", "");
+  const s = r.sizes;
+  L.push(
+    table([
+      ["wasm, raw", fmtBytes(s.raw), "—", "—", "(info)", "—"],
+      ["wasm, gzip -9 (node zlib)", fmtBytes(s.gzip), "—", "—", "≤ 100 KB", met(s.gzip <= 100_000)],
+      ["wasm, brotli q11 (node zlib)", fmtBytes(s.brotli), "—", "—", "(info)", "—"],
+      ...(s.tarball ? [[`npm tarball (build/confide-${PKG.version}.tgz)`, fmtBytes(s.tarball), "—", "—", "(info)", "—"]] : []),
+    ]),
+    "",
+  );
+  L.push("KB = 1000 bytes.", "");
+
+  L.push("## What is measured", "");
+  L.push(
+    "- **1 KiB note seal+open**: Confide `ws.encrypt(bytes, { recordId, field })` (default options: padded, so 1024 bytes " +
+      "become one PADMÉ-padded C2SP chunked-encryption record with HKDF key derivation and key commitment) then `ws.decrypt`, " +
+      "synchronous. Peers: WebCrypto `AES-GCM` encrypt then decrypt with a fixed imported 256-bit key and a fresh random " +
+      "12-byte IV, each call awaited; `@noble/ciphers` `gcm(key, iv).encrypt` then `.decrypt`, fresh IV. Same random 1024-byte input.",
+  );
+  L.push(
+    "- **Grant**: Confide `ws.grant(recipientBundle)`: parses the recipient's public bundle, HPKE-seals the content key " +
+      "(X-Wing, HKDF-SHA256, AES-256-GCM) and signs the grant with Ed25519. Peer: `@hpke/core` `CipherSuite` with " +
+      "`@hpke/hybridkem-x-wing` `XWing`, `HkdfSha256`, `Aes256Gcm`: `suite.seal` of a 32-byte key to an already-imported " +
+      "recipient public key (no signature). **Open grant**: `Workspace.openGrant(member, grant, granterBundle)` (verify " +
+      "signature, HPKE open; the resulting workspace is freed each time) against `suite.open`.",
+  );
+  L.push(
+    "- **Init**: Node: a fresh `node` process per sample, timing `await init()` after importing the package (and, for " +
+      "information, the dynamic import plus `init()`). Chromium: a fresh browser context (empty cache; the server sends " +
+      "`Cache-Control: no-store`) and page per sample, timing the dynamic `import()` of `js/dist/index.js` plus `await init()` " +
+      "(the wasm is served as `application/wasm`, so `init()` uses streaming compilation). Pages are cross-origin isolated " +
+      "for fine-grained `performance.now()`.",
+  );
+  L.push(
+    "- The browser page loads `js/dist/index.js` as an ES module and the peers from `node_modules` through an import map " +
+      "generated from their `package.json` files (no bundler). The same `bench/cases.mjs` runs in both environments.",
+  );
+  L.push("");
+  if (r.errors.length) {
+    L.push("## Harness errors", "", ...r.errors.map((e) => `- ${e}`), "");
+  }
+  return L.join("\n");
+}
+
+// ---------- main -------------------------------------------------------------------------------
+
+async function main() {
+  for (const f of [INDEX, WASM]) {
+    if (!existsSync(f)) throw new Error(`${f} is missing: run \`make build\` first`);
+  }
+  const result = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    node: process.version,
+    chromium: null,
+    playwright: JSON.parse(readFileSync(`${ROOT}node_modules/@playwright/test/package.json`, "utf8")).version,
+    cpu: cpuModel(),
+    os: `${type()} ${release()}`,
+    opts: OPTS,
+    sizes: sizes(),
+    envs: { Node: {}, Chromium: {} },
+    errors: [],
+  };
+
+  // Node first, then Chromium: never both at once.
+  try {
+    result.envs.Node.throughput = await nodeThroughput();
+  } catch (e) {
+    result.envs.Node.error = `throughput: ${e.message}`;
+    result.errors.push(`Node throughput: ${e.message}`);
+  }
+  try {
+    result.envs.Node.init = await nodeInit();
+  } catch (e) {
+    result.envs.Node.error = [result.envs.Node.error, `init: ${e.message}`].filter(Boolean).join("; ");
+    result.errors.push(`Node init: ${e.message}`);
+  }
+
+  if (process.env.BENCH_SKIP_BROWSER === "1") {
+    result.envs.Chromium.skipped = "BENCH_SKIP_BROWSER=1";
+  } else {
+    try {
+      const c = await chromiumAll();
+      result.chromium = c.version;
+      result.envs.Chromium = { throughput: c.throughput, init: c.init };
+    } catch (e) {
+      result.envs.Chromium.error = e.message;
+      result.errors.push(`Chromium: ${e.stack ?? e.message}`);
+    }
+  }
+
+  const md = render(result);
+  writeFileSync(OUT, md + "\n");
+  process.stdout.write("\n" + md + "\n");
+  log(`wrote ${OUT} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return result.errors.length === 0;
+}
+
+main().then(
+  (ok) => {
+    clearTimeout(watchdog);
+    process.exitCode = ok ? 0 : 1;
+  },
+  (e) => {
+    log(`harness failed: ${e.stack ?? e}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,91 @@
+// Runs suite.mjs in headless Chromium (Playwright with /usr/bin/chromium) and headless Firefox
+// (geckodriver's WebDriver API). Run from build/js-test (see `make test-js`).
+import { createServer } from "node:http";
+import { readFile, readdir, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { extname, join, normalize } from "node:path";
+import { chromium } from "@playwright/test";
+
+const ROOT = process.cwd();
+const TYPES = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".txt": "text/plain" };
+const names = (await readdir(join(ROOT, "vectors"))).filter((n) => n.endsWith(".txt")).sort();
+await writeFile(join(ROOT, "vectors-index.json"), JSON.stringify(names));
+
+const server = createServer(async (req, res) => {
+  const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  const file = path === "/vectors/index.json" ? join(ROOT, "vectors-index.json") : normalize(join(ROOT, path));
+  if (!file.startsWith(ROOT)) return void res.writeHead(404).end();
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const url = `http://127.0.0.1:${server.address().port}/browser.html`;
+const deadline = (ms, what) => new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: timed out`)), ms).unref());
+
+async function inChromium() {
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => window.__suite !== undefined, null, { timeout: 60_000 });
+    return { result: await page.evaluate(() => window.__suite), agent: await page.evaluate(() => navigator.userAgent) };
+  } finally {
+    await browser.close();
+  }
+}
+
+async function inFirefox() {
+  const port = 4444 + Math.floor(Math.random() * 1000);
+  const driver = spawn("geckodriver", ["--port", String(port)], { stdio: "ignore" });
+  const wd = async (method, path, body) => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`webdriver ${path}: ${JSON.stringify(json.value)}`);
+    return json.value;
+  };
+  try {
+    for (let i = 0; ; i++) {
+      try { await wd("GET", "/status"); break; } catch (e) { if (i > 50) throw e; await new Promise((r) => setTimeout(r, 100)); }
+    }
+    const { sessionId } = await wd("POST", "/session", { capabilities: { alwaysMatch: { "moz:firefoxOptions": { args: ["-headless"] } } } });
+    try {
+      await wd("POST", `/session/${sessionId}/url`, { url });
+      for (let i = 0; i < 600; i++) {
+        const result = await wd("POST", `/session/${sessionId}/execute/sync`, { script: "return window.__suite ?? null", args: [] });
+        if (result) return { result, agent: await wd("POST", `/session/${sessionId}/execute/sync`, { script: "return navigator.userAgent", args: [] }) };
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error("suite did not finish in Firefox");
+    } finally {
+      await wd("DELETE", `/session/${sessionId}`).catch(() => {});
+    }
+  } finally {
+    driver.kill();
+  }
+}
+
+let failures = 0;
+let passes = 0;
+for (const [name, run, expectAgent] of [["Chromium", inChromium, /HeadlessChrome/], ["Firefox", inFirefox, /Firefox/]]) {
+  try {
+    const { result, agent } = await Promise.race([run(), deadline(120_000, name)]);
+    if (!expectAgent.test(agent)) throw new Error(`ran in ${agent}, not ${name}`);
+    for (const f of result.failed) console.log(`✖ ${name}: ${f.name}: ${f.message}`);
+    console.log(`${result.failed.length ? "✖" : "✔"} ${name} (${agent}): ${result.passed}/${result.total} checks passed`);
+    if (result.failed.length || result.passed !== result.total || result.total < 8) failures++;
+    else passes++;
+  } catch (e) {
+    console.log(`✖ ${name}: ${e.message}`);
+    failures++;
+  }
+}
+server.close();
+console.log(`${passes} passed, ${failures} failed`);
+process.exit(failures ? 1 : 0);
