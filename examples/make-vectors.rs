@@ -241,6 +241,23 @@ fn main() {
         Some(&multi),
         ctx,
     );
+    // FORMAT.md#streaming: pushed in uneven pieces through the stream API; same bytes as one-shot.
+    let mut enc = ws
+        .encrypt_stream_with_rng(&ctx, bytes_unpadded, &mut seeded_rng([15; 32]))
+        .expect("stream");
+    let mut streamed = Vec::new();
+    for piece in multi.chunks(5003) {
+        streamed.extend(enc.push(piece).expect("push"));
+    }
+    streamed.extend(enc.finish().expect("finish"));
+    record_vector(
+        "record_streamed_multi_chunk",
+        "success",
+        "40000 bytes encrypted through the stream API in 5003-byte pushes: three chunks",
+        &streamed,
+        Some(&multi),
+        ctx,
+    );
     let unicode = "Séance — 睡眠が改善 🌙".as_bytes();
     record_vector(
         "record_unicode_padded_bytes",

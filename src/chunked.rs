@@ -53,6 +53,21 @@ impl MessageKeys {
         }
     }
 
+    /// The key commitment to prepend (or compare against, in constant time).
+    pub(crate) fn commitment(&self) -> &[u8; COMMITMENT_LEN] {
+        &self.commitment
+    }
+
+    /// Seals chunk `index` in place: `buf` holds the plaintext then 16 spare bytes for the tag.
+    pub(crate) fn seal_chunk(&self, index: u64, buf: &mut [u8]) -> bool {
+        index < MAX_CHUNKS && self.aead.seal_in_place(&self.nonce(index), buf)
+    }
+
+    /// Opens chunk `index` (`ciphertext || tag`) into `out`; `out` is zeroed on failure.
+    pub(crate) fn open_chunk(&self, index: u64, input: &[u8], out: &mut [u8]) -> bool {
+        index < MAX_CHUNKS && self.aead.open_into(&self.nonce(index), input, out)
+    }
+
     /// The nonce of chunk `index`: the base nonce XOR the big-endian index
     /// (c2sp.org/chunked-encryption#aead-usage).
     fn nonce(&self, index: u64) -> [u8; 12] {

@@ -31,6 +31,7 @@ pub mod padding;
 mod primitives;
 pub mod record;
 pub mod rng;
+pub mod stream;
 pub mod workspace;
 
 pub use error::{ArgumentError, DecryptError, ErrorCode, GrantError, ParseError};
@@ -38,4 +39,5 @@ pub use grant::GRANT_LEN;
 pub use member::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, MemberSeed};
 pub use primitives::labels;
 pub use record::{ContentType, RecordContext, RecordHeader};
+pub use stream::{RecordDecryptor, RecordEncryptor};
 pub use workspace::{ContentKey, EncryptOptions, Workspace, WorkspaceId};

@@ -66,7 +66,7 @@ pub struct RecordContext<'a> {
 }
 
 impl RecordContext<'_> {
-    fn validate(&self) -> Result<(), ArgumentError> {
+    pub(crate) fn validate(&self) -> Result<(), ArgumentError> {
         for (what, value) in [("recordId", self.record_id), ("field", self.field)] {
             if value.is_empty() || value.len() > MAX_CONTEXT_FIELD_LEN {
                 return Err(ArgumentError::ContextField {
@@ -93,7 +93,7 @@ pub struct RecordHeader {
 }
 
 impl RecordHeader {
-    fn encode(&self) -> [u8; HEADER_LEN] {
+    pub(crate) fn encode(&self) -> [u8; HEADER_LEN] {
         let mut h = [0u8; HEADER_LEN];
         let (tag, rest) = h.split_at_mut(3);
         tag.copy_from_slice(RECORD_TAG);
@@ -148,7 +148,7 @@ impl RecordHeader {
 }
 
 /// `"confide/v1/record" || 0x00 || header || u16(len(recordId)) || recordId || u16(len(field)) || field`.
-fn context_bytes(header: &[u8; HEADER_LEN], ctx: &RecordContext<'_>) -> Vec<u8> {
+pub(crate) fn context_bytes(header: &[u8; HEADER_LEN], ctx: &RecordContext<'_>) -> Vec<u8> {
     let mut c = Vec::with_capacity(
         labels::RECORD_CONTEXT.len() + HEADER_LEN + 4 + ctx.record_id.len() + ctx.field.len(),
     );

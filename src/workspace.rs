@@ -11,6 +11,7 @@ use crate::grant;
 use crate::member::{MemberPublicBundle, MemberSecretKey};
 use crate::record::{self, ContentType, RecordContext, RecordHeader};
 use crate::rng::{random_array, system_rng};
+use crate::stream::RecordEncryptor;
 
 /// A workspace's 16-byte random id. Public.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -134,6 +135,20 @@ impl Workspace {
         &self.member
     }
 
+    /// The key a record names: its workspace must be this one and its epoch held.
+    pub(crate) fn key_for_record(
+        &self,
+        header: &RecordHeader,
+    ) -> Result<&ContentKey, DecryptError> {
+        if header.workspace_id != self.id {
+            return Err(DecryptError::WrongWorkspace);
+        }
+        self.key_for(header.epoch)
+            .ok_or(DecryptError::UnknownEpoch {
+                epoch: header.epoch,
+            })
+    }
+
     fn key_for(&self, epoch: u32) -> Option<&ContentKey> {
         if epoch == self.epoch {
             Some(&self.current_key)
@@ -175,6 +190,38 @@ impl Workspace {
         record::seal_with_rng(&self.current_key, header, ctx, plaintext, rng)
     }
 
+    /// Starts a streamed record in the current epoch (FORMAT.md#streaming): the same bytes a
+    /// one-shot [`Workspace::encrypt`] of the whole input would give for the same salt.
+    ///
+    /// # Errors
+    /// [`ArgumentError`] for an invalid context, or no randomness.
+    pub fn encrypt_stream(
+        &self,
+        ctx: &RecordContext<'_>,
+        options: EncryptOptions,
+    ) -> Result<RecordEncryptor, ArgumentError> {
+        self.encrypt_stream_with_rng(ctx, options, &mut system_rng()?)
+    }
+
+    /// [`Workspace::encrypt_stream`] with an explicit generator (for the salt).
+    ///
+    /// # Errors
+    /// [`ArgumentError`] for an invalid context.
+    pub fn encrypt_stream_with_rng(
+        &self,
+        ctx: &RecordContext<'_>,
+        options: EncryptOptions,
+        rng: &mut impl CryptoRng,
+    ) -> Result<RecordEncryptor, ArgumentError> {
+        let header = RecordHeader {
+            content_type: options.content_type,
+            padded: options.pad,
+            workspace_id: self.id,
+            epoch: self.epoch,
+        };
+        RecordEncryptor::new_with_rng(&self.current_key, header, ctx, rng)
+    }
+
     /// Decrypts a record of this workspace, in any epoch whose key it holds.
     ///
     /// # Errors
@@ -186,14 +233,7 @@ impl Workspace {
         ctx: &RecordContext<'_>,
     ) -> Result<(ContentType, Zeroizing<Vec<u8>>), DecryptError> {
         let header = RecordHeader::parse(record)?;
-        if header.workspace_id != self.id {
-            return Err(DecryptError::WrongWorkspace);
-        }
-        let key = self
-            .key_for(header.epoch)
-            .ok_or(DecryptError::UnknownEpoch {
-                epoch: header.epoch,
-            })?;
+        let key = self.key_for_record(&header)?;
         let plaintext = record::open(key, &header, ctx, record)?;
         Ok((header.content_type, plaintext))
     }

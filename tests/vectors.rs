@@ -13,7 +13,8 @@ use std::fs;
 use std::path::Path;
 
 use confide::{
-    ErrorCode, MemberPublicBundle, MemberSecretKey, MemberSeed, RecordContext, Workspace,
+    DecryptError, ErrorCode, MemberPublicBundle, MemberSecretKey, MemberSeed, RecordContext,
+    RecordDecryptor, Workspace,
 };
 
 fn parse(text: &str) -> HashMap<String, String> {
@@ -33,6 +34,20 @@ fn hex(v: &HashMap<String, String>, key: &str) -> Vec<u8> {
 fn member(v: &HashMap<String, String>) -> MemberSecretKey {
     let seed: [u8; 32] = hex(v, "member seed").try_into().expect("32-byte seed");
     MemberSecretKey::derive(MemberSeed::from_bytes(seed))
+}
+
+fn stream_decrypt(
+    ws: &Workspace,
+    record: &[u8],
+    ctx: &RecordContext<'_>,
+) -> Result<Vec<u8>, DecryptError> {
+    let mut dec = RecordDecryptor::new(ctx)?;
+    let mut out = Vec::new();
+    for piece in record.chunks(1009) {
+        out.extend_from_slice(&dec.push(ws, piece)?);
+    }
+    out.extend_from_slice(&dec.finish(ws)?);
+    Ok(out)
 }
 
 /// Runs one vector; returns "success" or the error code.
@@ -68,13 +83,22 @@ fn run(v: &HashMap<String, String>) -> String {
                 record_id: &v["record id"],
                 field: &v["field"],
             };
-            match ws.decrypt(&hex(v, "record"), &ctx) {
+            let one_shot = match ws.decrypt(&hex(v, "record"), &ctx) {
                 Err(e) => e.code().to_string(),
                 Ok((_, plaintext)) => {
                     assert_eq!(plaintext.to_vec(), hex(v, "plaintext"));
-                    "success".into()
+                    "success".to_string()
+                }
+            };
+            // The stream decryptor (FORMAT.md#streaming) must agree, pushed in odd-sized pieces.
+            match stream_decrypt(&ws, &hex(v, "record"), &ctx) {
+                Err(e) => assert_eq!(e.code(), one_shot, "streamed outcome differs"),
+                Ok(plaintext) => {
+                    assert_eq!(one_shot, "success", "streaming accepted a bad record");
+                    assert_eq!(plaintext, hex(v, "plaintext"));
                 }
             }
+            one_shot
         }
         other => panic!("unknown kind {other}"),
     }

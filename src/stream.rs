@@ -1,0 +1,357 @@
+//! Streaming records: the same bytes as a one-shot record (docs/FORMAT.md#record), produced
+//! and consumed incrementally. No I/O here: callers `push` bytes in and get bytes out, then
+//! `finish`. Memory stays at one chunk whatever the record size.
+
+use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::chunked::{CHUNK_LEN, ENCRYPTED_CHUNK_LEN, MessageKeys, PREFIX_LEN, SALT_LEN, TAG_LEN};
+use crate::error::{ArgumentError, DecryptError, ParseError};
+use crate::padding;
+use crate::record::{self, HEADER_LEN, MIN_RECORD_LEN, RecordContext, RecordHeader};
+use crate::rng::random_array;
+use crate::workspace::{ContentKey, Workspace};
+
+/// Encrypts one record incrementally. Each full 16 KiB chunk is sealed as soon as it is
+/// complete (c2sp.org/chunked-encryption#implementation-notes): no look-ahead is needed,
+/// because only the final chunk is short.
+pub struct RecordEncryptor {
+    keys: MessageKeys,
+    index: u64,
+    /// Plaintext of the chunk being filled, with room for its tag.
+    pending: Zeroizing<Vec<u8>>,
+    /// `header || salt || commitment`, emitted before the first chunk.
+    prefix: Option<Vec<u8>>,
+    padded: bool,
+    total: u64,
+}
+
+impl RecordEncryptor {
+    pub(crate) fn new_with_rng(
+        key: &ContentKey,
+        header: RecordHeader,
+        ctx: &RecordContext<'_>,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Self, ArgumentError> {
+        ctx.validate()?;
+        let encoded = header.encode();
+        let context = record::context_bytes(&encoded, ctx);
+        let salt: [u8; SALT_LEN] = random_array(rng);
+        let keys = MessageKeys::derive(key.expose_secret(), &salt, &context);
+        let mut prefix = Vec::with_capacity(HEADER_LEN + PREFIX_LEN);
+        prefix.extend_from_slice(&encoded);
+        prefix.extend_from_slice(&salt);
+        prefix.extend_from_slice(keys.commitment());
+        Ok(Self {
+            keys,
+            index: 0,
+            pending: Zeroizing::new(Vec::with_capacity(ENCRYPTED_CHUNK_LEN)),
+            prefix: Some(prefix),
+            padded: header.padded,
+            total: 0,
+        })
+    }
+
+    /// Takes more plaintext; returns the ciphertext that is now complete (possibly empty).
+    ///
+    /// # Errors
+    /// [`ArgumentError::TooLong`] past the chunk-counter limit (FORMAT.md#limits).
+    pub fn push(&mut self, mut data: &[u8]) -> Result<Vec<u8>, ArgumentError> {
+        let mut out = self.prefix.take().unwrap_or_default();
+        self.total = self.total.saturating_add(data.len() as u64);
+        while !data.is_empty() {
+            let room = CHUNK_LEN - self.pending.len();
+            let (now, rest) = data.split_at(room.min(data.len()));
+            self.pending.extend_from_slice(now);
+            data = rest;
+            if self.pending.len() == CHUNK_LEN {
+                self.seal_pending(&mut out)?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ends the record: pads if the header says so, then seals the final, short chunk.
+    ///
+    /// # Errors
+    /// [`ArgumentError::TooLong`] past the chunk-counter limit.
+    pub fn finish(mut self) -> Result<Vec<u8>, ArgumentError> {
+        let mut out = self.prefix.take().unwrap_or_default();
+        if self.padded {
+            // FORMAT.md#padding: payload || 0x80 || 0x00 * (padded_len - payload_len - 1).
+            let payload = usize::try_from(self.total)
+                .map_err(|_| ArgumentError::TooLong { got: usize::MAX })?;
+            let mut fill = padding::padded_len(payload) - payload;
+            let mut marker = true;
+            while fill > 0 {
+                let n = (CHUNK_LEN - self.pending.len()).min(fill);
+                let start = self.pending.len();
+                self.pending.resize(start + n, 0);
+                if marker {
+                    if let Some(first) = self.pending.get_mut(start) {
+                        *first = 0x80;
+                    }
+                    marker = false;
+                }
+                fill -= n;
+                if self.pending.len() == CHUNK_LEN {
+                    self.seal_pending(&mut out)?;
+                }
+            }
+        }
+        self.seal_pending(&mut out)?;
+        Ok(out)
+    }
+
+    fn seal_pending(&mut self, out: &mut Vec<u8>) -> Result<(), ArgumentError> {
+        let start = out.len();
+        out.extend_from_slice(&self.pending);
+        out.resize(start + self.pending.len() + TAG_LEN, 0);
+        let chunk = out.get_mut(start..).unwrap_or_default();
+        if !self.keys.seal_chunk(self.index, chunk) {
+            return Err(ArgumentError::TooLong { got: usize::MAX });
+        }
+        self.index += 1;
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+enum DecryptState {
+    /// Collecting the header, salt, commitment and the first tag's worth of bytes.
+    Prefix,
+    /// Keys derived and commitment checked.
+    Body {
+        keys: Box<MessageKeys>,
+        index: u64,
+        header: RecordHeader,
+    },
+    /// An error was returned; every later call fails too.
+    Failed,
+}
+
+/// Decrypts one record incrementally. Plaintext is returned only after its chunk
+/// authenticates; a record that ends early, is cut, extended, reordered or spliced fails.
+pub struct RecordDecryptor {
+    record_id: String,
+    field: String,
+    state: DecryptState,
+    buf: Vec<u8>,
+    /// For padded records: the withheld suffix `0x80? 0x00*`, kept as a count.
+    withheld_marker: bool,
+    withheld_zeros: u64,
+    released: u64,
+    padded_total: u64,
+}
+
+impl RecordDecryptor {
+    /// A decryptor for a record bound to `ctx`.
+    ///
+    /// # Errors
+    /// [`ArgumentError`] if the context is invalid.
+    pub fn new(ctx: &RecordContext<'_>) -> Result<Self, ArgumentError> {
+        ctx.validate()?;
+        Ok(Self {
+            record_id: ctx.record_id.to_owned(),
+            field: ctx.field.to_owned(),
+            state: DecryptState::Prefix,
+            buf: Vec::with_capacity(ENCRYPTED_CHUNK_LEN),
+            withheld_marker: false,
+            withheld_zeros: 0,
+            released: 0,
+            padded_total: 0,
+        })
+    }
+
+    /// The header, once it has been read and checked.
+    pub fn header(&self) -> Option<RecordHeader> {
+        match &self.state {
+            DecryptState::Body { header, .. } => Some(*header),
+            _ => None,
+        }
+    }
+
+    /// Takes more ciphertext; returns the plaintext of every chunk that authenticated.
+    ///
+    /// # Errors
+    /// As [`Workspace::decrypt`]. After an error, every call fails with `DecryptionFailed`.
+    pub fn push(
+        &mut self,
+        workspace: &Workspace,
+        mut data: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+        let result = (|| {
+            let mut out = Zeroizing::new(Vec::new());
+            while !data.is_empty() {
+                let want = match self.state {
+                    DecryptState::Prefix => MIN_RECORD_LEN,
+                    // A full chunk is never the final one, so it can be opened as soon as it is
+                    // complete and one more byte shows the record goes on.
+                    DecryptState::Body { .. } => ENCRYPTED_CHUNK_LEN + 1,
+                    DecryptState::Failed => return Err(DecryptError::DecryptionFailed),
+                };
+                let take = want.saturating_sub(self.buf.len()).min(data.len());
+                let (now, rest) = data.split_at(take);
+                self.buf.extend_from_slice(now);
+                data = rest;
+                if self.buf.len() == want {
+                    self.advance(workspace, &mut out)?;
+                }
+            }
+            Ok(out)
+        })();
+        if result.is_err() {
+            self.state = DecryptState::Failed;
+        }
+        result
+    }
+
+    /// Ends the record: opens the final chunk and checks that the record is complete.
+    ///
+    /// # Errors
+    /// `DecryptionFailed` for a record that ends early; otherwise as [`Workspace::decrypt`].
+    pub fn finish(mut self, workspace: &Workspace) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+        let mut out = Zeroizing::new(Vec::new());
+        if let DecryptState::Prefix = self.state {
+            if self.buf.len() < MIN_RECORD_LEN {
+                RecordHeader::parse(&self.buf)?;
+                return Err(DecryptError::DecryptionFailed);
+            }
+            self.advance(workspace, &mut out)?;
+        }
+        let DecryptState::Body {
+            keys,
+            index,
+            header,
+        } = &self.state
+        else {
+            return Err(DecryptError::DecryptionFailed);
+        };
+        // c2sp.org/chunked-encryption: the final chunk is 16..=16399 bytes; anything else is truncation.
+        if self.buf.len() < TAG_LEN || self.buf.len() >= ENCRYPTED_CHUNK_LEN {
+            return Err(DecryptError::DecryptionFailed);
+        }
+        let mut plain = Zeroizing::new(vec![0u8; self.buf.len() - TAG_LEN]);
+        if !keys.open_chunk(*index, &self.buf, &mut plain) {
+            return Err(DecryptError::DecryptionFailed);
+        }
+        let header = *header;
+        self.release(&header, &plain, &mut out)?;
+        if header.padded {
+            let payload =
+                usize::try_from(self.released).map_err(|_| DecryptError::DecryptionFailed)?;
+            let total =
+                usize::try_from(self.padded_total).map_err(|_| DecryptError::DecryptionFailed)?;
+            if !self.withheld_marker || padding::padded_len(payload) != total {
+                return Err(ParseError::Field { what: "padding" }.into());
+            }
+        }
+        Ok(out)
+    }
+
+    fn advance(&mut self, workspace: &Workspace, out: &mut Vec<u8>) -> Result<(), DecryptError> {
+        match &mut self.state {
+            DecryptState::Prefix => {
+                let header = RecordHeader::parse(&self.buf)?;
+                let key = workspace.key_for_record(&header)?;
+                let (encoded, rest) = self.buf.split_at(HEADER_LEN);
+                let (salt, rest) = rest.split_at(SALT_LEN);
+                let (commitment, first) = rest.split_at(PREFIX_LEN - SALT_LEN);
+                let encoded: &[u8; HEADER_LEN] = encoded
+                    .try_into()
+                    .map_err(|_| DecryptError::DecryptionFailed)?;
+                let salt: &[u8; SALT_LEN] = salt
+                    .try_into()
+                    .map_err(|_| DecryptError::DecryptionFailed)?;
+                let ctx = RecordContext {
+                    record_id: &self.record_id,
+                    field: &self.field,
+                };
+                let keys = MessageKeys::derive(
+                    key.expose_secret(),
+                    salt,
+                    &record::context_bytes(encoded, &ctx),
+                );
+                // c2sp.org/chunked-encryption#key-derivation: check the commitment before any chunk.
+                if !bool::from(keys.commitment().ct_eq(commitment)) {
+                    return Err(DecryptError::DecryptionFailed);
+                }
+                let first = first.to_vec();
+                self.buf.clear();
+                self.buf.extend_from_slice(&first);
+                self.state = DecryptState::Body {
+                    keys: Box::new(keys),
+                    index: 0,
+                    header,
+                };
+                Ok(())
+            }
+            DecryptState::Body {
+                keys,
+                index,
+                header,
+            } => {
+                let (chunk, next) = self.buf.split_at(ENCRYPTED_CHUNK_LEN);
+                let mut plain = Zeroizing::new(vec![0u8; CHUNK_LEN]);
+                if !keys.open_chunk(*index, chunk, &mut plain) {
+                    return Err(DecryptError::DecryptionFailed);
+                }
+                *index += 1;
+                let header = *header;
+                let next = next.to_vec();
+                self.buf.clear();
+                self.buf.extend_from_slice(&next);
+                self.release(&header, &plain, out)
+            }
+            DecryptState::Failed => Err(DecryptError::DecryptionFailed),
+        }
+    }
+
+    /// Appends authenticated plaintext to `out`. For padded records, a trailing run of the
+    /// form `0x80? 0x00*` is withheld (as a count) until later bytes show it is payload.
+    fn release(
+        &mut self,
+        header: &RecordHeader,
+        plain: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), DecryptError> {
+        if !header.padded {
+            out.extend_from_slice(plain);
+            return Ok(());
+        }
+        self.padded_total += plain.len() as u64;
+        let Some(last) = plain.iter().rposition(|b| *b != 0) else {
+            self.withheld_zeros += plain.len() as u64;
+            return Ok(());
+        };
+        // A non-zero byte follows the withheld run, so that run was payload.
+        self.flush_withheld(out)?;
+        let (body, tail) = plain.split_at(last);
+        out.extend_from_slice(body);
+        self.released += body.len() as u64;
+        let marker = tail.first().copied().unwrap_or(0);
+        if marker == 0x80 {
+            self.withheld_marker = true;
+        } else {
+            out.push(marker);
+            self.released += 1;
+        }
+        self.withheld_zeros = (tail.len() - 1) as u64;
+        Ok(())
+    }
+
+    fn flush_withheld(&mut self, out: &mut Vec<u8>) -> Result<(), DecryptError> {
+        if self.withheld_marker {
+            out.push(0x80);
+            self.released += 1;
+            self.withheld_marker = false;
+        }
+        let zeros =
+            usize::try_from(self.withheld_zeros).map_err(|_| DecryptError::DecryptionFailed)?;
+        out.resize(out.len() + zeros, 0);
+        self.released += self.withheld_zeros;
+        self.withheld_zeros = 0;
+        Ok(())
+    }
+}
