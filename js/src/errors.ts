@@ -25,6 +25,8 @@ export type ConfideErrorCode =
   | "not_initialized"
   /** The object has been freed. */
   | "freed"
+  /** A stream was aborted through its `AbortSignal`. */
+  | "aborted"
   /** The platform's random number generator failed. */
   | "random_unavailable"
   /** An unexpected failure inside the module; please report it. */
@@ -32,7 +34,7 @@ export type ConfideErrorCode =
 
 const CODES: ReadonlySet<string> = new Set<ConfideErrorCode>([
   "invalid_argument", "malformed", "unsupported_version", "wrong_workspace", "unknown_epoch",
-  "decryption_failed", "bad_signature", "not_for_this_member", "not_initialized", "freed",
+  "decryption_failed", "bad_signature", "not_for_this_member", "not_initialized", "freed", "aborted",
   "random_unavailable", "internal",
 ]);
 

@@ -14,7 +14,7 @@
  * @module
  */
 
-import wasmInit, { initSync, WasmMember, WasmWorkspace, recordLength } from "../wasm/confide_wasm.js";
+import wasmInit, { initSync, WasmDecryptor, WasmMember, WasmWorkspace, recordLength } from "../wasm/confide_wasm.js";
 import { ConfideError, fromWasm } from "./errors.js";
 
 export { ConfideError, isConfideError } from "./errors.js";
@@ -32,6 +32,16 @@ export interface RecordContext {
 export interface EncryptOptions {
   /** Pad the plaintext to a PADMÉ bucket (at least 256 bytes) to hide its length. Default `true`. */
   pad?: boolean;
+}
+
+/** Options for {@link Workspace.encryptStream} and {@link Workspace.decryptStream}. */
+export interface StreamOptions {
+  /** Encrypt only: pad the payload to a PADMÉ bucket. Default `false` for streams. */
+  pad?: boolean;
+  /** Aborting errors the stream with a `ConfideError` of code `aborted`. */
+  signal?: AbortSignal;
+  /** Called after each input chunk with the total input bytes processed so far. */
+  onProgress?: (bytes: number) => void;
 }
 
 /** Options for {@link init}. */
@@ -152,6 +162,94 @@ function padOption(options: unknown): boolean {
     throw new ConfideError("invalid_argument", `"pad" expected boolean, got ${describe(pad)}`);
   }
   return pad;
+}
+
+/** wasm is fed at most this much per call, so its memory stays small whatever chunks arrive. */
+const PIECE_BYTES = 64 * 1024;
+
+function streamOptions(value: unknown): { pad: boolean; signal: AbortSignal | undefined; onProgress: ((n: number) => void) | undefined } {
+  if (typeof value !== "object" || value === null) {
+    throw new ConfideError("invalid_argument", `"options" expected { pad?, signal?, onProgress? }, got ${describe(value)}`);
+  }
+  const rawPad = property(value, "pad", "pad");
+  const signal = property(value, "signal", "signal");
+  const onProgress = property(value, "onProgress", "onProgress");
+  if (rawPad !== undefined && typeof rawPad !== "boolean") {
+    throw new ConfideError("invalid_argument", `"pad" expected boolean, got ${describe(rawPad)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ConfideError("invalid_argument", `"signal" expected AbortSignal, got ${describe(signal)}`);
+  }
+  if (onProgress !== undefined && typeof onProgress !== "function") {
+    throw new ConfideError("invalid_argument", `"onProgress" expected function, got ${describe(onProgress)}`);
+  }
+  return { pad: rawPad ?? false, signal, onProgress: onProgress as ((n: number) => void) | undefined };
+}
+
+/**
+ * A TransformStream over an incremental wasm engine: input is fed in bounded pieces, output
+ * is enqueued as produced, and an abort errors the stream with `aborted`.
+ */
+function engineStream(
+  push: (piece: Uint8Array) => Uint8Array,
+  finish: () => Uint8Array,
+  release: () => void,
+  signal: AbortSignal | undefined,
+  onProgress: ((n: number) => void) | undefined,
+): TransformStream<Uint8Array, Uint8Array> {
+  let processed = 0;
+  let done = false;
+  const aborted = () => new ConfideError("aborted", "the stream was aborted");
+  const end = () => {
+    if (!done) {
+      done = true;
+      signal?.removeEventListener("abort", onAbort);
+      release();
+    }
+  };
+  let controllerRef: TransformStreamDefaultController<Uint8Array> | undefined;
+  function onAbort() {
+    try {
+      controllerRef?.error(aborted());
+    } catch {
+      // Already closed or errored.
+    }
+    end();
+  }
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      controllerRef = controller;
+      if (signal?.aborted) {
+        end();
+        throw aborted();
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+    },
+    transform(chunk, controller) {
+      try {
+        if (done) throw signal?.aborted ? aborted() : new ConfideError("invalid_argument", "the stream has ended");
+        const bytes = bytesArg("chunk", chunk, Number.MAX_SAFE_INTEGER);
+        for (let offset = 0; offset < bytes.length; offset += PIECE_BYTES) {
+          const out = call(() => push(bytes.subarray(offset, offset + PIECE_BYTES)));
+          if (out.length > 0) controller.enqueue(out);
+        }
+        processed += bytes.length;
+        onProgress?.(processed);
+      } catch (e) {
+        end();
+        throw e;
+      }
+    },
+    flush(controller) {
+      try {
+        if (done) throw signal?.aborted ? aborted() : new ConfideError("invalid_argument", "the stream has ended");
+        const out = call(finish);
+        if (out.length > 0) controller.enqueue(out);
+      } finally {
+        end();
+      }
+    },
+  });
 }
 
 function base64url(bytes: Uint8Array): string {
@@ -330,6 +428,50 @@ export class Workspace {
     } finally {
       bytes.fill(0);
     }
+  }
+
+  /**
+   * Encrypts a byte stream into one record (FORMAT.md#streaming): the same bytes `encrypt`
+   * gives for the whole input. Accepts chunks of any size; memory stays bounded.
+   * ```ts
+   * const upload = file.stream().pipeThrough(ws.encryptStream({ recordId: "rec-7", field: "audio" }));
+   * ```
+   * @throws {ConfideError} `invalid_argument`, `freed`; the stream errors with `aborted`,
+   *   `invalid_argument` (a chunk that is not a Uint8Array) or `freed`.
+   */
+  encryptStream(context: RecordContext, options: StreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+    const ctx = contextArg(context);
+    const { pad, signal, onProgress } = streamOptions(options);
+    const encryptor = call(() => this.#ws().encryptStream(false, ctx.recordId, ctx.field, pad));
+    return engineStream(
+      (piece) => encryptor.push(piece),
+      () => encryptor.finish(),
+      () => encryptor.free(),
+      signal,
+      onProgress,
+    );
+  }
+
+  /**
+   * Decrypts a record stream. Each 16 KiB chunk is released only after it authenticates; a
+   * stream that is cut, extended, reordered or spliced errors with `decryption_failed` at
+   * the point of detection, at the latest when it ends. Treat output as final only when
+   * the stream closes without error.
+   * @throws {ConfideError} `invalid_argument`, `freed`; the stream errors with
+   *   `decryption_failed`, `wrong_workspace`, `unknown_epoch`, `malformed`,
+   *   `unsupported_version` or `aborted`.
+   */
+  decryptStream(context: RecordContext, options: StreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+    const ctx = contextArg(context);
+    const { signal, onProgress } = streamOptions(options);
+    const decryptor = call(() => new WasmDecryptor(ctx.recordId, ctx.field));
+    return engineStream(
+      (piece) => decryptor.push(this.#ws(), piece),
+      () => decryptor.finish(this.#ws()),
+      () => decryptor.free(),
+      signal,
+      onProgress,
+    );
   }
 
   /**

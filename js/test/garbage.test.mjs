@@ -60,6 +60,11 @@ test("every export rejects garbage with ConfideError and keeps working", async (
     "ws.decrypt(field)": (g) => ws.decrypt(record, { recordId: "n-42", field: g }),
     "ws.decryptText(record)": (g) => ws.decryptText(g, ctx),
     "ws.grant": (g) => ws.grant(g),
+    "ws.encryptStream(context)": (g) => ws.encryptStream(g),
+    "ws.encryptStream(options)": (g) => { if (g === undefined || (typeof g === "object" && g !== null && !("pad" in g) && !("signal" in g) && !("onProgress" in g))) throw new ConfideError("invalid_argument", "valid input, skipped"); return ws.encryptStream(ctx, g); },
+    "ws.encryptStream(signal)": (g) => { if (g === undefined) throw new ConfideError("invalid_argument", "valid input, skipped"); return ws.encryptStream(ctx, { signal: g }); },
+    "ws.decryptStream(context)": (g) => ws.decryptStream(g),
+    "ws.decryptStream(onProgress)": (g) => { if (g === undefined || typeof g === "function") throw new ConfideError("invalid_argument", "valid input, skipped"); return ws.decryptStream(ctx, { onProgress: g }); },
     "recordSize": (g) => { if (Number.isSafeInteger(g) && g >= 0 && g <= confide.MAX_PLAINTEXT_BYTES) throw new ConfideError("invalid_argument", "valid input, skipped"); return recordSize(g); },
     "recordSize(options)": (g) => { if (g === undefined || (typeof g === "object" && g !== null && !("pad" in g))) throw new ConfideError("invalid_argument", "valid input, skipped"); return recordSize(10, g); },
   };

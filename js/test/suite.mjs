@@ -135,6 +135,131 @@ export async function runSuite({ confide, hazmat, vectors }) {
     }
   });
 
+  // ---- streams (FORMAT.md#streaming) ----
+  let seed = 0x9e3779b9;
+  const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const streamOf = (bytes, sizeOf) => new ReadableStream({
+    offset: 0,
+    pull(controller) {
+      if (this.offset >= bytes.length) return controller.close();
+      const n = Math.max(1, sizeOf());
+      controller.enqueue(bytes.slice(this.offset, this.offset + n));
+      this.offset += n;
+    },
+  });
+  const collect = async (readable) => {
+    const parts = [];
+    let total = 0;
+    for (const reader = readable.getReader(); ;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      total += value.length;
+    }
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (const p of parts) { out.set(p, o); o += p.length; }
+    return out;
+  };
+  const streamCode = async (promise) => {
+    try {
+      await promise;
+      return "success";
+    } catch (e) {
+      return e?.name === "ConfideError" ? e.code : `non-ConfideError ${e?.name}: ${e?.message}`;
+    }
+  };
+  const sctx = { recordId: "rec-7", field: "audio" };
+  const encryptVia = (ws, data, sizeOf, options) => collect(streamOf(data, sizeOf).pipeThrough(ws.encryptStream(sctx, options)));
+  const decryptVia = (ws, record, sizeOf) => collect(streamOf(record, sizeOf).pipeThrough(ws.decryptStream(sctx)));
+
+  check("streams round-trip at chunk-edge sizes with random and one-byte chunking, and equal one-shot records", async () => {
+    const ws = Workspace.create(Member.generate());
+    for (const n of [0, 1, 16383, 16384, 16385, 10 * 1024 * 1024 + 7]) {
+      const data = new Uint8Array(n);
+      for (let i = 0; i < n; i += 65536) crypto.getRandomValues(data.subarray(i, i + 65536));
+      const sizes = n <= 16385 ? [() => 1, () => 1 + Math.floor(random() * 5000)] : [() => 1 + Math.floor(random() * 300_000)];
+      for (const sizeOf of sizes) {
+        for (const pad of [false, true]) {
+          const record = await encryptVia(ws, data, sizeOf, { pad });
+          ok(record.length === recordSize(n, { pad }), `size ${n} pad ${pad}: record length`);
+          eqBytes(ws.decrypt(record, sctx), data, `size ${n}: one-shot decrypt of streamed record`);
+          eqBytes(await decryptVia(ws, record, sizeOf), data, `size ${n}: streamed decrypt`);
+        }
+      }
+      // A one-shot record streams back too: one format for a note and a recording.
+      eqBytes(await decryptVia(ws, ws.encrypt(data, sctx), () => 4099), data, `size ${n}: stream of one-shot record`);
+    }
+  });
+
+  check("every truncation point of a small stream fails, and so do cuts around chunk edges", async () => {
+    const ws = Workspace.create(Member.generate());
+    const small = await encryptVia(ws, new Uint8Array(300).fill(3), () => 100, {});
+    for (let cut = 0; cut < small.length; cut++) {
+      const got = await streamCode(decryptVia(ws, small.subarray(0, cut), () => 64));
+      ok(got !== "success", `cut at ${cut} accepted`);
+    }
+    const big = await encryptVia(ws, new Uint8Array(2 * 16384 + 50).fill(9), () => 7000, {});
+    const edges = [82, 98, 82 + 16400, 82 + 16400 + 16, 82 + 2 * 16400, 82 + 2 * 16400 + 16, big.length - 1];
+    for (const edge of edges) {
+      for (const cut of [edge - 1, edge, edge + 1]) {
+        if (cut >= big.length || cut < 0) continue;
+        ok(await streamCode(decryptVia(ws, big.subarray(0, cut), () => 5000)) !== "success", `cut at ${cut} accepted`);
+      }
+    }
+    ok(await streamCode(decryptVia(ws, big, () => 5000)) === "success", "whole record");
+  });
+
+  check("appended bytes, reordered, duplicated and swapped chunks fail in streams", async () => {
+    const ws = Workspace.create(Member.generate());
+    const a = await encryptVia(ws, new Uint8Array(3 * 16384 + 10).fill(1), () => 16384, {});
+    const b = await encryptVia(ws, new Uint8Array(3 * 16384 + 10).fill(2), () => 16384, {});
+    const chunk = (r, i) => r.subarray(82 + i * 16400, 82 + (i + 1) * 16400);
+    const build = (r, chunks) => {
+      const parts = [r.subarray(0, 82), ...chunks, r.subarray(82 + 3 * 16400)];
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let o = 0;
+      for (const p of parts) { out.set(p, o); o += p.length; }
+      return out;
+    };
+    const appended = new Uint8Array(a.length + 17);
+    appended.set(a);
+    const cases = {
+      appended,
+      reordered: build(a, [chunk(a, 1), chunk(a, 0), chunk(a, 2)]),
+      duplicated: build(a, [chunk(a, 0), chunk(a, 0), chunk(a, 1), chunk(a, 2)]),
+      "swapped from another file with the same key": build(a, [chunk(a, 0), chunk(b, 1), chunk(a, 2)]),
+    };
+    for (const [name, record] of Object.entries(cases)) {
+      ok(await streamCode(decryptVia(ws, record, () => 3000)) === "decryption_failed", name);
+    }
+    ok(await streamCode(decryptVia(Workspace.create(Member.generate()), a, () => 3000)) === "wrong_workspace", "wrong workspace");
+  });
+
+  check("abort mid-stream errors with aborted, progress counts input bytes, bad chunks are typed errors", async () => {
+    const ws = Workspace.create(Member.generate());
+    const controller = new AbortController();
+    let pulls = 0;
+    const endless = new ReadableStream({ pull(c) { pulls++; c.enqueue(new Uint8Array(50_000)); } });
+    const aborted = await streamCode(collect(endless.pipeThrough(ws.encryptStream(sctx, {
+      signal: controller.signal,
+      onProgress: (n) => { if (n >= 500_000) controller.abort(); },
+    }))));
+    ok(aborted === "aborted", `abort gave ${aborted}`);
+    ok(pulls < 100, "the source stopped being read");
+    const seen = [];
+    const record = await encryptVia(ws, new Uint8Array(100_000), () => 30_000, { onProgress: (n) => seen.push(n) });
+    ok(seen.join() === "30000,60000,90000,100000", `progress ${seen.join()}`);
+    const decryptSeen = [];
+    await collect(streamOf(record, () => 50_000).pipeThrough(ws.decryptStream(sctx, { onProgress: (n) => decryptSeen.push(n) })));
+    ok(decryptSeen.at(-1) === record.length, "decrypt progress reaches the record length");
+    const bad = new ReadableStream({ start(c) { c.enqueue("not bytes"); c.close(); } });
+    ok(await streamCode(collect(bad.pipeThrough(ws.encryptStream(sctx)))) === "invalid_argument", "string chunk");
+    ok(code(() => ws.encryptStream(sctx, { signal: "no" })) === "invalid_argument", "bad signal");
+    ok(code(() => ws.decryptStream({ recordId: "" , field: "f" })) === "invalid_argument", "bad context");
+    ok(ws.decryptText(ws.encrypt("alive", ctx), ctx) === "alive", "still works");
+  });
+
   await init();
   const failed = [];
   let passed = 0;

@@ -11,6 +11,7 @@
 use confide::{ContentType, EncryptOptions, ErrorCode, MemberPublicBundle, RecordContext};
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
 
 /// A JS `Error` with `name = "ConfideError"` and a stable `code`.
 fn js_error(code: &str, message: &str) -> JsValue {
@@ -102,14 +103,18 @@ impl Workspace {
     }
 
     /// Encrypts one record.
+    ///
+    /// The plaintext is taken by value so its copy in wasm memory is zeroized after use
+    /// (a borrowed slice would be freed by the glue without zeroing).
     pub fn encrypt(
         &self,
-        plaintext: &[u8],
+        plaintext: Vec<u8>,
         is_text: bool,
         record_id: &str,
         field: &str,
         pad: bool,
     ) -> Result<Vec<u8>, JsValue> {
+        let plaintext = Zeroizing::new(plaintext);
         let content_type = if is_text {
             ContentType::Text
         } else {
@@ -117,7 +122,7 @@ impl Workspace {
         };
         let ctx = RecordContext { record_id, field };
         self.0
-            .encrypt(plaintext, &ctx, EncryptOptions { content_type, pad })
+            .encrypt(&plaintext, &ctx, EncryptOptions { content_type, pad })
             .map_err(to_js)
     }
 
@@ -131,6 +136,27 @@ impl Workspace {
         let ctx = RecordContext { record_id, field };
         let (_, plaintext) = self.0.decrypt(record, &ctx).map_err(to_js)?;
         Ok(secret_to_js(&plaintext))
+    }
+
+    /// Starts a streamed record in the current epoch.
+    #[wasm_bindgen(js_name = encryptStream)]
+    pub fn encrypt_stream(
+        &self,
+        is_text: bool,
+        record_id: &str,
+        field: &str,
+        pad: bool,
+    ) -> Result<Encryptor, JsValue> {
+        let content_type = if is_text {
+            ContentType::Text
+        } else {
+            ContentType::Bytes
+        };
+        let ctx = RecordContext { record_id, field };
+        self.0
+            .encrypt_stream(&ctx, EncryptOptions { content_type, pad })
+            .map(|e| Encryptor(Some(e)))
+            .map_err(to_js)
     }
 
     /// Seals the current content key to `recipient_bundle`, signed by this workspace's member.
@@ -174,5 +200,79 @@ pub mod hazmat {
         Ok(Member(confide::MemberSecretKey::derive(
             confide::MemberSeed::from_bytes(seed),
         )))
+    }
+}
+
+/// An incremental record encryptor (FORMAT.md#streaming).
+#[wasm_bindgen(js_name = WasmEncryptor)]
+pub struct Encryptor(Option<confide::RecordEncryptor>);
+
+#[wasm_bindgen(js_class = WasmEncryptor)]
+impl Encryptor {
+    /// Plaintext in (taken by value so its wasm copy is zeroized), ciphertext out.
+    pub fn push(&mut self, data: Vec<u8>) -> Result<Vec<u8>, JsValue> {
+        let data = Zeroizing::new(data);
+        match &mut self.0 {
+            Some(enc) => enc.push(&data).map_err(to_js),
+            None => Err(js_error(
+                "invalid_argument",
+                "the stream has already finished",
+            )),
+        }
+    }
+
+    /// The final chunk. The encryptor cannot be used afterwards.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+        match self.0.take() {
+            Some(enc) => enc.finish().map_err(to_js),
+            None => Err(js_error(
+                "invalid_argument",
+                "the stream has already finished",
+            )),
+        }
+    }
+}
+
+/// An incremental record decryptor (FORMAT.md#streaming).
+#[wasm_bindgen(js_name = WasmDecryptor)]
+pub struct Decryptor(Option<confide::RecordDecryptor>);
+
+#[wasm_bindgen(js_class = WasmDecryptor)]
+impl Decryptor {
+    /// A decryptor for a record bound to `record_id` and `field`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(record_id: &str, field: &str) -> Result<Decryptor, JsValue> {
+        let ctx = RecordContext { record_id, field };
+        confide::RecordDecryptor::new(&ctx)
+            .map(|d| Decryptor(Some(d)))
+            .map_err(to_js)
+    }
+
+    /// Ciphertext in; plaintext of every chunk that authenticated out.
+    pub fn push(&mut self, workspace: &Workspace, data: &[u8]) -> Result<Uint8Array, JsValue> {
+        match &mut self.0 {
+            Some(dec) => dec
+                .push(&workspace.0, data)
+                .map(|p| secret_to_js(&p))
+                .map_err(to_js),
+            None => Err(js_error(
+                "invalid_argument",
+                "the stream has already finished",
+            )),
+        }
+    }
+
+    /// Opens the final chunk and checks the record is complete.
+    pub fn finish(&mut self, workspace: &Workspace) -> Result<Uint8Array, JsValue> {
+        match self.0.take() {
+            Some(dec) => dec
+                .finish(&workspace.0)
+                .map(|p| secret_to_js(&p))
+                .map_err(to_js),
+            None => Err(js_error(
+                "invalid_argument",
+                "the stream has already finished",
+            )),
+        }
     }
 }

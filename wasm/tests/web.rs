@@ -46,7 +46,13 @@ fn note_round_trip_and_grant() {
     assert_eq!(ws.epoch(), 0);
     assert_eq!(ws.id_bytes().len(), 16);
     let record = ws
-        .encrypt(b"Client reported better sleep.", true, "n-42", "body", true)
+        .encrypt(
+            b"Client reported better sleep.".to_vec(),
+            true,
+            "n-42",
+            "body",
+            true,
+        )
         .unwrap();
     assert_eq!(record.len() as f64, record_length(29.0, true));
     let grant = ws.grant(&bob.public_bundle()).unwrap();
@@ -60,7 +66,9 @@ fn failures_are_typed_and_the_module_keeps_working() {
     let alice = Member::generate().unwrap();
     let bob = Member::generate().unwrap();
     let ws = Workspace::create(&alice).unwrap();
-    let record = ws.encrypt(b"note", true, "n-1", "body", true).unwrap();
+    let record = ws
+        .encrypt(b"note".to_vec(), true, "n-1", "body", true)
+        .unwrap();
 
     let e = ws.decrypt(&record, "n-2", "body").unwrap_err();
     assert_eq!(name(&e), "ConfideError");
@@ -74,7 +82,10 @@ fn failures_are_typed_and_the_module_keeps_working() {
         "malformed"
     );
     assert_eq!(
-        code(ws.encrypt(b"x", true, "", "body", true).unwrap_err()),
+        code(
+            ws.encrypt(b"x".to_vec(), true, "", "body", true)
+                .unwrap_err()
+        ),
         "invalid_argument"
     );
     assert_eq!(
@@ -125,7 +136,9 @@ fn multi_chunk_records_round_trip() {
     let ws = Workspace::create(&Member::generate().unwrap()).unwrap();
     for len in [0usize, 16383, 16384, 16385, 100_000] {
         let data: Vec<u8> = (0..len).map(|i| u8::try_from(i % 253).unwrap()).collect();
-        let record = ws.encrypt(&data, false, "rec-7", "audio", false).unwrap();
+        let record = ws
+            .encrypt(data.clone(), false, "rec-7", "audio", false)
+            .unwrap();
         assert_eq!(record.len() as f64, record_length(len as f64, false));
         assert_eq!(
             ws.decrypt(&record, "rec-7", "audio").unwrap().to_vec(),
