@@ -39,5 +39,5 @@ pub use grant::GRANT_LEN;
 pub use member::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, MemberSeed};
 pub use primitives::labels;
 pub use record::{ContentType, RecordContext, RecordHeader};
-pub use stream::{RecordDecryptor, RecordEncryptor};
+pub use stream::{RecordChunkReader, RecordDecryptor, RecordEncryptor};
 pub use workspace::{ContentKey, EncryptOptions, Workspace, WorkspaceId};

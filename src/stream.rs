@@ -253,30 +253,12 @@ impl RecordDecryptor {
     fn advance(&mut self, workspace: &Workspace, out: &mut Vec<u8>) -> Result<(), DecryptError> {
         match &mut self.state {
             DecryptState::Prefix => {
-                let header = RecordHeader::parse(&self.buf)?;
-                let key = workspace.key_for_record(&header)?;
-                let (encoded, rest) = self.buf.split_at(HEADER_LEN);
-                let (salt, rest) = rest.split_at(SALT_LEN);
-                let (commitment, first) = rest.split_at(PREFIX_LEN - SALT_LEN);
-                let encoded: &[u8; HEADER_LEN] = encoded
-                    .try_into()
-                    .map_err(|_| DecryptError::DecryptionFailed)?;
-                let salt: &[u8; SALT_LEN] = salt
-                    .try_into()
-                    .map_err(|_| DecryptError::DecryptionFailed)?;
                 let ctx = RecordContext {
                     record_id: &self.record_id,
                     field: &self.field,
                 };
-                let keys = MessageKeys::derive(
-                    key.expose_secret(),
-                    salt,
-                    &record::context_bytes(encoded, &ctx),
-                );
-                // c2sp.org/chunked-encryption#key-derivation: check the commitment before any chunk.
-                if !bool::from(keys.commitment().ct_eq(commitment)) {
-                    return Err(DecryptError::DecryptionFailed);
-                }
+                let (keys, header) = checked_keys(workspace, &self.buf, &ctx)?;
+                let first = self.buf.get(HEADER_LEN + PREFIX_LEN..).unwrap_or_default();
                 let first = first.to_vec();
                 self.buf.clear();
                 self.buf.extend_from_slice(&first);
@@ -353,5 +335,99 @@ impl RecordDecryptor {
         self.released += self.withheld_zeros;
         self.withheld_zeros = 0;
         Ok(())
+    }
+}
+
+/// Steps 1 to 8 of FORMAT.md#decrypting-a-record on the first 98 bytes of a record: parse the
+/// header, check workspace and epoch, derive the message keys, compare the commitment.
+fn checked_keys(
+    workspace: &Workspace,
+    start: &[u8],
+    ctx: &RecordContext<'_>,
+) -> Result<(MessageKeys, RecordHeader), DecryptError> {
+    let header = RecordHeader::parse(start)?;
+    let key = workspace.key_for_record(&header)?;
+    let malformed = || {
+        DecryptError::Malformed(ParseError::Field {
+            what: "record header",
+        })
+    };
+    let encoded: &[u8; HEADER_LEN] = start
+        .get(..HEADER_LEN)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(malformed)?;
+    let salt: &[u8; SALT_LEN] = start
+        .get(HEADER_LEN..HEADER_LEN + SALT_LEN)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(malformed)?;
+    let commitment = start
+        .get(HEADER_LEN + SALT_LEN..HEADER_LEN + PREFIX_LEN)
+        .ok_or_else(malformed)?;
+    let keys = MessageKeys::derive(
+        key.expose_secret(),
+        salt,
+        &record::context_bytes(encoded, ctx),
+    );
+    // c2sp.org/chunked-encryption#key-derivation: check the commitment before any chunk.
+    if !bool::from(keys.commitment().ct_eq(commitment)) {
+        return Err(DecryptError::DecryptionFailed);
+    }
+    Ok((keys, header))
+}
+
+/// Opens the chunks of one record by index, for range reads (FORMAT.md#range-reads): chunk
+/// `k` is the ciphertext at offset `82 + 16400 k`, 16400 bytes long unless it is the final one.
+pub struct RecordChunkReader {
+    keys: Box<MessageKeys>,
+    header: RecordHeader,
+}
+
+impl RecordChunkReader {
+    /// Checks the header and commitment from the record's first 98 bytes (or more).
+    ///
+    /// # Errors
+    /// As [`Workspace::decrypt`] for the header, workspace, epoch, context and commitment.
+    pub fn new(
+        workspace: &Workspace,
+        start: &[u8],
+        ctx: &RecordContext<'_>,
+    ) -> Result<Self, DecryptError> {
+        ctx.validate()?;
+        let (keys, header) = checked_keys(workspace, start, ctx)?;
+        Ok(Self {
+            keys: Box::new(keys),
+            header,
+        })
+    }
+
+    /// The record's header.
+    pub fn header(&self) -> RecordHeader {
+        self.header
+    }
+
+    /// Opens chunk `index`. A non-final chunk must be exactly 16400 bytes and the final one
+    /// 16 to 16399 bytes; the caller says which it believes this is, and a wrong belief fails.
+    ///
+    /// # Errors
+    /// `DecryptionFailed` for a wrong length, index, key or altered bytes.
+    pub fn open_chunk(
+        &self,
+        index: u64,
+        chunk: &[u8],
+        is_final: bool,
+    ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+        let length_ok = if is_final {
+            (TAG_LEN..ENCRYPTED_CHUNK_LEN).contains(&chunk.len())
+        } else {
+            chunk.len() == ENCRYPTED_CHUNK_LEN
+        };
+        if !length_ok {
+            return Err(DecryptError::DecryptionFailed);
+        }
+        let mut plain = Zeroizing::new(vec![0u8; chunk.len() - TAG_LEN]);
+        if !self.keys.open_chunk(index, chunk, &mut plain) {
+            return Err(DecryptError::DecryptionFailed);
+        }
+        Ok(plain)
     }
 }

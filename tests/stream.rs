@@ -260,3 +260,54 @@ proptest! {
         prop_assert_eq!(stream_decrypt(&ws, &record, &steps).unwrap(), payload);
     }
 }
+
+#[test]
+fn chunk_reader_opens_any_chunk_and_checks_position_and_finality() {
+    use confide::RecordChunkReader;
+    let ws = workspace();
+    let plaintext = data(3 * 16384 + 500);
+    let record = stream_encrypt(&ws, &plaintext, RAW, 12, 9999);
+    let reader = RecordChunkReader::new(&ws, &record[..98], &CTX).unwrap();
+    let chunk = |i: usize| &record[82 + i * 16400..(82 + (i + 1) * 16400).min(record.len())];
+    // Any order, each chunk on its own.
+    for i in [2usize, 0, 3, 1] {
+        let got = reader.open_chunk(i as u64, chunk(i), i == 3).unwrap();
+        assert_eq!(
+            got.as_slice(),
+            &plaintext[i * 16384..((i + 1) * 16384).min(plaintext.len())]
+        );
+    }
+    let failed = |r: Result<_, DecryptError>| code(r) == "decryption_failed";
+    assert!(
+        failed(reader.open_chunk(1, chunk(2), false)),
+        "chunk at the wrong index"
+    );
+    assert!(
+        failed(reader.open_chunk(3, chunk(3), false)),
+        "final chunk claimed non-final"
+    );
+    assert!(
+        failed(reader.open_chunk(2, chunk(2), true)),
+        "full chunk claimed final"
+    );
+    assert!(
+        failed(reader.open_chunk(3, &chunk(3)[..15], true)),
+        "final chunk shorter than a tag"
+    );
+    let other = stream_encrypt(&ws, &plaintext, RAW, 13, 9999);
+    assert!(
+        failed(reader.open_chunk(1, &other[82 + 16400..82 + 2 * 16400], false)),
+        "chunk of another record"
+    );
+    // The header and commitment are checked up front.
+    let mut bad = record[..98].to_vec();
+    bad[60] ^= 1;
+    assert_eq!(
+        code(RecordChunkReader::new(&ws, &bad, &CTX)),
+        "decryption_failed"
+    );
+    assert_eq!(
+        code(RecordChunkReader::new(&ws, &record[..50], &CTX)),
+        "malformed"
+    );
+}

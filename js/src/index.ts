@@ -14,7 +14,7 @@
  * @module
  */
 
-import wasmInit, { initSync, WasmDecryptor, WasmMember, WasmWorkspace, recordLength } from "../wasm/confide_wasm.js";
+import wasmInit, { initSync, WasmChunkReader, WasmDecryptor, WasmMember, WasmWorkspace, recordLength } from "../wasm/confide_wasm.js";
 import { ConfideError, fromWasm } from "./errors.js";
 
 export { ConfideError, isConfideError } from "./errors.js";
@@ -43,6 +43,13 @@ export interface StreamOptions {
   /** Called after each input chunk with the total input bytes processed so far. */
   onProgress?: (bytes: number) => void;
 }
+
+/**
+ * Where {@link Workspace.decryptRange} reads a record from: the whole record in memory or as a
+ * `Blob`, or a function returning `length` bytes at `offset` (fewer at the end of the record,
+ * none past it), e.g. an HTTP Range request.
+ */
+export type RangeSource = Blob | Uint8Array | ((offset: number, length: number) => Promise<Uint8Array>);
 
 /** Options for {@link init}. */
 export interface InitOptions {
@@ -475,6 +482,39 @@ export class Workspace {
   }
 
   /**
+   * Decrypts plaintext bytes `[start, end)` of a record, like `Blob.slice`, fetching and
+   * authenticating only the chunks that hold them (FORMAT.md#range-reads). Whenever the range
+   * reaches the end of the record, the final chunk is authenticated too, so a truncated record
+   * cannot pass for a short one. `end` defaults to the end of the record and is clamped to it.
+   * @throws {ConfideError} `decryption_failed`, `wrong_workspace`, `unknown_epoch`, `malformed`,
+   *   `unsupported_version`, `invalid_argument`, `freed`.
+   */
+  async decryptRange(source: RangeSource, context: RecordContext, start: number, end?: number): Promise<Uint8Array> {
+    const ctx = contextArg(context);
+    const src = rangeSource(source);
+    for (const [name, value] of [["start", start], ["end", end ?? 0]] as const) {
+      if (!Number.isSafeInteger(value) || value < 0) {
+        throw new ConfideError("invalid_argument", `"${name}" expected a non-negative integer, got ${describe(value)}`);
+      }
+    }
+    const head = await src.read(0, MIN_RECORD_BYTES);
+    const reader = call(() => new WasmChunkReader(this.#ws(), head, ctx.recordId, ctx.field));
+    try {
+      if (reader.padded) {
+        // Padded records are notes: their payload length is known only after unpadding.
+        const whole = src.size !== undefined ? await src.read(0, src.size) : await readToEnd(src);
+        const plaintext = this.decrypt(whole, ctx);
+        const out = plaintext.slice(start, end);
+        plaintext.fill(0);
+        return out;
+      }
+      return await readRange(src, reader, start, end);
+    } finally {
+      reader.free();
+    }
+  }
+
+  /**
    * Seals this epoch's content key to the member with `recipientBundle`, signed by the
    * acting member. Give the grant to the server; only that member can open it.
    * @throws {ConfideError} `malformed`, `unsupported_version`, `invalid_argument`, `freed`.
@@ -504,6 +544,124 @@ export class Workspace {
 }
 if (disposeSymbol !== Symbol.dispose) {
   Object.defineProperty(Workspace.prototype, disposeSymbol, { value: Workspace.prototype.free });
+}
+
+const MIN_RECORD_BYTES = 98;
+const PREFIX_BYTES = 82;
+const CHUNK_BYTES = 16384;
+const ENCRYPTED_CHUNK_BYTES = 16400;
+
+interface Source {
+  size: number | undefined;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+function rangeSource(source: unknown): Source {
+  if (source instanceof Uint8Array) {
+    return { size: source.length, read: async (o, l) => source.subarray(o, o + l) };
+  }
+  if (typeof Blob !== "undefined" && source instanceof Blob) {
+    return { size: source.size, read: async (o, l) => new Uint8Array(await source.slice(o, o + l).arrayBuffer()) };
+  }
+  if (typeof source === "function") {
+    return {
+      size: undefined,
+      async read(o, l) {
+        let bytes: unknown;
+        try {
+          bytes = await (source as (o: number, l: number) => Promise<unknown>)(o, l);
+        } catch {
+          throw new ConfideError("invalid_argument", "the range source failed to read");
+        }
+        if (!(bytes instanceof Uint8Array)) {
+          throw new ConfideError("invalid_argument", `the range source returned ${describe(bytes)}, expected Uint8Array`);
+        }
+        return bytes.subarray(0, l);
+      },
+    };
+  }
+  throw new ConfideError("invalid_argument", `"source" expected Blob, Uint8Array or (offset, length) => Promise<Uint8Array>, got ${describe(source)}`);
+}
+
+async function readToEnd(src: Source): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for (let offset = 0; ; ) {
+    const part = await src.read(offset, 1 << 20);
+    if (part.length === 0) break;
+    parts.push(part.slice());
+    offset += part.length;
+    if (offset > MAX_RECORD_BYTES) throw new ConfideError("invalid_argument", "record too large to read whole");
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+  return out;
+}
+
+/** FORMAT.md#range-reads for an unpadded record. */
+async function readRange(src: Source, reader: WasmChunkReader, start: number, end: number | undefined): Promise<Uint8Array> {
+  const readChunk = (k: number) => src.read(PREFIX_BYTES + k * ENCRYPTED_CHUNK_BYTES, ENCRYPTED_CHUNK_BYTES);
+  let plainSize: number | undefined;
+  let k = Math.floor(start / CHUNK_BYTES);
+  if (src.size !== undefined) {
+    plainSize = plaintextSizeOrNaN(src.size);
+    if (Number.isNaN(plainSize)) throw new ConfideError("decryption_failed", "decryption failed");
+    const finalIndex = Math.floor((src.size - PREFIX_BYTES) / ENCRYPTED_CHUNK_BYTES);
+    k = Math.min(k, finalIndex); // a range past the end still authenticates the final chunk
+  }
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    let bytes = await readChunk(k);
+    if (bytes.length === 0 && k > 0) {
+      // Past the end of a source of unknown size: find the last chunk that has bytes.
+      let lo = 0;
+      let hi = k;
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >>> 1;
+        if ((await src.read(PREFIX_BYTES + mid * ENCRYPTED_CHUNK_BYTES, 1)).length > 0) lo = mid;
+        else hi = mid;
+      }
+      k = lo;
+      bytes = await readChunk(k);
+      if (bytes.length === ENCRYPTED_CHUNK_BYTES) throw new ConfideError("decryption_failed", "decryption failed");
+    }
+    const isFinal = bytes.length < ENCRYPTED_CHUNK_BYTES;
+    const plain = call(() => reader.openChunk(k, bytes, isFinal));
+    const chunkStart = k * CHUNK_BYTES;
+    const from = Math.max(start, chunkStart) - chunkStart;
+    const to = Math.min(end ?? Infinity, chunkStart + plain.length) - chunkStart;
+    if (to > from) parts.push(plain.slice(from, to));
+    plain.fill(0);
+    const chunkEnd = chunkStart + CHUNK_BYTES;
+    const touchesEnd = end === undefined || plainSize === undefined ? true : end >= plainSize;
+    if (isFinal || (end !== undefined && (chunkEnd > end || (chunkEnd === end && !touchesEnd)))) break;
+    k++;
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+  for (const p of parts) p.fill(0);
+  return out;
+}
+
+/**
+ * Exact plaintext size of an unpadded record of `recordBytes` bytes (for a padded record, the
+ * padded size, an upper bound). The inverse of {@link recordSize} with `pad: false`.
+ * @throws {ConfideError} `invalid_argument` if no record has that length.
+ */
+export function plaintextSize(recordBytes: number): number {
+  const n = plaintextSizeOrNaN(recordBytes);
+  if (Number.isNaN(n)) {
+    const got = typeof recordBytes === "number" ? String(recordBytes) : describe(recordBytes);
+    throw new ConfideError("invalid_argument", `"recordBytes": no record has length ${got}`);
+  }
+  return n;
+}
+
+/** FORMAT.md#record-size inverted; NaN for a length no record has. */
+function plaintextSizeOrNaN(recordBytes: number): number {
+  if (!Number.isSafeInteger(recordBytes) || recordBytes < MIN_RECORD_BYTES) return NaN;
+  const body = recordBytes - PREFIX_BYTES;
+  const last = (body % ENCRYPTED_CHUNK_BYTES) - 16;
+  return last < 0 ? NaN : Math.floor(body / ENCRYPTED_CHUNK_BYTES) * CHUNK_BYTES + last;
 }
 
 /**

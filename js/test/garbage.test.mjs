@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as confide from "confide";
 
-const { init, Member, Workspace, ConfideError, isConfideError, recordSize } = confide;
+const { init, Member, Workspace, ConfideError, isConfideError, recordSize, plaintextSize } = confide;
 
 function garbageValues(valid) {
   const random = (n) => crypto.getRandomValues(new Uint8Array(n));
@@ -60,6 +60,7 @@ test("every export rejects garbage with ConfideError and keeps working", async (
     "ws.decrypt(field)": (g) => ws.decrypt(record, { recordId: "n-42", field: g }),
     "ws.decryptText(record)": (g) => ws.decryptText(g, ctx),
     "ws.grant": (g) => ws.grant(g),
+    "plaintextSize": (g) => plaintextSize(g),
     "ws.encryptStream(context)": (g) => ws.encryptStream(g),
     "ws.encryptStream(options)": (g) => { if (g === undefined || (typeof g === "object" && g !== null && !("pad" in g) && !("signal" in g) && !("onProgress" in g))) throw new ConfideError("invalid_argument", "valid input, skipped"); return ws.encryptStream(ctx, g); },
     "ws.encryptStream(signal)": (g) => { if (g === undefined) throw new ConfideError("invalid_argument", "valid input, skipped"); return ws.encryptStream(ctx, { signal: g }); },

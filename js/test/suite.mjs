@@ -260,6 +260,47 @@ export async function runSuite({ confide, hazmat, vectors }) {
     ok(ws.decryptText(ws.encrypt("alive", ctx), ctx) === "alive", "still works");
   });
 
+  check("decryptRange reads only the chunks it needs and authenticates the end when it touches it", async () => {
+    const { plaintextSize } = confide;
+    const ws = Workspace.create(Member.generate());
+    for (const n of [5 * 16384 + 123, 3 * 16384]) {
+      const data = new Uint8Array(n).map((_, i) => (i * 13 + (i >> 8)) & 0xff);
+      const record = await encryptVia(ws, data, () => 10_000, {});
+      ok(plaintextSize(record.length) === n, "plaintextSize");
+      let reads = 0;
+      const sources = {
+        bytes: record,
+        blob: new Blob([record]),
+        fetcher: async (o, l) => { reads++; return record.slice(o, o + l); },
+      };
+      const ranges = [[0, 10], [16383, 16385], [16384, 16384 * 2], [n - 1, n], [n - 1, undefined], [n, n + 1], [n + 5, n + 10], [0, undefined], [7, 7]];
+      for (const [start, end] of ranges) {
+        for (const [name, source] of Object.entries(sources)) {
+          reads = 0;
+          const got = await ws.decryptRange(source, sctx, start, end);
+          eqBytes(got, data.slice(start, end), `n ${n} [${start}, ${end}) from ${name}`);
+          // The header read, the chunks the range spans, and at most one more to find the end.
+          const spanned = Math.ceil((Math.min(end ?? n, n) - Math.min(start, n)) / 16384) + 1;
+          if (name === "fetcher") ok(reads <= spanned + 2, `[${start}, ${end}) took ${reads} reads for ${spanned} chunks`);
+        }
+      }
+      // Truncated at a chunk boundary: a range at the end must fail, not come back short.
+      const cut = record.slice(0, 82 + 2 * 16400);
+      for (const source of [cut, async (o, l) => cut.slice(o, o + l)]) {
+        ok(await streamCode(ws.decryptRange(source, sctx, n - 3)) === "decryption_failed", "cut record, range at end");
+      }
+      const flipped = record.slice();
+      flipped[82 + 16400 + 9] ^= 4;
+      ok(await streamCode(ws.decryptRange(flipped, sctx, 16384, 16390)) === "decryption_failed", "flipped chunk");
+      ok(await streamCode(ws.decryptRange(record, { recordId: "rec-8", field: "audio" }, 0, 5)) === "decryption_failed", "context");
+      ok(await streamCode(ws.decryptRange(record, sctx, -1, 5)) === "invalid_argument", "negative start");
+      ok(await streamCode(ws.decryptRange("nope", sctx, 0, 5)) === "invalid_argument", "bad source");
+      ok(await streamCode(ws.decryptRange(async () => "nope", sctx, 0, 5)) === "invalid_argument", "bad fetcher result");
+    }
+    const note = ws.encrypt("Client reported better sleep.", ctx);
+    ok(new TextDecoder().decode(await ws.decryptRange(note, ctx, 7, 15)) === "reported", "padded note range");
+  });
+
   await init();
   const failed = [];
   let passed = 0;

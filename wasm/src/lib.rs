@@ -276,3 +276,52 @@ impl Decryptor {
         }
     }
 }
+
+/// Opens chunks of one record by index, for range reads (FORMAT.md#range-reads).
+#[wasm_bindgen(js_name = WasmChunkReader)]
+pub struct ChunkReader(confide::RecordChunkReader);
+
+#[wasm_bindgen(js_class = WasmChunkReader)]
+impl ChunkReader {
+    /// Checks header and commitment from the record's first 98 bytes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        workspace: &Workspace,
+        start: &[u8],
+        record_id: &str,
+        field: &str,
+    ) -> Result<ChunkReader, JsValue> {
+        let ctx = RecordContext { record_id, field };
+        confide::RecordChunkReader::new(&workspace.0, start, &ctx)
+            .map(ChunkReader)
+            .map_err(to_js)
+    }
+
+    /// Whether the record's plaintext is padded.
+    #[wasm_bindgen(getter)]
+    pub fn padded(&self) -> bool {
+        self.0.header().padded
+    }
+
+    /// Opens chunk `index` (an integer below 2^38).
+    #[wasm_bindgen(js_name = openChunk)]
+    pub fn open_chunk(
+        &self,
+        index: f64,
+        chunk: &[u8],
+        is_final: bool,
+    ) -> Result<Uint8Array, JsValue> {
+        if !(0.0..(1u64 << 38) as f64).contains(&index) || index.fract() != 0.0 {
+            return Err(js_error(
+                "invalid_argument",
+                "chunk index: expected an integer in [0, 2^38)",
+            ));
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked range above
+        let index = index as u64;
+        self.0
+            .open_chunk(index, chunk, is_final)
+            .map(|p| secret_to_js(&p))
+            .map_err(to_js)
+    }
+}
