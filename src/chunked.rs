@@ -21,6 +21,52 @@ pub const PREFIX_LEN: usize = SALT_LEN + COMMITMENT_LEN;
 /// Chunk counters must stay below 2^38 (c2sp.org/chunked-encryption#message-chunking).
 pub const MAX_CHUNKS: u64 = 1 << 38;
 
+/// The raw AES-256-GCM key and base nonce of one message, for an AEAD engine outside the
+/// core (the JS package's WebCrypto engine, FORMAT.md#streaming). Zeroized on drop.
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+pub struct MessageKeyMaterial {
+    key: [u8; 32],
+    base_nonce: [u8; 12],
+}
+
+impl MessageKeyMaterial {
+    /// `key || base nonce || commitment = HKDF-Expand(input key,
+    /// "c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM" || 0x00 || salt || context, 76)`.
+    pub(crate) fn derive(
+        input_key: &[u8; 32],
+        salt: &[u8; SALT_LEN],
+        context: &[u8],
+    ) -> (Self, [u8; COMMITMENT_LEN]) {
+        let mut okm = Zeroizing::new([0u8; 32 + 12 + COMMITMENT_LEN]);
+        hkdf_expand_sha256(
+            input_key,
+            &[labels::C2SP_CHUNKED_AES_256_GCM, salt, context],
+            okm.as_mut(),
+        );
+        let mut material = Self {
+            key: [0; 32],
+            base_nonce: [0; 12],
+        };
+        let mut commitment = [0u8; COMMITMENT_LEN];
+        let (key, rest) = okm.split_at(32);
+        let (nonce, commit) = rest.split_at(12);
+        material.key.copy_from_slice(key);
+        material.base_nonce.copy_from_slice(nonce);
+        commitment.copy_from_slice(commit);
+        (material, commitment)
+    }
+
+    /// The AES-256-GCM key of this message. Anyone holding it reads this one record.
+    pub fn expose_key(&self) -> &[u8; 32] {
+        &self.key
+    }
+
+    /// The base nonce; chunk `k` uses it XOR the big-endian `k`.
+    pub fn base_nonce(&self) -> &[u8; 12] {
+        &self.base_nonce
+    }
+}
+
 /// The per-message key and base nonce, derived from an input key, salt and context.
 pub(crate) struct MessageKeys {
     aead: Aes256GcmKey,
@@ -32,24 +78,18 @@ impl MessageKeys {
     /// `key || base nonce || commitment = HKDF-Expand(input key,
     /// "c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM" || 0x00 || salt || context, 76)`.
     pub(crate) fn derive(input_key: &[u8; 32], salt: &[u8; SALT_LEN], context: &[u8]) -> Self {
-        let mut okm = Zeroizing::new([0u8; 32 + 12 + COMMITMENT_LEN]);
-        hkdf_expand_sha256(
-            input_key,
-            &[labels::C2SP_CHUNKED_AES_256_GCM, salt, context],
-            okm.as_mut(),
-        );
-        let (key, rest) = okm.split_at(32);
-        let (nonce, commitment) = rest.split_at(12);
-        let mut key_arr = Zeroizing::new([0u8; 32]);
-        key_arr.copy_from_slice(key);
-        let mut base_nonce = [0u8; 12];
-        base_nonce.copy_from_slice(nonce);
-        let mut commit = [0u8; COMMITMENT_LEN];
-        commit.copy_from_slice(commitment);
+        let (material, commitment) = MessageKeyMaterial::derive(input_key, salt, context);
+        Self::from_material(&material, commitment)
+    }
+
+    pub(crate) fn from_material(
+        material: &MessageKeyMaterial,
+        commitment: [u8; COMMITMENT_LEN],
+    ) -> Self {
         Self {
-            aead: Aes256GcmKey::new(&key_arr),
-            base_nonce,
-            commitment: commit,
+            aead: Aes256GcmKey::new(&material.key),
+            base_nonce: material.base_nonce,
+            commitment,
         }
     }
 

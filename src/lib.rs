@@ -34,6 +34,7 @@ pub mod rng;
 pub mod stream;
 pub mod workspace;
 
+pub use chunked::MessageKeyMaterial;
 pub use error::{ArgumentError, DecryptError, ErrorCode, GrantError, ParseError};
 pub use grant::GRANT_LEN;
 pub use member::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, MemberSeed};

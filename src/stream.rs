@@ -6,7 +6,9 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::chunked::{CHUNK_LEN, ENCRYPTED_CHUNK_LEN, MessageKeys, PREFIX_LEN, SALT_LEN, TAG_LEN};
+use crate::chunked::{
+    CHUNK_LEN, ENCRYPTED_CHUNK_LEN, MessageKeyMaterial, MessageKeys, PREFIX_LEN, SALT_LEN, TAG_LEN,
+};
 use crate::error::{ArgumentError, DecryptError, ParseError};
 use crate::padding;
 use crate::record::{self, HEADER_LEN, MIN_RECORD_LEN, RecordContext, RecordHeader};
@@ -338,41 +340,14 @@ impl RecordDecryptor {
     }
 }
 
-/// Steps 1 to 8 of FORMAT.md#decrypting-a-record on the first 98 bytes of a record: parse the
-/// header, check workspace and epoch, derive the message keys, compare the commitment.
+/// The first 98 bytes of a record, verified (see [`verified_material`]), as core message keys.
 fn checked_keys(
     workspace: &Workspace,
     start: &[u8],
     ctx: &RecordContext<'_>,
 ) -> Result<(MessageKeys, RecordHeader), DecryptError> {
-    let header = RecordHeader::parse(start)?;
-    let key = workspace.key_for_record(&header)?;
-    let malformed = || {
-        DecryptError::Malformed(ParseError::Field {
-            what: "record header",
-        })
-    };
-    let encoded: &[u8; HEADER_LEN] = start
-        .get(..HEADER_LEN)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(malformed)?;
-    let salt: &[u8; SALT_LEN] = start
-        .get(HEADER_LEN..HEADER_LEN + SALT_LEN)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(malformed)?;
-    let commitment = start
-        .get(HEADER_LEN + SALT_LEN..HEADER_LEN + PREFIX_LEN)
-        .ok_or_else(malformed)?;
-    let keys = MessageKeys::derive(
-        key.expose_secret(),
-        salt,
-        &record::context_bytes(encoded, ctx),
-    );
-    // c2sp.org/chunked-encryption#key-derivation: check the commitment before any chunk.
-    if !bool::from(keys.commitment().ct_eq(commitment)) {
-        return Err(DecryptError::DecryptionFailed);
-    }
-    Ok((keys, header))
+    let (header, material, commitment) = verified_material(workspace, start, ctx)?;
+    Ok((MessageKeys::from_material(&material, commitment), header))
 }
 
 /// Opens the chunks of one record by index, for range reads (FORMAT.md#range-reads): chunk
@@ -430,4 +405,86 @@ impl RecordChunkReader {
         }
         Ok(plain)
     }
+}
+
+/// For an AEAD engine outside the core (FORMAT.md#streaming): the `header || salt ||
+/// commitment` prefix of a new unpadded record in the current epoch, and its message keys.
+/// Chunks sealed with them by any correct AES-256-GCM give the same bytes as
+/// [`RecordEncryptor`].
+///
+/// # Errors
+/// [`ArgumentError`] for an invalid context.
+pub fn external_encryption_with_rng(
+    workspace: &Workspace,
+    ctx: &RecordContext<'_>,
+    content_type: crate::ContentType,
+    rng: &mut impl CryptoRng,
+) -> Result<(Vec<u8>, MessageKeyMaterial), ArgumentError> {
+    ctx.validate()?;
+    let header = workspace.header_for_new_record(content_type, false);
+    let encoded = header.encode();
+    let salt: [u8; SALT_LEN] = random_array(rng);
+    let (material, commitment) = MessageKeyMaterial::derive(
+        workspace.current_key().expose_secret(),
+        &salt,
+        &record::context_bytes(&encoded, ctx),
+    );
+    let mut prefix = Vec::with_capacity(HEADER_LEN + PREFIX_LEN);
+    prefix.extend_from_slice(&encoded);
+    prefix.extend_from_slice(&salt);
+    prefix.extend_from_slice(&commitment);
+    Ok((prefix, material))
+}
+
+/// For an AEAD engine outside the core: checks the first 98 bytes of a record (header,
+/// workspace, epoch, commitment; FORMAT.md#decrypting-a-record steps 1 to 8) and returns its
+/// header and message keys.
+///
+/// # Errors
+/// As [`Workspace::decrypt`] for those steps.
+pub fn external_decryption(
+    workspace: &Workspace,
+    start: &[u8],
+    ctx: &RecordContext<'_>,
+) -> Result<(RecordHeader, MessageKeyMaterial), DecryptError> {
+    ctx.validate()?;
+    let (header, material, _) = verified_material(workspace, start, ctx)?;
+    Ok((header, material))
+}
+
+/// Steps 1 to 8 of FORMAT.md#decrypting-a-record on the first 98 bytes of a record: parse the
+/// header, check workspace and epoch, derive the message keys, compare the commitment.
+fn verified_material(
+    workspace: &Workspace,
+    start: &[u8],
+    ctx: &RecordContext<'_>,
+) -> Result<(RecordHeader, MessageKeyMaterial, [u8; 32]), DecryptError> {
+    let header = RecordHeader::parse(start)?;
+    let key = workspace.key_for_record(&header)?;
+    let malformed = || {
+        DecryptError::Malformed(ParseError::Field {
+            what: "record header",
+        })
+    };
+    let encoded: &[u8; HEADER_LEN] = start
+        .get(..HEADER_LEN)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(malformed)?;
+    let salt: &[u8; SALT_LEN] = start
+        .get(HEADER_LEN..HEADER_LEN + SALT_LEN)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(malformed)?;
+    let commitment = start
+        .get(HEADER_LEN + SALT_LEN..HEADER_LEN + PREFIX_LEN)
+        .ok_or_else(malformed)?;
+    let (material, expected) = MessageKeyMaterial::derive(
+        key.expose_secret(),
+        salt,
+        &record::context_bytes(encoded, ctx),
+    );
+    // c2sp.org/chunked-encryption#key-derivation: check the commitment before any chunk.
+    if !bool::from(expected.ct_eq(commitment)) {
+        return Err(DecryptError::DecryptionFailed);
+    }
+    Ok((header, material, expected))
 }

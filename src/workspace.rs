@@ -149,6 +149,25 @@ impl Workspace {
             })
     }
 
+    /// The header of a new record in the current epoch.
+    pub(crate) fn header_for_new_record(
+        &self,
+        content_type: ContentType,
+        padded: bool,
+    ) -> RecordHeader {
+        RecordHeader {
+            content_type,
+            padded,
+            workspace_id: self.id,
+            epoch: self.epoch,
+        }
+    }
+
+    /// The key new records use.
+    pub(crate) fn current_key(&self) -> &ContentKey {
+        &self.current_key
+    }
+
     fn key_for(&self, epoch: u32) -> Option<&ContentKey> {
         if epoch == self.epoch {
             Some(&self.current_key)

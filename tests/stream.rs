@@ -311,3 +311,47 @@ fn chunk_reader_opens_any_chunk_and_checks_position_and_finality() {
         "malformed"
     );
 }
+
+#[test]
+fn an_external_aead_engine_produces_and_opens_the_same_bytes() {
+    use aes_gcm::aead::Aead;
+    use aes_gcm::{Aes256Gcm, KeyInit};
+    use confide::stream::{external_decryption, external_encryption_with_rng};
+    let ws = workspace();
+    let plaintext = data(2 * 16384 + 777);
+    let (prefix, material) =
+        external_encryption_with_rng(&ws, &CTX, ContentType::Bytes, &mut seeded_rng([21; 32]))
+            .unwrap();
+    let aead = Aes256Gcm::new(material.expose_key().into());
+    let nonce = |k: u64| {
+        let mut n = *material.base_nonce();
+        for (b, c) in n.iter_mut().skip(4).zip(k.to_be_bytes()) {
+            *b ^= c;
+        }
+        n
+    };
+    let mut record = prefix;
+    let full = plaintext.len() / 16384;
+    for (k, chunk) in plaintext
+        .chunks(16384)
+        .take(full)
+        .chain([&plaintext[full * 16384..]])
+        .enumerate()
+    {
+        record.extend(aead.encrypt(&nonce(k as u64).into(), chunk).unwrap());
+    }
+    assert_eq!(
+        record,
+        stream_encrypt(&ws, &plaintext, RAW, 21, 4096),
+        "same bytes as the wasm engine"
+    );
+    let (header, opened) = external_decryption(&ws, &record[..98], &CTX).unwrap();
+    assert!(!header.padded);
+    assert_eq!(opened.expose_key(), material.expose_key());
+    let mut tampered = record[..98].to_vec();
+    tampered[70] ^= 1;
+    assert_eq!(
+        code(external_decryption(&ws, &tampered, &CTX)),
+        "decryption_failed"
+    );
+}

@@ -6,6 +6,8 @@
  */
 
 import * as wasm from "../wasm/confide_wasm.js";
+import type { WasmEncryptor, WasmMessageKeys } from "../wasm/confide_wasm.js";
+import { engineStream, wasmEngine, webCryptoEncryptor } from "./engines.js";
 import { ConfideError, fromWasm } from "./errors.js";
 import { Member, Workspace } from "./index.js";
 
@@ -35,6 +37,37 @@ export function contentKey(workspace: Workspace, epoch: number): Uint8Array {
 export function memberFromSeed(seed: Uint8Array): Member {
   try {
     return new Member(Symbol.for("confide.internal"), exports().hazmatMemberFromSeed(seed) as never);
+  } catch (e) {
+    throw fromWasm(e);
+  }
+}
+
+interface SeededExports {
+  hazmatMessageKeysWithSeed(ws: unknown, recordId: string, field: string, seed: Uint8Array): WasmMessageKeys;
+  hazmatEncryptorWithSeed(ws: unknown, recordId: string, field: string, seed: Uint8Array): WasmEncryptor;
+}
+
+/**
+ * An unpadded encryption stream whose salt comes from a generator seeded with `seed`
+ * (32 bytes), on the chosen engine, so the two engines can be compared byte for byte.
+ */
+export function encryptStreamWithSeed(
+  workspace: Workspace,
+  context: { recordId: string; field: string },
+  seed: Uint8Array,
+  engine: "webcrypto" | "wasm",
+): TransformStream<Uint8Array, Uint8Array> {
+  const w = wasm as unknown as Partial<SeededExports>;
+  if (typeof w.hazmatMessageKeysWithSeed !== "function" || typeof w.hazmatEncryptorWithSeed !== "function") {
+    throw new ConfideError("invalid_argument", "this build has no hazmat exports");
+  }
+  const ws = Workspace.inner(workspace);
+  try {
+    if (engine === "webcrypto") {
+      return engineStream(webCryptoEncryptor(w.hazmatMessageKeysWithSeed(ws, context.recordId, context.field, seed)), undefined, undefined);
+    }
+    const enc = w.hazmatEncryptorWithSeed(ws, context.recordId, context.field, seed);
+    return engineStream(wasmEngine((p) => enc.push(p), () => enc.finish(), () => enc.free()), undefined, undefined);
   } catch (e) {
     throw fromWasm(e);
   }

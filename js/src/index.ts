@@ -14,8 +14,15 @@
  * @module
  */
 
-import wasmInit, { initSync, WasmChunkReader, WasmDecryptor, WasmMember, WasmWorkspace, recordLength } from "../wasm/confide_wasm.js";
-import { ConfideError, fromWasm } from "./errors.js";
+import wasmInit, {
+  initSync, WasmChunkReader, WasmDecryptor, WasmMember, WasmMessageKeys, WasmWorkspace, recordLength,
+} from "../wasm/confide_wasm.js";
+import { ConfideError } from "./errors.js";
+import { engineStream, hasWebCrypto, streamOptions, wasmEngine, webCryptoDecryptor, webCryptoEncryptor } from "./engines.js";
+import {
+  bytesArg, call, CHUNK_BYTES, contextArg, describe, ENCRYPTED_CHUNK_BYTES, markInitialized, MAX_PLAINTEXT_BYTES,
+  MAX_RECORD_BYTES, MIN_RECORD_BYTES, padOption, PREFIX_BYTES,
+} from "./util.js";
 
 export { ConfideError, isConfideError } from "./errors.js";
 export type { ConfideErrorCode } from "./errors.js";
@@ -42,7 +49,15 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Called after each input chunk with the total input bytes processed so far. */
   onProgress?: (bytes: number) => void;
+  /**
+   * Which AES-GCM runs the chunks. `"auto"` (default): WebCrypto where `crypto.subtle` exists
+   * and the record is unpadded, else wasm. Both write the same bytes (FORMAT.md#streaming).
+   */
+  engine?: StreamEngine;
 }
+
+/** The AES-GCM implementation behind a stream. */
+export type StreamEngine = "auto" | "webcrypto" | "wasm";
 
 /**
  * Where {@link Workspace.decryptRange} reads a record from: the whole record in memory or as a
@@ -58,13 +73,10 @@ export interface InitOptions {
 }
 
 /** Largest plaintext one `encrypt` call takes (256 MiB); stream anything larger. */
-export const MAX_PLAINTEXT_BYTES = 256 * 1024 * 1024;
-// PADMÉ adds at most 1/16 at this size (FORMAT.md#padding), chunking 0.1%.
-const MAX_RECORD_BYTES = MAX_PLAINTEXT_BYTES + MAX_PLAINTEXT_BYTES / 16;
+export { MAX_PLAINTEXT_BYTES } from "./util.js";
 
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
 let ready: Promise<void> | undefined;
-let initialized = false;
 
 function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
@@ -91,7 +103,7 @@ export function init(options: InitOptions = {}): Promise<void> {
     } else {
       await wasmInit(source === undefined ? undefined : { module_or_path: source as never });
     }
-    initialized = true;
+    markInitialized();
   })().catch((e: unknown) => {
     ready = undefined;
     throw e instanceof ConfideError ? e : new ConfideError("internal", "the Confide wasm module failed to load");
@@ -99,165 +111,8 @@ export function init(options: InitOptions = {}): Promise<void> {
   return ready;
 }
 
-function assertReady(): void {
-  if (!initialized) throw new ConfideError("not_initialized", "not initialized: call `await init()` first");
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value instanceof Uint8Array) return `Uint8Array of length ${value.length}`;
-  if (Array.isArray(value)) return "array";
-  return typeof value;
-}
-
-function bytesArg(name: string, value: unknown, max = MAX_RECORD_BYTES): Uint8Array {
-  if (!(value instanceof Uint8Array)) {
-    throw new ConfideError("invalid_argument", `"${name}" expected Uint8Array, got ${describe(value)}`);
-  }
-  if (value.length > max) {
-    throw new ConfideError("invalid_argument", `"${name}" expected at most ${max} bytes, got ${value.length}`);
-  }
-  return value;
-}
-
-/** Reads `object[key]`; a throwing getter or Proxy trap becomes `invalid_argument`. */
-function property(object: object, key: string, name: string): unknown {
-  try {
-    return (object as Record<string, unknown>)[key];
-  } catch {
-    throw new ConfideError("invalid_argument", `"${name}" could not be read`);
-  }
-}
-
-function contextArg(value: unknown): RecordContext {
-  if (typeof value !== "object" || value === null) {
-    throw new ConfideError("invalid_argument", `"context" expected { recordId, field }, got ${describe(value)}`);
-  }
-  const recordId = property(value, "recordId", "recordId");
-  const field = property(value, "field", "field");
-  for (const [name, v] of [["recordId", recordId], ["field", field]] as const) {
-    if (typeof v !== "string" || v.length === 0) {
-      throw new ConfideError("invalid_argument", `"${name}" expected a non-empty string, got ${describe(v)}`);
-    }
-    // UTF-8 never has fewer bytes than UTF-16 code units, so a long string is rejected unencoded.
-    const bytes = v.length > 1024 ? undefined : new TextEncoder().encode(v).length;
-    if (bytes === undefined || bytes > 1024) {
-      const got = bytes === undefined ? "more than 1024" : String(bytes);
-      throw new ConfideError("invalid_argument", `"${name}" expected at most 1024 UTF-8 bytes, got ${got}`);
-    }
-  }
-  return { recordId: recordId as string, field: field as string };
-}
-
-/** Runs a wasm call, turning anything it throws into a ConfideError. */
-function call<T>(f: () => T): T {
-  assertReady();
-  try {
-    return f();
-  } catch (e) {
-    throw fromWasm(e);
-  }
-}
-
-function padOption(options: unknown): boolean {
-  if (typeof options !== "object" || options === null) {
-    throw new ConfideError("invalid_argument", `"options" expected { pad? }, got ${describe(options)}`);
-  }
-  const raw = property(options, "pad", "pad");
-  const pad = raw === undefined ? true : raw;
-  if (typeof pad !== "boolean") {
-    throw new ConfideError("invalid_argument", `"pad" expected boolean, got ${describe(pad)}`);
-  }
-  return pad;
-}
 
 /** wasm is fed at most this much per call, so its memory stays small whatever chunks arrive. */
-const PIECE_BYTES = 64 * 1024;
-
-function streamOptions(value: unknown): { pad: boolean; signal: AbortSignal | undefined; onProgress: ((n: number) => void) | undefined } {
-  if (typeof value !== "object" || value === null) {
-    throw new ConfideError("invalid_argument", `"options" expected { pad?, signal?, onProgress? }, got ${describe(value)}`);
-  }
-  const rawPad = property(value, "pad", "pad");
-  const signal = property(value, "signal", "signal");
-  const onProgress = property(value, "onProgress", "onProgress");
-  if (rawPad !== undefined && typeof rawPad !== "boolean") {
-    throw new ConfideError("invalid_argument", `"pad" expected boolean, got ${describe(rawPad)}`);
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new ConfideError("invalid_argument", `"signal" expected AbortSignal, got ${describe(signal)}`);
-  }
-  if (onProgress !== undefined && typeof onProgress !== "function") {
-    throw new ConfideError("invalid_argument", `"onProgress" expected function, got ${describe(onProgress)}`);
-  }
-  return { pad: rawPad ?? false, signal, onProgress: onProgress as ((n: number) => void) | undefined };
-}
-
-/**
- * A TransformStream over an incremental wasm engine: input is fed in bounded pieces, output
- * is enqueued as produced, and an abort errors the stream with `aborted`.
- */
-function engineStream(
-  push: (piece: Uint8Array) => Uint8Array,
-  finish: () => Uint8Array,
-  release: () => void,
-  signal: AbortSignal | undefined,
-  onProgress: ((n: number) => void) | undefined,
-): TransformStream<Uint8Array, Uint8Array> {
-  let processed = 0;
-  let done = false;
-  const aborted = () => new ConfideError("aborted", "the stream was aborted");
-  const end = () => {
-    if (!done) {
-      done = true;
-      signal?.removeEventListener("abort", onAbort);
-      release();
-    }
-  };
-  let controllerRef: TransformStreamDefaultController<Uint8Array> | undefined;
-  function onAbort() {
-    try {
-      controllerRef?.error(aborted());
-    } catch {
-      // Already closed or errored.
-    }
-    end();
-  }
-  return new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      controllerRef = controller;
-      if (signal?.aborted) {
-        end();
-        throw aborted();
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
-    },
-    transform(chunk, controller) {
-      try {
-        if (done) throw signal?.aborted ? aborted() : new ConfideError("invalid_argument", "the stream has ended");
-        const bytes = bytesArg("chunk", chunk, Number.MAX_SAFE_INTEGER);
-        for (let offset = 0; offset < bytes.length; offset += PIECE_BYTES) {
-          const out = call(() => push(bytes.subarray(offset, offset + PIECE_BYTES)));
-          if (out.length > 0) controller.enqueue(out);
-        }
-        processed += bytes.length;
-        onProgress?.(processed);
-      } catch (e) {
-        end();
-        throw e;
-      }
-    },
-    flush(controller) {
-      try {
-        if (done) throw signal?.aborted ? aborted() : new ConfideError("invalid_argument", "the stream has ended");
-        const out = call(finish);
-        if (out.length > 0) controller.enqueue(out);
-      } finally {
-        end();
-      }
-    },
-  });
-}
 
 function base64url(bytes: Uint8Array): string {
   let s = "";
@@ -448,12 +303,17 @@ export class Workspace {
    */
   encryptStream(context: RecordContext, options: StreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
     const ctx = contextArg(context);
-    const { pad, signal, onProgress } = streamOptions(options);
+    const { pad, signal, onProgress, engine } = streamOptions(options);
+    if (engine === "webcrypto" && pad) {
+      throw new ConfideError("invalid_argument", `"engine": padded streams run on the wasm engine`);
+    }
+    if (!pad && engine !== "wasm" && hasWebCrypto()) {
+      const keys = call(() => WasmMessageKeys.forEncryption(this.#ws(), false, ctx.recordId, ctx.field));
+      return engineStream(webCryptoEncryptor(keys), signal, onProgress);
+    }
     const encryptor = call(() => this.#ws().encryptStream(false, ctx.recordId, ctx.field, pad));
     return engineStream(
-      (piece) => encryptor.push(piece),
-      () => encryptor.finish(),
-      () => encryptor.free(),
+      wasmEngine((piece) => encryptor.push(piece), () => encryptor.finish(), () => encryptor.free()),
       signal,
       onProgress,
     );
@@ -470,12 +330,13 @@ export class Workspace {
    */
   decryptStream(context: RecordContext, options: StreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
     const ctx = contextArg(context);
-    const { signal, onProgress } = streamOptions(options);
+    const { signal, onProgress, engine } = streamOptions(options);
+    if (engine !== "wasm" && hasWebCrypto()) {
+      return engineStream(webCryptoDecryptor(() => this.#ws(), ctx.recordId, ctx.field), signal, onProgress);
+    }
     const decryptor = call(() => new WasmDecryptor(ctx.recordId, ctx.field));
     return engineStream(
-      (piece) => decryptor.push(this.#ws(), piece),
-      () => decryptor.finish(this.#ws()),
-      () => decryptor.free(),
+      wasmEngine((piece) => decryptor.push(this.#ws(), piece), () => decryptor.finish(this.#ws()), () => decryptor.free()),
       signal,
       onProgress,
     );
@@ -546,10 +407,6 @@ if (disposeSymbol !== Symbol.dispose) {
   Object.defineProperty(Workspace.prototype, disposeSymbol, { value: Workspace.prototype.free });
 }
 
-const MIN_RECORD_BYTES = 98;
-const PREFIX_BYTES = 82;
-const CHUNK_BYTES = 16384;
-const ENCRYPTED_CHUNK_BYTES = 16400;
 
 interface Source {
   size: number | undefined;

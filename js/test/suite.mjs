@@ -260,6 +260,34 @@ export async function runSuite({ confide, hazmat, vectors }) {
     ok(ws.decryptText(ws.encrypt("alive", ctx), ctx) === "alive", "still works");
   });
 
+  check("the WebCrypto and wasm engines write identical bytes for a fixed salt and open each other's output", async () => {
+    const ws = Workspace.create(Member.generate());
+    const seed = new Uint8Array(32).fill(42);
+    for (const n of [0, 1, 16383, 16384, 16385, 3 * 16384 + 5, 1024 * 1024 + 7]) {
+      const data = new Uint8Array(n).map((_, i) => (i * 29 + 3) & 0xff);
+      const viaWebCrypto = await collect(streamOf(data, () => 1 + Math.floor(random() * 40_000)).pipeThrough(hazmat.encryptStreamWithSeed(ws, sctx, seed, "webcrypto")));
+      const viaWasm = await collect(streamOf(data, () => 1 + Math.floor(random() * 40_000)).pipeThrough(hazmat.encryptStreamWithSeed(ws, sctx, seed, "wasm")));
+      eqBytes(viaWebCrypto, viaWasm, `size ${n}: identical ciphertext`);
+      for (const [engine, record] of [["wasm", viaWebCrypto], ["webcrypto", viaWasm]]) {
+        const out = await collect(streamOf(record, () => 1 + Math.floor(random() * 40_000)).pipeThrough(ws.decryptStream(sctx, { engine })));
+        eqBytes(out, data, `size ${n}: ${engine} opens the other engine's record`);
+      }
+      // The default engine's output is a valid record for every reader.
+      const auto = await encryptVia(ws, data, () => 50_000, {});
+      eqBytes(ws.decrypt(auto, sctx), data, `size ${n}: default engine, one-shot decrypt`);
+    }
+    // The WebCrypto decryptor rejects what the wasm one rejects.
+    const record = await encryptVia(ws, new Uint8Array(40_000).fill(5), () => 9000, { engine: "wasm" });
+    for (const cut of [0, 50, 97, 98, 82 + 16400, 82 + 16400 + 1, 82 + 2 * 16400, record.length - 1]) {
+      ok(await streamCode(collect(streamOf(record.subarray(0, cut), () => 7000).pipeThrough(ws.decryptStream(sctx, { engine: "webcrypto" })))) !== "success", `webcrypto accepted a cut at ${cut}`);
+    }
+    const flipped = record.slice();
+    flipped[82 + 16400 + 100] ^= 1;
+    ok(await streamCode(collect(streamOf(flipped, () => 7000).pipeThrough(ws.decryptStream(sctx, { engine: "webcrypto" })))) === "decryption_failed", "webcrypto flipped byte");
+    const padded = await encryptVia(ws, new Uint8Array(5000).fill(1), () => 999, { pad: true });
+    eqBytes(await collect(streamOf(padded, () => 333).pipeThrough(ws.decryptStream(sctx, { engine: "webcrypto" }))), new Uint8Array(5000).fill(1), "padded record via the webcrypto path");
+  });
+
   check("decryptRange reads only the chunks it needs and authenticates the end when it touches it", async () => {
     const { plaintextSize } = confide;
     const ws = Workspace.create(Member.generate());

@@ -191,6 +191,57 @@ pub mod hazmat {
         }
     }
 
+    fn seeded(seed: &[u8]) -> Result<impl rand_core::CryptoRng, JsValue> {
+        let seed: [u8; 32] = seed
+            .try_into()
+            .map_err(|_| js_error("invalid_argument", "seed: expected length 32"))?;
+        Ok(confide::rng::seeded_rng(seed))
+    }
+
+    /// Message keys for a new record whose salt comes from a seeded generator, so both
+    /// stream engines can be compared byte for byte.
+    #[wasm_bindgen(js_name = hazmatMessageKeysWithSeed)]
+    pub fn message_keys_with_seed(
+        workspace: &Workspace,
+        record_id: &str,
+        field: &str,
+        seed: &[u8],
+    ) -> Result<MessageKeys, JsValue> {
+        let ctx = RecordContext { record_id, field };
+        let (prefix, material) = confide::stream::external_encryption_with_rng(
+            &workspace.0,
+            &ctx,
+            ContentType::Bytes,
+            &mut seeded(seed)?,
+        )
+        .map_err(to_js)?;
+        Ok(MessageKeys {
+            prefix,
+            padded: false,
+            material,
+        })
+    }
+
+    /// A wasm-engine encryptor whose salt comes from a seeded generator.
+    #[wasm_bindgen(js_name = hazmatEncryptorWithSeed)]
+    pub fn encryptor_with_seed(
+        workspace: &Workspace,
+        record_id: &str,
+        field: &str,
+        seed: &[u8],
+    ) -> Result<Encryptor, JsValue> {
+        let ctx = RecordContext { record_id, field };
+        let options = EncryptOptions {
+            content_type: ContentType::Bytes,
+            pad: false,
+        };
+        workspace
+            .0
+            .encrypt_stream_with_rng(&ctx, options, &mut seeded(seed)?)
+            .map(|e| Encryptor(Some(e)))
+            .map_err(to_js)
+    }
+
     /// A member from raw seed bytes (for test vectors).
     #[wasm_bindgen(js_name = hazmatMemberFromSeed)]
     pub fn member_from_seed(seed: &[u8]) -> Result<Member, JsValue> {
@@ -323,5 +374,87 @@ impl ChunkReader {
             .open_chunk(index, chunk, is_final)
             .map(|p| secret_to_js(&p))
             .map_err(to_js)
+    }
+}
+
+/// One record's prefix and message keys for the JS WebCrypto engine (FORMAT.md#streaming).
+#[wasm_bindgen(js_name = WasmMessageKeys)]
+pub struct MessageKeys {
+    prefix: Vec<u8>,
+    padded: bool,
+    material: confide::MessageKeyMaterial,
+}
+
+#[wasm_bindgen(js_class = WasmMessageKeys)]
+impl MessageKeys {
+    /// Keys for a new unpadded record in `workspace`'s current epoch.
+    #[wasm_bindgen(js_name = forEncryption)]
+    pub fn for_encryption(
+        workspace: &Workspace,
+        is_text: bool,
+        record_id: &str,
+        field: &str,
+    ) -> Result<MessageKeys, JsValue> {
+        let content_type = if is_text {
+            ContentType::Text
+        } else {
+            ContentType::Bytes
+        };
+        let ctx = RecordContext { record_id, field };
+        let mut rng = confide::rng::system_rng().map_err(to_js)?;
+        let (prefix, material) = confide::stream::external_encryption_with_rng(
+            &workspace.0,
+            &ctx,
+            content_type,
+            &mut rng,
+        )
+        .map_err(to_js)?;
+        Ok(MessageKeys {
+            prefix,
+            padded: false,
+            material,
+        })
+    }
+
+    /// Keys of an existing record, after checking its first 98 bytes.
+    #[wasm_bindgen(js_name = forDecryption)]
+    pub fn for_decryption(
+        workspace: &Workspace,
+        start: &[u8],
+        record_id: &str,
+        field: &str,
+    ) -> Result<MessageKeys, JsValue> {
+        let ctx = RecordContext { record_id, field };
+        let (header, material) =
+            confide::stream::external_decryption(&workspace.0, start, &ctx).map_err(to_js)?;
+        Ok(MessageKeys {
+            prefix: Vec::new(),
+            padded: header.padded,
+            material,
+        })
+    }
+
+    /// `header || salt || commitment` of a new record (empty for decryption).
+    #[wasm_bindgen(getter)]
+    pub fn prefix(&self) -> Vec<u8> {
+        self.prefix.clone()
+    }
+
+    /// Whether the record is padded (the WebCrypto engine leaves those to wasm).
+    #[wasm_bindgen(getter)]
+    pub fn padded(&self) -> bool {
+        self.padded
+    }
+
+    /// The AES-256-GCM key: import it as a non-extractable CryptoKey and zero this copy.
+    #[wasm_bindgen(js_name = aesKey)]
+    pub fn aes_key(&self) -> Uint8Array {
+        secret_to_js(self.material.expose_key())
+    }
+
+    /// The base nonce.
+    #[wasm_bindgen(getter, js_name = baseNonce)]
+    pub fn base_nonce(&self) -> Vec<u8> {
+        self.material.base_nonce().to_vec()
     }
 }

@@ -1,0 +1,323 @@
+/** The two stream engines (FORMAT.md#streaming): wasm, and WebCrypto for throughput. Internal. */
+
+import { WasmDecryptor, WasmMessageKeys, type WasmWorkspace } from "../wasm/confide_wasm.js";
+import { ConfideError, fromWasm } from "./errors.js";
+import type { StreamEngine } from "./index.js";
+import { bytesArg, call, CHUNK_BYTES, describe, ENCRYPTED_CHUNK_BYTES, MIN_RECORD_BYTES, PREFIX_BYTES, property } from "./util.js";
+
+const PIECE_BYTES = 64 * 1024;
+
+export interface ParsedStreamOptions {
+  pad: boolean;
+  signal: AbortSignal | undefined;
+  onProgress: ((n: number) => void) | undefined;
+  engine: StreamEngine;
+}
+
+export function hasWebCrypto(): boolean {
+  return typeof globalThis.crypto?.subtle?.encrypt === "function";
+}
+
+export function streamOptions(value: unknown): ParsedStreamOptions {
+  if (typeof value !== "object" || value === null) {
+    throw new ConfideError("invalid_argument", `"options" expected { pad?, signal?, onProgress? }, got ${describe(value)}`);
+  }
+  const rawPad = property(value, "pad", "pad");
+  const signal = property(value, "signal", "signal");
+  const onProgress = property(value, "onProgress", "onProgress");
+  const engine = property(value, "engine", "engine") ?? "auto";
+  if (engine !== "auto" && engine !== "webcrypto" && engine !== "wasm") {
+    throw new ConfideError("invalid_argument", `"engine" expected "auto", "webcrypto" or "wasm", got ${describe(engine)}`);
+  }
+  if (engine === "webcrypto" && !hasWebCrypto()) {
+    throw new ConfideError("invalid_argument", `"engine": WebCrypto is not available here`);
+  }
+  if (rawPad !== undefined && typeof rawPad !== "boolean") {
+    throw new ConfideError("invalid_argument", `"pad" expected boolean, got ${describe(rawPad)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ConfideError("invalid_argument", `"signal" expected AbortSignal, got ${describe(signal)}`);
+  }
+  if (onProgress !== undefined && typeof onProgress !== "function") {
+    throw new ConfideError("invalid_argument", `"onProgress" expected function, got ${describe(onProgress)}`);
+  }
+  return {
+    pad: rawPad ?? false,
+    signal,
+    onProgress: onProgress as ((n: number) => void) | undefined,
+    engine: engine as StreamEngine,
+  };
+}
+
+export type Enqueue = (bytes: Uint8Array) => void;
+
+/** One record's incremental engine: input bytes in, output bytes enqueued in order. */
+export interface Engine {
+  push(bytes: Uint8Array, enqueue: Enqueue): void | Promise<void>;
+  finish(enqueue: Enqueue): void | Promise<void>;
+  release(): void;
+}
+
+/** A TransformStream over an engine, with abort (code `aborted`) and progress. */
+export function engineStream(engine: Engine, signal: AbortSignal | undefined, onProgress: ((n: number) => void) | undefined): TransformStream<Uint8Array, Uint8Array> {
+  let processed = 0;
+  let done = false;
+  let controllerRef: TransformStreamDefaultController<Uint8Array> | undefined;
+  const aborted = () => new ConfideError("aborted", "the stream was aborted");
+  const end = () => {
+    if (!done) {
+      done = true;
+      signal?.removeEventListener("abort", onAbort);
+      engine.release();
+    }
+  };
+  function onAbort() {
+    try {
+      controllerRef?.error(aborted());
+    } catch {
+      // Already closed or errored.
+    }
+    end();
+  }
+  const guard = async (f: () => void | Promise<void>) => {
+    try {
+      if (done) throw signal?.aborted ? aborted() : new ConfideError("invalid_argument", "the stream has ended");
+      await f();
+    } catch (e) {
+      end();
+      throw e instanceof ConfideError ? e : fromWasm(e);
+    }
+  };
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      controllerRef = controller;
+      if (signal?.aborted) {
+        end();
+        throw aborted();
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+    },
+    transform(chunk, controller) {
+      return guard(async () => {
+        const bytes = bytesArg("chunk", chunk, Number.MAX_SAFE_INTEGER);
+        await engine.push(bytes, (b) => controller.enqueue(b));
+        processed += bytes.length;
+        onProgress?.(processed);
+      });
+    },
+    flush(controller) {
+      return guard(async () => {
+        await engine.finish((b) => controller.enqueue(b));
+        end();
+      });
+    },
+  });
+}
+
+/** The wasm engine: the core's RecordEncryptor/RecordDecryptor, fed in bounded pieces. */
+export function wasmEngine(push: (piece: Uint8Array) => Uint8Array, finish: () => Uint8Array, release: () => void): Engine {
+  return {
+    push(bytes, enqueue) {
+      for (let offset = 0; offset < bytes.length; offset += PIECE_BYTES) {
+        const out = call(() => push(bytes.subarray(offset, offset + PIECE_BYTES)));
+        if (out.length > 0) enqueue(out);
+      }
+    },
+    finish(enqueue) {
+      const out = call(finish);
+      if (out.length > 0) enqueue(out);
+    },
+    release,
+  };
+}
+
+const IN_FLIGHT = 8;
+const MAX_CHUNKS = 2 ** 38;
+
+/** Chunk `index`'s nonce: the base nonce XOR the big-endian index (FORMAT.md#chunked-encryption). */
+function chunkNonce(base: Uint8Array, index: number): Uint8Array<ArrayBuffer> {
+  const nonce = new Uint8Array(12);
+  nonce.set(base);
+  for (let i = 11, v = index; i >= 4 && v > 0; i--, v = Math.floor(v / 256)) nonce[i]! ^= v % 256;
+  return nonce;
+}
+
+/** Imports the record's AES key as a non-extractable CryptoKey and zeroes the raw copy. */
+async function importAesKey(keys: WasmMessageKeys): Promise<CryptoKey> {
+  const raw = keys.aesKey();
+  try {
+    return await crypto.subtle.importKey("raw", raw as Uint8Array<ArrayBuffer>, "AES-GCM", false, ["encrypt", "decrypt"]);
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/**
+ * Runs AES-GCM jobs on WebCrypto with up to IN_FLIGHT outstanding, enqueuing results in
+ * order. A failed job fails the stream before anything after it is released.
+ */
+function pipeline(onError: () => ConfideError) {
+  const queue: Promise<ArrayBuffer>[] = [];
+  const settle = async (enqueue: Enqueue, keep: number) => {
+    while (queue.length > keep) {
+      let out: ArrayBuffer;
+      try {
+        out = await queue.shift()!;
+      } catch {
+        queue.length = 0;
+        throw onError();
+      }
+      enqueue(new Uint8Array(out));
+    }
+  };
+  return {
+    async add(job: Promise<ArrayBuffer>, enqueue: Enqueue) {
+      job.catch(() => {}); // observed in settle; avoid unhandled rejections meanwhile
+      queue.push(job);
+      await settle(enqueue, IN_FLIGHT);
+    },
+    drain: (enqueue: Enqueue) => settle(enqueue, 0),
+  };
+}
+
+/** The WebCrypto encryption engine: same bytes as the wasm engine (FORMAT.md#streaming). */
+export function webCryptoEncryptor(keys: WasmMessageKeys): Engine {
+  const prefix = keys.prefix;
+  const base = keys.baseNonce;
+  const key = importAesKey(keys).finally(() => keys.free());
+  const jobs = pipeline(() => new ConfideError("internal", "WebCrypto failed to encrypt a chunk"));
+  let pending = new Uint8Array(CHUNK_BYTES);
+  let fill = 0;
+  let index = 0;
+  let started = false;
+  const seal = async (data: Uint8Array, enqueue: Enqueue) => {
+    if (index >= MAX_CHUNKS) throw new ConfideError("invalid_argument", "stream longer than 2^38 chunks");
+    const iv = chunkNonce(base, index++);
+    const k = await key;
+    // WebCrypto copies `data` when called, and push() awaits this before reusing the buffer.
+    await jobs.add(crypto.subtle.encrypt({ name: "AES-GCM", iv }, k, data as Uint8Array<ArrayBuffer>), enqueue);
+  };
+  const start = (enqueue: Enqueue) => {
+    if (!started) {
+      started = true;
+      enqueue(prefix);
+    }
+  };
+  return {
+    async push(bytes, enqueue) {
+      start(enqueue);
+      let offset = 0;
+      while (offset < bytes.length) {
+        if (fill === 0 && bytes.length - offset >= CHUNK_BYTES) {
+          await seal(bytes.subarray(offset, offset + CHUNK_BYTES), enqueue);
+          offset += CHUNK_BYTES;
+          continue;
+        }
+        const n = Math.min(CHUNK_BYTES - fill, bytes.length - offset);
+        pending.set(bytes.subarray(offset, offset + n), fill);
+        fill += n;
+        offset += n;
+        if (fill === CHUNK_BYTES) {
+          await seal(pending, enqueue);
+          fill = 0;
+        }
+      }
+    },
+    async finish(enqueue) {
+      start(enqueue);
+      await seal(pending.subarray(0, fill), enqueue); // the final chunk is always short
+      await jobs.drain(enqueue);
+    },
+    release() {
+      pending.fill(0);
+      pending = new Uint8Array(0);
+    },
+  };
+}
+
+/**
+ * The WebCrypto decryption engine. The first 98 bytes go to the core, which checks header,
+ * workspace, epoch and commitment; padded records are handed to the wasm engine.
+ */
+export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: string, field: string): Engine {
+  const jobs = pipeline(() => new ConfideError("decryption_failed", "decryption failed"));
+  let head: Uint8Array | undefined = new Uint8Array(0);
+  let buf = new Uint8Array(2 * ENCRYPTED_CHUNK_BYTES);
+  let len = 0;
+  let index = 0;
+  let base: Uint8Array = new Uint8Array(12);
+  let key: Promise<CryptoKey> | undefined;
+  let fallback: Engine | undefined;
+  const open = async (data: Uint8Array, enqueue: Enqueue) => {
+    const iv = chunkNonce(base, index++);
+    const k = await key!;
+    // WebCrypto copies `data` when called, and push() awaits this before reusing the buffer.
+    await jobs.add(crypto.subtle.decrypt({ name: "AES-GCM", iv }, k, data as Uint8Array<ArrayBuffer>), enqueue);
+  };
+  const begin = async (bytes: Uint8Array, enqueue: Enqueue): Promise<Uint8Array> => {
+    // Collect the first 98 bytes, then decide the engine.
+    const need = MIN_RECORD_BYTES - head!.length;
+    const joined = new Uint8Array(head!.length + Math.min(need, bytes.length));
+    joined.set(head!);
+    joined.set(bytes.subarray(0, need), head!.length);
+    head = joined;
+    const rest = bytes.subarray(need);
+    if (head.length < MIN_RECORD_BYTES) return new Uint8Array(0);
+    const keys = call(() => WasmMessageKeys.forDecryption(workspace(), head!, recordId, field));
+    const start = head;
+    head = undefined;
+    if (keys.padded) {
+      keys.free();
+      const decryptor = call(() => new WasmDecryptor(recordId, field));
+      fallback = wasmEngine((p) => decryptor.push(workspace(), p), () => decryptor.finish(workspace()), () => decryptor.free());
+      await fallback.push(start, enqueue);
+      return rest;
+    }
+    base = keys.baseNonce;
+    key = importAesKey(keys).finally(() => keys.free());
+    buf.set(start.subarray(PREFIX_BYTES), 0);
+    len = MIN_RECORD_BYTES - PREFIX_BYTES;
+    return rest;
+  };
+  return {
+    async push(bytes, enqueue) {
+      if (head !== undefined) bytes = await begin(bytes, enqueue);
+      if (fallback) return fallback.push(bytes, enqueue);
+      let offset = 0;
+      while (offset < bytes.length) {
+        // A full chunk is never final: open it once one more byte shows the record goes on.
+        if (len === 0 && bytes.length - offset > ENCRYPTED_CHUNK_BYTES) {
+          await open(bytes.subarray(offset, offset + ENCRYPTED_CHUNK_BYTES), enqueue);
+          offset += ENCRYPTED_CHUNK_BYTES;
+          continue;
+        }
+        const n = Math.min(buf.length - len, bytes.length - offset);
+        buf.set(bytes.subarray(offset, offset + n), len);
+        len += n;
+        offset += n;
+        while (len > ENCRYPTED_CHUNK_BYTES) {
+          await open(buf.subarray(0, ENCRYPTED_CHUNK_BYTES), enqueue);
+          buf.copyWithin(0, ENCRYPTED_CHUNK_BYTES, len);
+          len -= ENCRYPTED_CHUNK_BYTES;
+        }
+      }
+    },
+    async finish(enqueue) {
+      if (head !== undefined) {
+        // Fewer than 98 bytes: let the core report why (a short header is `malformed`).
+        call(() => WasmMessageKeys.forDecryption(workspace(), head!, recordId, field).free());
+        throw new ConfideError("decryption_failed", "decryption failed");
+      }
+      if (fallback) return fallback.finish(enqueue);
+      // c2sp.org/chunked-encryption: the final chunk is 16..16399 bytes, else truncated.
+      if (len < 16 || len >= ENCRYPTED_CHUNK_BYTES) throw new ConfideError("decryption_failed", "decryption failed");
+      await open(buf.subarray(0, len), enqueue);
+      await jobs.drain(enqueue);
+    },
+    release() {
+      fallback?.release();
+      buf.fill(0);
+      buf = new Uint8Array(0);
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/** Shared argument checks, the wasm call guard and format constants. Internal: the package does not export this module. */
+
+import { ConfideError, fromWasm } from "./errors.js";
+import type { RecordContext } from "./index.js";
+
+export const MAX_PLAINTEXT_BYTES = 256 * 1024 * 1024;
+// PADMÉ adds at most 1/16 at this size (FORMAT.md#padding), chunking 0.1%.
+export const MAX_RECORD_BYTES = MAX_PLAINTEXT_BYTES + MAX_PLAINTEXT_BYTES / 16;
+
+// FORMAT.md#record-size and #chunked-encryption.
+export const MIN_RECORD_BYTES = 98;
+export const PREFIX_BYTES = 82;
+export const CHUNK_BYTES = 16384;
+export const ENCRYPTED_CHUNK_BYTES = 16400;
+
+let initialized = false;
+
+/** Called once the wasm module is instantiated. */
+export function markInitialized(): void {
+  initialized = true;
+}
+
+export function assertReady(): void {
+  if (!initialized) throw new ConfideError("not_initialized", "not initialized: call `await init()` first");
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value instanceof Uint8Array) return `Uint8Array of length ${value.length}`;
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}
+
+export function bytesArg(name: string, value: unknown, max = MAX_RECORD_BYTES): Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new ConfideError("invalid_argument", `"${name}" expected Uint8Array, got ${describe(value)}`);
+  }
+  if (value.length > max) {
+    throw new ConfideError("invalid_argument", `"${name}" expected at most ${max} bytes, got ${value.length}`);
+  }
+  return value;
+}
+
+/** Reads `object[key]`; a throwing getter or Proxy trap becomes `invalid_argument`. */
+export function property(object: object, key: string, name: string): unknown {
+  try {
+    return (object as Record<string, unknown>)[key];
+  } catch {
+    throw new ConfideError("invalid_argument", `"${name}" could not be read`);
+  }
+}
+
+export function contextArg(value: unknown): RecordContext {
+  if (typeof value !== "object" || value === null) {
+    throw new ConfideError("invalid_argument", `"context" expected { recordId, field }, got ${describe(value)}`);
+  }
+  const recordId = property(value, "recordId", "recordId");
+  const field = property(value, "field", "field");
+  for (const [name, v] of [["recordId", recordId], ["field", field]] as const) {
+    if (typeof v !== "string" || v.length === 0) {
+      throw new ConfideError("invalid_argument", `"${name}" expected a non-empty string, got ${describe(v)}`);
+    }
+    // UTF-8 never has fewer bytes than UTF-16 code units, so a long string is rejected unencoded.
+    const bytes = v.length > 1024 ? undefined : new TextEncoder().encode(v).length;
+    if (bytes === undefined || bytes > 1024) {
+      const got = bytes === undefined ? "more than 1024" : String(bytes);
+      throw new ConfideError("invalid_argument", `"${name}" expected at most 1024 UTF-8 bytes, got ${got}`);
+    }
+  }
+  return { recordId: recordId as string, field: field as string };
+}
+
+/** Runs a wasm call, turning anything it throws into a ConfideError. */
+export function call<T>(f: () => T): T {
+  assertReady();
+  try {
+    return f();
+  } catch (e) {
+    throw fromWasm(e);
+  }
+}
+
+export function padOption(options: unknown): boolean {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfideError("invalid_argument", `"options" expected { pad? }, got ${describe(options)}`);
+  }
+  const raw = property(options, "pad", "pad");
+  const pad = raw === undefined ? true : raw;
+  if (typeof pad !== "boolean") {
+    throw new ConfideError("invalid_argument", `"pad" expected boolean, got ${describe(pad)}`);
+  }
+  return pad;
+}
+
