@@ -116,6 +116,48 @@ async function setup() {
   const hpkeOpen = () => suite.open({ recipientKey: rkp.privateKey, enc: sealed.enc, info }, sealed.ct);
   check(equalBytes(await hpkeOpen(), contentKey), "@hpke X-Wing round trip");
 
+  // --- 3. Streams: 16 MiB through encryptStream/decryptStream (default engine) -------------
+  const STREAM_BYTES = 16 * 1024 * 1024;
+  const big = new Uint8Array(STREAM_BYTES);
+  for (let i = 0; i < big.length; i += 65536) globalThis.crypto.getRandomValues(big.subarray(i, i + 65536));
+  const sctx = { recordId: "rec-7", field: "audio" };
+  const source = (bytes) =>
+    new ReadableStream({
+      offset: 0,
+      pull(c) {
+        if (this.offset >= bytes.length) return c.close();
+        c.enqueue(bytes.subarray(this.offset, this.offset + (1 << 20))); // 1 MiB reads, like a file
+        this.offset += 1 << 20;
+      },
+    });
+  /** Pipes through `transform` and drains the output, keeping only its length. */
+  const drain = async (bytes, transform, keep = false) => {
+    const reader = source(bytes).pipeThrough(transform).getReader();
+    const parts = [];
+    let n = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.length;
+      if (keep) parts.push(value);
+    }
+    if (!keep) return n;
+    const out = new Uint8Array(n);
+    parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+    return out;
+  };
+  const bigRecord = await drain(big, ws.encryptStream(sctx), true);
+  check(equalBytes(await drain(bigRecord, ws.decryptStream(sctx), true), big), "Confide 16 MiB stream round trip");
+  const confideStreamEncrypt = () => drain(big, ws.encryptStream(sctx));
+  const confideStreamDecrypt = () => drain(bigRecord, ws.decryptStream(sctx));
+  const bulkIv = rand(12);
+  const bulkCt = new Uint8Array(await subtle.encrypt({ name: "AES-GCM", iv: bulkIv }, aesKey, big));
+  const webcryptoBulkEncrypt = () => subtle.encrypt({ name: "AES-GCM", iv: rand(12) }, aesKey, big);
+  const webcryptoBulkDecrypt = () => subtle.decrypt({ name: "AES-GCM", iv: bulkIv }, aesKey, bulkCt);
+  const nobleBulkEncrypt = () => gcm(aesKeyBytes, rand(12)).encrypt(big);
+  const nobleBulkDecrypt = () => gcm(aesKeyBytes, bulkIv).decrypt(bulkCt);
+  check(equalBytes(nobleBulkDecrypt(), big), "@noble/ciphers 16 MiB round trip");
+
   return [
     { id: "confide.sealopen", async: false, fn: confideSealOpen },
     { id: "webcrypto.sealopen", async: true, fn: webcryptoSealOpen },
@@ -124,6 +166,12 @@ async function setup() {
     { id: "hpke.seal", async: true, fn: hpkeSeal },
     { id: "confide.opengrant", async: false, fn: confideOpenGrant },
     { id: "hpke.open", async: true, fn: hpkeOpen },
+    { id: "confide.streamenc", async: true, fn: confideStreamEncrypt },
+    { id: "webcrypto.bulkenc", async: true, fn: webcryptoBulkEncrypt },
+    { id: "noble.bulkenc", async: false, fn: nobleBulkEncrypt },
+    { id: "confide.streamdec", async: true, fn: confideStreamDecrypt },
+    { id: "webcrypto.bulkdec", async: true, fn: webcryptoBulkDecrypt },
+    { id: "noble.bulkdec", async: false, fn: nobleBulkDecrypt },
   ];
 }
 

@@ -230,6 +230,27 @@ function envRows(env, tp, init) {
       "≥ 5×",
       met(grant.ratio >= 5),
     ]);
+    for (const [dir, label] of [["enc", "encryptStream"], ["dec", "decryptStream"]]) {
+      const web = pair(r, `confide.stream${dir}`, `webcrypto.bulk${dir}`);
+      const mbs = (x) => `${((x * 16) / 1.048576).toFixed(0)} MB/s`;
+      rows.push([
+        `16 MiB \`${label}\` (default engine)`,
+        `${fmtOps(web.confide)} (${mbs(web.confide)})`,
+        `one WebCrypto AES-256-GCM call over 16 MiB: ${mbs(web.peer)}`,
+        fmtRatio(web.ratio),
+        "≥ 0.5×",
+        met(web.ratio >= 0.5),
+      ]);
+      const noble = pair(r, `confide.stream${dir}`, `noble.bulk${dir}`);
+      rows.push([
+        `16 MiB \`${label}\` (default engine)`,
+        `${fmtOps(noble.confide)} (${mbs(noble.confide)})`,
+        `@noble/ciphers gcm over 16 MiB: ${mbs(noble.peer)}`,
+        fmtRatio(noble.ratio),
+        "≥ 8×",
+        met(noble.ratio >= 8),
+      ]);
+    }
     const open = pair(r, "confide.opengrant", "hpke.open");
     rows.push([
       "Open grant (`Workspace.openGrant`)",
@@ -343,6 +364,30 @@ function render(r) {
     }
   }
 
+  if (r.memory?.length) {
+    L.push("## Memory: a 1 GiB stream in Node", "");
+    L.push(
+      "`encryptStream` piped into `decryptStream` over a generated 1 GiB input (1 MiB reads), in a fresh " +
+        "`node --expose-gc` process (`bench/memory.mjs`). Peak RSS is sampled every 20 ms and after every output " +
+        "chunk; growth is over the RSS right after `init()`. Wasm memory is the module's linear memory at the end " +
+        "(it never shrinks, so this is also its peak).",
+      "",
+    );
+    L.push(
+      table(
+        r.memory.flatMap((m) => {
+          const name = m.engine === "auto" ? "WebCrypto engine (default)" : "wasm engine";
+          const mbs = `${((2 * m.mib * 1.048576) / m.seconds).toFixed(0)} MB/s through both`;
+          return [
+            [`${name}: peak RSS growth`, `${m.rssGrowthMiB.toFixed(1)} MiB`, `${m.seconds.toFixed(1)} s, ${mbs}`, "—", "≤ 64 MiB", met(m.rssGrowthMiB <= 64)],
+            [`${name}: wasm linear memory`, `${m.wasmMemoryMiB.toFixed(2)} MiB`, "—", "—", "≤ 8 MiB", met(m.wasmMemoryMiB <= 8)],
+          ];
+        }),
+      ),
+      "",
+    );
+  }
+
   L.push("## Artifact size (`js/wasm/confide_wasm_bg.wasm`)", "");
   const s = r.sizes;
   L.push(
@@ -419,6 +464,17 @@ async function main() {
   } catch (e) {
     result.envs.Node.error = [result.envs.Node.error, `init: ${e.message}`].filter(Boolean).join("; ");
     result.errors.push(`Node init: ${e.message}`);
+  }
+
+  // Memory: 1 GiB through encryptStream then decryptStream, on each engine, in a fresh process.
+  result.memory = [];
+  for (const engine of ["auto", "wasm"]) {
+    try {
+      log(`memory: 1 GiB stream round trip, engine ${engine}`);
+      result.memory.push(await nodeJson(["--expose-gc", "bench/memory.mjs", engine, "1024"], 120_000));
+    } catch (e) {
+      result.errors.push(`memory (${engine}): ${e.message}`);
+    }
   }
 
   if (process.env.BENCH_SKIP_BROWSER === "1") {

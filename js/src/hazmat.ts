@@ -67,7 +67,7 @@ export function encryptStreamWithSeed(
       return engineStream(webCryptoEncryptor(w.hazmatMessageKeysWithSeed(ws, context.recordId, context.field, seed)), undefined, undefined);
     }
     const enc = w.hazmatEncryptorWithSeed(ws, context.recordId, context.field, seed);
-    return engineStream(wasmEngine((p) => enc.push(p), () => enc.finish(), () => enc.free()), undefined, undefined);
+    return engineStream(wasmEngine((p) => enc.push(p), () => enc.finish(), () => enc.free(), false), undefined, undefined);
   } catch (e) {
     throw fromWasm(e);
   }

@@ -313,7 +313,7 @@ export class Workspace {
     }
     const encryptor = call(() => this.#ws().encryptStream(false, ctx.recordId, ctx.field, pad));
     return engineStream(
-      wasmEngine((piece) => encryptor.push(piece), () => encryptor.finish(), () => encryptor.free()),
+      wasmEngine((piece) => encryptor.push(piece), () => encryptor.finish(), () => encryptor.free(), false),
       signal,
       onProgress,
     );
@@ -336,7 +336,7 @@ export class Workspace {
     }
     const decryptor = call(() => new WasmDecryptor(ctx.recordId, ctx.field));
     return engineStream(
-      wasmEngine((piece) => decryptor.push(this.#ws(), piece), () => decryptor.finish(this.#ws()), () => decryptor.free()),
+      wasmEngine((piece) => decryptor.push(this.#ws(), piece), () => decryptor.finish(this.#ws()), () => decryptor.free(), true),
       signal,
       onProgress,
     );
