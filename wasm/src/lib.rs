@@ -26,6 +26,15 @@ fn to_js<E: ErrorCode + core::fmt::Display>(e: E) -> JsValue {
     js_error(e.code(), &e.to_string())
 }
 
+/// The record content type a JS call asks for: text for strings, bytes otherwise.
+fn content_type(is_text: bool) -> ContentType {
+    if is_text {
+        ContentType::Text
+    } else {
+        ContentType::Bytes
+    }
+}
+
 /// Copies secret bytes out to JS; the wasm copy zeroizes when `bytes` drops.
 fn secret_to_js(bytes: &[u8]) -> Uint8Array {
     Uint8Array::from(bytes)
@@ -115,11 +124,7 @@ impl Workspace {
         pad: bool,
     ) -> Result<Vec<u8>, JsValue> {
         let plaintext = Zeroizing::new(plaintext);
-        let content_type = if is_text {
-            ContentType::Text
-        } else {
-            ContentType::Bytes
-        };
+        let content_type = content_type(is_text);
         let ctx = RecordContext { record_id, field };
         self.0
             .encrypt(&plaintext, &ctx, EncryptOptions { content_type, pad })
@@ -147,11 +152,7 @@ impl Workspace {
         field: &str,
         pad: bool,
     ) -> Result<Encryptor, JsValue> {
-        let content_type = if is_text {
-            ContentType::Text
-        } else {
-            ContentType::Bytes
-        };
+        let content_type = content_type(is_text);
         let ctx = RecordContext { record_id, field };
         self.0
             .encrypt_stream(&ctx, EncryptOptions { content_type, pad })
@@ -395,11 +396,7 @@ impl MessageKeys {
         record_id: &str,
         field: &str,
     ) -> Result<MessageKeys, JsValue> {
-        let content_type = if is_text {
-            ContentType::Text
-        } else {
-            ContentType::Bytes
-        };
+        let content_type = content_type(is_text);
         let ctx = RecordContext { record_id, field };
         let mut rng = confide::rng::system_rng().map_err(to_js)?;
         let (prefix, material) = confide::stream::external_encryption_with_rng(
