@@ -175,7 +175,7 @@ function chunkNonce(base: Uint8Array, index: number): Uint8Array<ArrayBuffer> {
 }
 
 /** Imports the record's AES key as a non-extractable CryptoKey and zeroes the raw copy. */
-async function importAesKey(keys: WasmMessageKeys): Promise<CryptoKey> {
+export async function importAesKey(keys: WasmMessageKeys): Promise<CryptoKey> {
   const raw = keys.aesKey();
   try {
     return await crypto.subtle.importKey("raw", raw as Uint8Array<ArrayBuffer>, "AES-GCM", false, ["encrypt", "decrypt"]);
@@ -214,9 +214,14 @@ function pipeline(onError: () => ConfideError) {
 
 /** The WebCrypto encryption engine: same bytes as the wasm engine (FORMAT.md#streaming). */
 export function webCryptoEncryptor(keys: WasmMessageKeys): Engine {
-  const prefix = keys.prefix;
-  const base = keys.baseNonce;
-  const key = importAesKey(keys).finally(() => keys.free());
+  return webCryptoSealer(keys.prefix, keys.baseNonce, importAesKey(keys).finally(() => keys.free()));
+}
+
+/**
+ * The WebCrypto sealing engine from a record's prefix, base nonce and AES key alone: it needs
+ * no wasm, so it also runs inside a worker.
+ */
+export function webCryptoSealer(prefix: Uint8Array, base: Uint8Array, key: Promise<CryptoKey>): Engine {
   let cryptoKey: CryptoKey | undefined;
   const jobs = pipeline(() => new ConfideError("internal", "WebCrypto failed to encrypt a chunk"));
   let pending = new Uint8Array(CHUNK_BYTES);
@@ -274,23 +279,10 @@ export function webCryptoEncryptor(keys: WasmMessageKeys): Engine {
  * workspace, epoch and commitment; padded records are handed to the wasm engine.
  */
 export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: string, field: string): Engine {
-  const jobs = pipeline(() => new ConfideError("decryption_failed", "decryption failed"));
   let head: Uint8Array | undefined = new Uint8Array(0);
-  let buf = new Uint8Array(2 * ENCRYPTED_CHUNK_BYTES);
-  let len = 0;
-  let index = 0;
-  let base: Uint8Array = new Uint8Array(12);
-  let key: Promise<CryptoKey> | undefined;
-  let cryptoKey: CryptoKey | undefined;
-  let fallback: Engine | undefined;
-  const open = async (data: Uint8Array, enqueue: Enqueue) => {
-    const iv = chunkNonce(base, index++);
-    cryptoKey ??= await key!;
-    // WebCrypto copies `data` when called, and push() awaits this before reusing the buffer.
-    await jobs.add(crypto.subtle.decrypt({ name: "AES-GCM", iv }, cryptoKey, data as Uint8Array<ArrayBuffer>), enqueue);
-  };
+  let inner: Engine | undefined;
+  /** Collects the first 98 bytes, then picks the engine for the rest; returns the rest. */
   const begin = async (bytes: Uint8Array, enqueue: Enqueue): Promise<Uint8Array> => {
-    // Collect the first 98 bytes, then decide the engine.
     const need = MIN_RECORD_BYTES - head!.length;
     const joined = new Uint8Array(head!.length + Math.min(need, bytes.length));
     joined.set(head!);
@@ -298,27 +290,61 @@ export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: str
     head = joined;
     const rest = bytes.subarray(need);
     if (head.length < MIN_RECORD_BYTES) return new Uint8Array(0);
-    const keys = call(() => WasmMessageKeys.forDecryption(workspace(), head!, recordId, field));
     const start = head;
     head = undefined;
+    const keys = call(() => WasmMessageKeys.forDecryption(workspace(), start, recordId, field));
     if (keys.padded) {
       keys.free();
       const decryptor = call(() => new WasmDecryptor(recordId, field));
-      fallback = wasmEngine((p) => decryptor.push(workspace(), p), () => decryptor.finish(workspace()), () => decryptor.free(), true);
-      await fallback.push(start, enqueue);
-      return rest;
+      inner = wasmEngine((p) => decryptor.push(workspace(), p), () => decryptor.finish(workspace()), () => decryptor.free(), true);
+      await inner.push(start, enqueue);
+    } else {
+      const base = keys.baseNonce;
+      inner = webCryptoOpener(base, importAesKey(keys).finally(() => keys.free()), start.subarray(PREFIX_BYTES));
     }
-    base = keys.baseNonce;
-    key = importAesKey(keys).finally(() => keys.free());
-    buf.set(start.subarray(PREFIX_BYTES), 0);
-    len = MIN_RECORD_BYTES - PREFIX_BYTES;
     return rest;
   };
   return {
     plaintextOut: true,
     async push(bytes, enqueue) {
       if (head !== undefined) bytes = await begin(bytes, enqueue);
-      if (fallback) return fallback.push(bytes, enqueue);
+      if (inner && bytes.length > 0) await inner.push(bytes, enqueue);
+    },
+    async finish(enqueue) {
+      if (head !== undefined) {
+        // Fewer than 98 bytes: let the core report why (a short header is `malformed`).
+        call(() => WasmMessageKeys.forDecryption(workspace(), head!, recordId, field).free());
+        throw new ConfideError("decryption_failed", "decryption failed");
+      }
+      await inner!.finish(enqueue);
+    },
+    release() {
+      inner?.release();
+    },
+  };
+}
+
+/**
+ * The WebCrypto opening engine for the chunks of a record whose prefix has been checked:
+ * `initial` holds the bytes after the 82-byte prefix already read. Needs no wasm, so it also
+ * runs inside a worker. Each chunk is released only after WebCrypto verifies its tag.
+ */
+export function webCryptoOpener(base: Uint8Array, key: Promise<CryptoKey>, initial: Uint8Array): Engine {
+  const jobs = pipeline(() => new ConfideError("decryption_failed", "decryption failed"));
+  let buf = new Uint8Array(2 * ENCRYPTED_CHUNK_BYTES);
+  buf.set(initial);
+  let len = initial.length;
+  let index = 0;
+  let cryptoKey: CryptoKey | undefined;
+  const open = async (data: Uint8Array, enqueue: Enqueue) => {
+    const iv = chunkNonce(base, index++);
+    cryptoKey ??= await key;
+    // WebCrypto copies `data` when called, and push() awaits this before reusing the buffer.
+    await jobs.add(crypto.subtle.decrypt({ name: "AES-GCM", iv }, cryptoKey, data as Uint8Array<ArrayBuffer>), enqueue);
+  };
+  return {
+    plaintextOut: true,
+    async push(bytes, enqueue) {
       let offset = 0;
       while (offset < bytes.length) {
         // A full chunk is never final: open it once one more byte shows the record goes on.
@@ -339,19 +365,12 @@ export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: str
       }
     },
     async finish(enqueue) {
-      if (head !== undefined) {
-        // Fewer than 98 bytes: let the core report why (a short header is `malformed`).
-        call(() => WasmMessageKeys.forDecryption(workspace(), head!, recordId, field).free());
-        throw new ConfideError("decryption_failed", "decryption failed");
-      }
-      if (fallback) return fallback.finish(enqueue);
       // c2sp.org/chunked-encryption: the final chunk is 16..16399 bytes, else truncated.
       if (len < 16 || len >= ENCRYPTED_CHUNK_BYTES) throw new ConfideError("decryption_failed", "decryption failed");
       await open(buf.subarray(0, len), enqueue);
       await jobs.drain(enqueue);
     },
     release() {
-      fallback?.release();
       buf.fill(0);
       buf = new Uint8Array(0);
     },

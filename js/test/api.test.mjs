@@ -158,3 +158,10 @@ test("error messages never echo plaintext, context or key material", async () =>
   for (const m of messages) assert.doesNotMatch(m, /Jane|disclosed/);
   assert.equal(MAX_PLAINTEXT_BYTES, 256 * 1024 * 1024);
 });
+
+test("confide/worker resolves from the packed package and refuses cleanly where Web Workers are missing", async () => {
+  await init();
+  const { ConfideWorker } = await import("confide/worker");
+  assert.equal(typeof ConfideWorker, "function");
+  throwsCode(() => new ConfideWorker(), "invalid_argument");
+});
