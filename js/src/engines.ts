@@ -331,7 +331,7 @@ export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: str
  */
 export function webCryptoOpener(base: Uint8Array, key: Promise<CryptoKey>, initial: Uint8Array): Engine {
   const jobs = pipeline(() => new ConfideError("decryption_failed", "decryption failed"));
-  let buf = new Uint8Array(2 * ENCRYPTED_CHUNK_BYTES);
+  let buf = new Uint8Array(ENCRYPTED_CHUNK_BYTES);
   buf.set(initial);
   let len = initial.length;
   let index = 0;
@@ -345,22 +345,25 @@ export function webCryptoOpener(base: Uint8Array, key: Promise<CryptoKey>, initi
   return {
     plaintextOut: true,
     async push(bytes, enqueue) {
+      // A full chunk is never final, so it is opened as soon as one more byte of input exists.
       let offset = 0;
+      if (len === ENCRYPTED_CHUNK_BYTES && bytes.length > 0) {
+        await open(buf, enqueue);
+        len = 0;
+      }
       while (offset < bytes.length) {
-        // A full chunk is never final: open it once one more byte shows the record goes on.
         if (len === 0 && bytes.length - offset > ENCRYPTED_CHUNK_BYTES) {
           await open(bytes.subarray(offset, offset + ENCRYPTED_CHUNK_BYTES), enqueue);
           offset += ENCRYPTED_CHUNK_BYTES;
           continue;
         }
-        const n = Math.min(buf.length - len, bytes.length - offset);
+        const n = Math.min(ENCRYPTED_CHUNK_BYTES - len, bytes.length - offset);
         buf.set(bytes.subarray(offset, offset + n), len);
         len += n;
         offset += n;
-        while (len > ENCRYPTED_CHUNK_BYTES) {
-          await open(buf.subarray(0, ENCRYPTED_CHUNK_BYTES), enqueue);
-          buf.copyWithin(0, ENCRYPTED_CHUNK_BYTES, len);
-          len -= ENCRYPTED_CHUNK_BYTES;
+        if (len === ENCRYPTED_CHUNK_BYTES && offset < bytes.length) {
+          await open(buf, enqueue); // WebCrypto has copied buf once open() returns
+          len = 0;
         }
       }
     },
