@@ -93,6 +93,8 @@ pub enum ArgumentError {
         /// The length in bytes.
         got: usize,
     },
+    /// A text record's plaintext is not UTF-8.
+    NotText,
     /// The operating system's random number generator failed.
     RandomUnavailable,
 }
@@ -110,6 +112,7 @@ impl fmt::Display for ArgumentError {
                 "plaintext: expected at most {} bytes for a one-shot record, got {got}",
                 crate::record::MAX_ONE_SHOT_LEN
             ),
+            Self::NotText => write!(f, "plaintext: expected UTF-8 text for a text record"),
             Self::RandomUnavailable => write!(f, "the system random number generator failed"),
         }
     }

@@ -176,6 +176,9 @@ pub(crate) fn seal_with_rng(
             got: plaintext.len(),
         });
     }
+    if header.content_type == ContentType::Text && core::str::from_utf8(plaintext).is_err() {
+        return Err(ArgumentError::NotText);
+    }
     let encoded = header.encode();
     let context = context_bytes(&encoded, ctx);
     let salt: [u8; SALT_LEN] = random_array(rng);

@@ -27,6 +27,8 @@ pub struct RecordEncryptor {
     prefix: Option<Vec<u8>>,
     padded: bool,
     total: u64,
+    /// For text records: the input must be UTF-8 across push boundaries.
+    text: Option<Utf8Check>,
 }
 
 impl RecordEncryptor {
@@ -52,6 +54,7 @@ impl RecordEncryptor {
             prefix: Some(prefix),
             padded: header.padded,
             total: 0,
+            text: (header.content_type == crate::ContentType::Text).then(Utf8Check::default),
         })
     }
 
@@ -60,8 +63,20 @@ impl RecordEncryptor {
     /// # Errors
     /// [`ArgumentError::TooLong`] past the chunk-counter limit (FORMAT.md#limits).
     pub fn push(&mut self, mut data: &[u8]) -> Result<Vec<u8>, ArgumentError> {
-        let mut out = self.prefix.take().unwrap_or_default();
         self.total = self.total.saturating_add(data.len() as u64);
+        // A padded record is at most 256 MiB of payload (FORMAT.md#limits), so its padding
+        // arithmetic stays in range on 32-bit targets.
+        if self.padded && self.total > record::MAX_ONE_SHOT_LEN as u64 {
+            return Err(ArgumentError::TooLong {
+                got: usize::try_from(self.total).unwrap_or(usize::MAX),
+            });
+        }
+        if let Some(text) = &mut self.text {
+            if !text.feed(data) {
+                return Err(ArgumentError::NotText);
+            }
+        }
+        let mut out = self.prefix.take().unwrap_or_default();
         while !data.is_empty() {
             let room = CHUNK_LEN - self.pending.len();
             let (now, rest) = data.split_at(room.min(data.len()));
@@ -79,6 +94,9 @@ impl RecordEncryptor {
     /// # Errors
     /// [`ArgumentError::TooLong`] past the chunk-counter limit.
     pub fn finish(mut self) -> Result<Vec<u8>, ArgumentError> {
+        if self.text.as_ref().is_some_and(|t| !t.is_complete()) {
+            return Err(ArgumentError::NotText);
+        }
         let mut out = self.prefix.take().unwrap_or_default();
         if self.padded {
             // FORMAT.md#padding: payload || 0x80 || 0x00 * (padded_len - payload_len - 1).
@@ -145,6 +163,8 @@ pub struct RecordDecryptor {
     withheld_zeros: u64,
     released: u64,
     padded_total: u64,
+    /// For text records: UTF-8 validation across chunk edges (FORMAT.md#decrypting-a-record step 13).
+    text: Option<Utf8Check>,
 }
 
 impl RecordDecryptor {
@@ -163,6 +183,7 @@ impl RecordDecryptor {
             withheld_zeros: 0,
             released: 0,
             padded_total: 0,
+            text: None,
         })
     }
 
@@ -183,8 +204,12 @@ impl RecordDecryptor {
         workspace: &Workspace,
         mut data: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+        if let DecryptState::Failed = self.state {
+            return Err(DecryptError::DecryptionFailed);
+        }
         let result = (|| {
-            let mut out = Zeroizing::new(Vec::new());
+            // Reserved up front: growing a Vec would free plaintext copies without wiping them.
+            let mut out = Zeroizing::new(Vec::with_capacity(data.len() + CHUNK_LEN));
             while !data.is_empty() {
                 let want = match self.state {
                     DecryptState::Prefix => MIN_RECORD_LEN,
@@ -214,7 +239,7 @@ impl RecordDecryptor {
     /// # Errors
     /// `DecryptionFailed` for a record that ends early; otherwise as [`Workspace::decrypt`].
     pub fn finish(mut self, workspace: &Workspace) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
-        let mut out = Zeroizing::new(Vec::new());
+        let mut out = Zeroizing::new(Vec::with_capacity(ENCRYPTED_CHUNK_LEN + MIN_RECORD_LEN));
         if let DecryptState::Prefix = self.state {
             if self.buf.len() < MIN_RECORD_LEN {
                 RecordHeader::parse(&self.buf)?;
@@ -249,6 +274,12 @@ impl RecordDecryptor {
                 return Err(ParseError::Field { what: "padding" }.into());
             }
         }
+        if self.text.as_ref().is_some_and(|t| !t.is_complete()) {
+            return Err(ParseError::Field {
+                what: "record text",
+            }
+            .into());
+        }
         Ok(out)
     }
 
@@ -264,6 +295,9 @@ impl RecordDecryptor {
                 let first = first.to_vec();
                 self.buf.clear();
                 self.buf.extend_from_slice(&first);
+                if header.content_type == crate::ContentType::Text {
+                    self.text = Some(Utf8Check::default());
+                }
                 self.state = DecryptState::Body {
                     keys: Box::new(keys),
                     index: 0,
@@ -292,21 +326,51 @@ impl RecordDecryptor {
         }
     }
 
-    /// Appends authenticated plaintext to `out`. For padded records, a trailing run of the
-    /// form `0x80? 0x00*` is withheld (as a count) until later bytes show it is payload.
+    /// Appends authenticated plaintext to `out`, withholding a possible padding suffix of a
+    /// padded record, and checks UTF-8 for a text record.
     fn release(
         &mut self,
         header: &RecordHeader,
         plain: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), DecryptError> {
-        if !header.padded {
+        let before = out.len();
+        if header.padded {
+            self.padded_total += plain.len() as u64;
+            // No padded record is longer than a padded 256 MiB payload (FORMAT.md#limits).
+            if self.padded_total > MAX_PADDED_TOTAL {
+                return Err(ParseError::Length {
+                    what: "padded record",
+                    expected: "a payload of at most 256 MiB",
+                    got: usize::MAX,
+                }
+                .into());
+            }
+            self.release_padded(plain, out)?;
+        } else {
             out.extend_from_slice(plain);
-            return Ok(());
         }
-        self.padded_total += plain.len() as u64;
+        if let Some(text) = &mut self.text {
+            if !text.feed(out.get(before..).unwrap_or_default()) {
+                return Err(ParseError::Field {
+                    what: "record text",
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    /// FORMAT.md#streaming step 4: only a run `0x80 0x00*` is withheld, and only while it is
+    /// no longer than the padding a payload of the bytes released so far would carry.
+    fn release_padded(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Result<(), DecryptError> {
         let Some(last) = plain.iter().rposition(|b| *b != 0) else {
-            self.withheld_zeros += plain.len() as u64;
+            if self.withheld_marker {
+                self.withheld_zeros += plain.len() as u64;
+                return self.flush_if_payload(out);
+            }
+            out.extend_from_slice(plain); // zeros with no marker before them are payload
+            self.released += plain.len() as u64;
             return Ok(());
         };
         // A non-zero byte follows the withheld run, so that run was payload.
@@ -314,15 +378,26 @@ impl RecordDecryptor {
         let (body, tail) = plain.split_at(last);
         out.extend_from_slice(body);
         self.released += body.len() as u64;
-        let marker = tail.first().copied().unwrap_or(0);
-        if marker == 0x80 {
+        if tail.first() == Some(&0x80) {
             self.withheld_marker = true;
+            self.withheld_zeros = (tail.len() - 1) as u64;
+            self.flush_if_payload(out)
         } else {
-            out.push(marker);
-            self.released += 1;
+            out.extend_from_slice(tail);
+            self.released += tail.len() as u64;
+            Ok(())
         }
-        self.withheld_zeros = (tail.len() - 1) as u64;
-        Ok(())
+    }
+
+    /// Releases the withheld run if it is longer than any padding could be.
+    fn flush_if_payload(&mut self, out: &mut Vec<u8>) -> Result<(), DecryptError> {
+        let payload = usize::try_from(self.released).map_err(|_| DecryptError::DecryptionFailed)?;
+        let padding_zeros = (padding::padded_len(payload) - payload - 1) as u64;
+        if self.withheld_zeros > padding_zeros {
+            self.flush_withheld(out)
+        } else {
+            Ok(())
+        }
     }
 
     fn flush_withheld(&mut self, out: &mut Vec<u8>) -> Result<(), DecryptError> {
@@ -337,6 +412,47 @@ impl RecordDecryptor {
         self.released += self.withheld_zeros;
         self.withheld_zeros = 0;
         Ok(())
+    }
+}
+
+/// Longest padded plaintext: `padded_len(256 MiB)` (FORMAT.md#limits); a unit test checks it.
+const MAX_PADDED_TOTAL: u64 = 276_824_064;
+
+/// Incremental UTF-8 validation: keeps at most 3 bytes of an unfinished character.
+#[derive(Default)]
+struct Utf8Check {
+    carry: Zeroizing<Vec<u8>>,
+}
+
+impl Utf8Check {
+    /// False once the bytes so far cannot be UTF-8.
+    fn feed(&mut self, mut bytes: &[u8]) -> bool {
+        while !self.carry.is_empty() {
+            let Some((first, rest)) = bytes.split_first() else {
+                return true;
+            };
+            self.carry.push(*first);
+            bytes = rest;
+            match core::str::from_utf8(&self.carry) {
+                Ok(_) => self.carry.clear(),
+                Err(e) if e.error_len().is_none() && self.carry.len() < 4 => {}
+                Err(_) => return false,
+            }
+        }
+        match core::str::from_utf8(bytes) {
+            Ok(_) => true,
+            Err(e) if e.error_len().is_none() => {
+                self.carry
+                    .extend_from_slice(bytes.get(e.valid_up_to()..).unwrap_or_default());
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// True if no character is left unfinished.
+    fn is_complete(&self) -> bool {
+        self.carry.is_empty()
     }
 }
 
@@ -487,4 +603,152 @@ fn verified_material(
         return Err(DecryptError::DecryptionFailed);
     }
     Ok((header, material, expected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::seeded_rng;
+    use crate::{ContentType, EncryptOptions, MemberSecretKey};
+
+    #[test]
+    fn max_padded_total_is_a_padded_256_mib_payload() {
+        assert_eq!(
+            MAX_PADDED_TOTAL,
+            padding::padded_len(record::MAX_ONE_SHOT_LEN) as u64
+        );
+    }
+
+    #[test]
+    fn utf8_check_spans_chunk_edges() {
+        let text = "Séance 睡眠 🌙".as_bytes();
+        for split in 0..text.len() {
+            let mut check = Utf8Check::default();
+            assert!(
+                check.feed(&text[..split]) && check.feed(&text[split..]) && check.is_complete(),
+                "{split}"
+            );
+        }
+        let mut cut = Utf8Check::default();
+        assert!(cut.feed(&text[..text.len() - 1]) && !cut.is_complete());
+        assert!(!Utf8Check::default().feed(b"ok \xff"));
+    }
+
+    /// A text record whose plaintext is not UTF-8 (only a key holder bypassing the API could
+    /// write one) is refused the same way one-shot and streamed.
+    #[test]
+    fn streamed_text_records_are_checked_for_utf8() {
+        let ws = Workspace::create_with_rng(
+            MemberSecretKey::generate_with_rng(&mut seeded_rng([1; 32])),
+            &mut seeded_rng([2; 32]),
+        );
+        let ctx = RecordContext {
+            record_id: "n",
+            field: "f",
+        };
+        for pad in [false, true] {
+            let header = ws.header_for_new_record(ContentType::Text, pad);
+            // Sealed below the API, which refuses non-UTF-8 text (FORMAT.md#record-context).
+            let encoded = header.encode();
+            let body = if pad {
+                padding::pad(b"ok \xff\xfe")
+            } else {
+                b"ok \xff\xfe".to_vec()
+            };
+            let salt = [9u8; SALT_LEN];
+            let mut bad = encoded.to_vec();
+            bad.extend(
+                crate::chunked::seal(
+                    ws.current_key().expose_secret(),
+                    &salt,
+                    &record::context_bytes(&encoded, &ctx),
+                    &body,
+                )
+                .unwrap(),
+            );
+            assert!(matches!(
+                ws.decrypt(&bad, &ctx),
+                Err(DecryptError::Malformed(_))
+            ));
+            let mut dec = RecordDecryptor::new(&ctx).unwrap();
+            let streamed = dec.push(&ws, &bad).and_then(|_| dec.finish(&ws));
+            assert!(
+                matches!(streamed, Err(DecryptError::Malformed(_))),
+                "pad {pad}"
+            );
+        }
+        let good = ws
+            .encrypt(
+                "Séance 🌙".as_bytes(),
+                &ctx,
+                EncryptOptions {
+                    content_type: ContentType::Text,
+                    pad: false,
+                },
+            )
+            .unwrap();
+        let mut dec = RecordDecryptor::new(&ctx).unwrap();
+        let mut out = Vec::new();
+        for b in good.chunks(1) {
+            out.extend_from_slice(&dec.push(&ws, b).unwrap());
+        }
+        out.extend_from_slice(&dec.finish(&ws).unwrap());
+        assert_eq!(out, "Séance 🌙".as_bytes());
+    }
+
+    #[test]
+    fn a_failed_decryptor_refuses_even_empty_pushes() {
+        let ws = Workspace::create_with_rng(
+            MemberSecretKey::generate_with_rng(&mut seeded_rng([1; 32])),
+            &mut seeded_rng([2; 32]),
+        );
+        let ctx = RecordContext {
+            record_id: "n",
+            field: "f",
+        };
+        let mut dec = RecordDecryptor::new(&ctx).unwrap();
+        assert!(dec.push(&ws, &[0u8; 200]).is_err());
+        assert!(dec.push(&ws, &[]).is_err());
+    }
+
+    /// A long zero run after a 0x80 in a padded record is released once it is longer than any
+    /// padding could be, instead of being withheld and then produced all at once.
+    #[test]
+    fn withheld_padding_is_bounded() {
+        let ws = Workspace::create_with_rng(
+            MemberSecretKey::generate_with_rng(&mut seeded_rng([1; 32])),
+            &mut seeded_rng([2; 32]),
+        );
+        let ctx = RecordContext {
+            record_id: "n",
+            field: "f",
+        };
+        let mut payload = vec![7u8; 1000];
+        payload.push(0x80);
+        payload.resize(4 * 1024 * 1024, 0);
+        payload.push(1);
+        let record = ws
+            .encrypt(
+                &payload,
+                &ctx,
+                EncryptOptions {
+                    content_type: ContentType::Bytes,
+                    pad: true,
+                },
+            )
+            .unwrap();
+        let mut dec = RecordDecryptor::new(&ctx).unwrap();
+        let mut out = Vec::new();
+        for piece in record.chunks(16400) {
+            let got = dec.push(&ws, piece).unwrap();
+            assert!(
+                got.len() <= 2 * 16400,
+                "one push released {} bytes",
+                got.len()
+            );
+            out.extend_from_slice(&got);
+        }
+        out.extend_from_slice(&dec.finish(&ws).unwrap());
+        assert_eq!(out, payload);
+    }
 }
