@@ -114,14 +114,20 @@ export function engineStream(engine: Engine, signal: AbortSignal | undefined, on
       throw e instanceof ConfideError ? e : fromWasm(e);
     }
   };
-  return new TransformStream<Uint8Array, Uint8Array>({
+  // `cancel` is newer than TypeScript's DOM typings; runtimes without it ignore it.
+  const transformer: Transformer<Uint8Array, Uint8Array> & { cancel(): void } = {
     start(controller) {
       controllerRef = controller;
       if (signal?.aborted) {
+        // Error the stream rather than throw: the TransformStream constructor would rethrow.
         end();
-        throw aborted();
+        controller.error(aborted());
+        return;
       }
       signal?.addEventListener("abort", onAbort, { once: true });
+    },
+    cancel() {
+      end(); // the reader cancelled or the writer aborted: free the engine and its keys now
     },
     transform(chunk, controller) {
       return guard(async () => {
@@ -137,7 +143,8 @@ export function engineStream(engine: Engine, signal: AbortSignal | undefined, on
         end();
       });
     },
-  });
+  };
+  return new TransformStream<Uint8Array, Uint8Array>(transformer);
 }
 
 /** The wasm engine: the core's RecordEncryptor/RecordDecryptor, fed in bounded pieces. */
@@ -300,7 +307,8 @@ export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: str
       await inner.push(start, enqueue);
     } else {
       const base = keys.baseNonce;
-      inner = webCryptoOpener(base, importAesKey(keys).finally(() => keys.free()), start.subarray(PREFIX_BYTES));
+      const text = keys.text;
+      inner = webCryptoOpener(base, importAesKey(keys).finally(() => keys.free()), start.subarray(PREFIX_BYTES), text);
     }
     return rest;
   };
@@ -329,14 +337,26 @@ export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: str
  * `initial` holds the bytes after the 82-byte prefix already read. Needs no wasm, so it also
  * runs inside a worker. Each chunk is released only after WebCrypto verifies its tag.
  */
-export function webCryptoOpener(base: Uint8Array, key: Promise<CryptoKey>, initial: Uint8Array): Engine {
-  const jobs = pipeline(() => new ConfideError("decryption_failed", "decryption failed"));
+export function webCryptoOpener(base: Uint8Array, key: Promise<CryptoKey>, initial: Uint8Array, text = false): Engine {
+  const failed = () => new ConfideError("decryption_failed", "decryption failed");
+  // A text record's plaintext must be UTF-8, across chunk edges (FORMAT.md#decrypting-a-record).
+  const utf8 = text ? new TextDecoder("utf-8", { fatal: true }) : undefined;
+  const checked = (enqueue: Enqueue): Enqueue => (utf8 === undefined ? enqueue : (bytes) => {
+    try {
+      utf8.decode(bytes, { stream: true });
+    } catch {
+      throw new ConfideError("malformed", "record text: invalid value");
+    }
+    enqueue(bytes);
+  });
+  const jobs = pipeline(failed);
   let buf = new Uint8Array(ENCRYPTED_CHUNK_BYTES);
   buf.set(initial);
   let len = initial.length;
   let index = 0;
   let cryptoKey: CryptoKey | undefined;
   const open = async (data: Uint8Array, enqueue: Enqueue) => {
+    if (index >= MAX_CHUNKS) throw failed(); // c2sp.org/chunked-encryption: abort at 2^38 chunks
     const iv = chunkNonce(base, index++);
     cryptoKey ??= await key;
     // WebCrypto copies `data` when called, and push() awaits this before reusing the buffer.
@@ -344,7 +364,8 @@ export function webCryptoOpener(base: Uint8Array, key: Promise<CryptoKey>, initi
   };
   return {
     plaintextOut: true,
-    async push(bytes, enqueue) {
+    async push(bytes, outerEnqueue) {
+      const enqueue = checked(outerEnqueue);
       // A full chunk is never final, so it is opened as soon as one more byte of input exists.
       let offset = 0;
       if (len === ENCRYPTED_CHUNK_BYTES && bytes.length > 0) {
@@ -367,11 +388,17 @@ export function webCryptoOpener(base: Uint8Array, key: Promise<CryptoKey>, initi
         }
       }
     },
-    async finish(enqueue) {
+    async finish(outerEnqueue) {
+      const enqueue = checked(outerEnqueue);
       // c2sp.org/chunked-encryption: the final chunk is 16..16399 bytes, else truncated.
-      if (len < 16 || len >= ENCRYPTED_CHUNK_BYTES) throw new ConfideError("decryption_failed", "decryption failed");
+      if (len < 16 || len >= ENCRYPTED_CHUNK_BYTES) throw failed();
       await open(buf.subarray(0, len), enqueue);
       await jobs.drain(enqueue);
+      try {
+        utf8?.decode(); // an unfinished character at the end
+      } catch {
+        throw new ConfideError("malformed", "record text: invalid value");
+      }
     },
     release() {
       buf.fill(0);

@@ -353,9 +353,11 @@ export class Workspace {
   async decryptRange(source: RangeSource, context: RecordContext, start: number, end?: number): Promise<Uint8Array> {
     const ctx = contextArg(context);
     const src = rangeSource(source);
+    // c2sp.org/chunked-encryption: fewer than 2^38 chunks, so offsets stay below 2^52.
+    const maxOffset = 2 ** 38 * CHUNK_BYTES;
     for (const [name, value] of [["start", start], ["end", end ?? 0]] as const) {
-      if (!Number.isSafeInteger(value) || value < 0) {
-        throw new ConfideError("invalid_argument", `"${name}" expected a non-negative integer, got ${describe(value)}`);
+      if (!Number.isSafeInteger(value) || value < 0 || value > maxOffset) {
+        throw new ConfideError("invalid_argument", `"${name}" expected an integer in [0, 2^52], got ${describe(value)}`);
       }
     }
     const head = await src.read(0, MIN_RECORD_BYTES);
@@ -473,7 +475,7 @@ async function readRange(src: Source, reader: WasmChunkReader, start: number, en
       let lo = 0;
       let hi = k;
       while (hi - lo > 1) {
-        const mid = (lo + hi) >>> 1;
+        const mid = Math.floor((lo + hi) / 2);
         if ((await src.read(PREFIX_BYTES + mid * ENCRYPTED_CHUNK_BYTES, 1)).length > 0) lo = mid;
         else hi = mid;
       }

@@ -143,11 +143,11 @@ export class ConfideWorker {
   }
 
   /**
-   * Like `ws.decryptStream` for unpadded records (recordings), with the AES-GCM in the worker.
+   * Like `ws.decryptStream` for unpadded byte records (recordings), with the AES-GCM in the worker.
    * The page checks the header, workspace, epoch and commitment before the worker sees a byte.
    * @throws {ConfideError} `invalid_argument`, `freed`; the stream errors with
    *   `decryption_failed`, `wrong_workspace`, `unknown_epoch`, `malformed`,
-   *   `unsupported_version`, `aborted`, or `invalid_argument` for a padded record.
+   *   `unsupported_version`, `aborted`, or `invalid_argument` for a padded or text record.
    */
   decryptStream(workspace: Workspace, context: RecordContext, streamOptions: WorkerStreamOptions = {}): ReadableWritablePair<Uint8Array, Uint8Array> {
     const ctx = contextArg(context);
@@ -181,9 +181,9 @@ export class ConfideWorker {
           head = joined;
           if (head.length >= MIN_RECORD_BYTES) {
             const keys = keysFor(head.subarray(0, MIN_RECORD_BYTES));
-            if (keys.padded) {
+            if (keys.padded || keys.text) {
               keys.free();
-              failBeforeHandOff(new ConfideError("invalid_argument", "padded records are decrypted with ws.decryptStream, not in a worker"));
+              failBeforeHandOff(new ConfideError("invalid_argument", "padded and text records are decrypted with ws.decryptStream, not in a worker"));
             }
             const baseNonce = keys.baseNonce;
             const key = await importAesKey(keys).finally(() => keys.free());

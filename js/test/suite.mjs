@@ -173,7 +173,7 @@ export async function runSuite({ confide, hazmat, vectors }) {
   const encryptVia = (ws, data, sizeOf, options) => collect(streamOf(data, sizeOf).pipeThrough(ws.encryptStream(sctx, options)));
   const decryptVia = (ws, record, sizeOf) => collect(streamOf(record, sizeOf).pipeThrough(ws.decryptStream(sctx)));
 
-  check("streams round-trip at chunk-edge sizes with random and one-byte chunking, and equal one-shot records", async () => {
+  check("streams round-trip at chunk-edge sizes with random and one-byte chunking, and one-shot decrypt agrees", async () => {
     const ws = Workspace.create(Member.generate());
     for (const n of [0, 1, 16383, 16384, 16385, 10 * 1024 * 1024 + 7]) {
       const data = new Uint8Array(n);
@@ -257,7 +257,24 @@ export async function runSuite({ confide, hazmat, vectors }) {
     ok(await streamCode(collect(bad.pipeThrough(ws.encryptStream(sctx)))) === "invalid_argument", "string chunk");
     ok(code(() => ws.encryptStream(sctx, { signal: "no" })) === "invalid_argument", "bad signal");
     ok(code(() => ws.decryptStream({ recordId: "" , field: "f" })) === "invalid_argument", "bad context");
+    // An already-aborted signal errors the stream; it does not throw from the call.
+    const early = ws.decryptStream(sctx, { signal: AbortSignal.abort() });
+    ok(await streamCode(collect(streamOf(record, () => 1000).pipeThrough(early))) === "aborted", "already aborted");
+    // Cancelling the reader ends the stream cleanly, and the workspace keeps working.
+    const cancelled = streamOf(record, () => 5000).pipeThrough(ws.decryptStream(sctx)).getReader();
+    await cancelled.read();
+    await cancelled.cancel();
     ok(ws.decryptText(ws.encrypt("alive", ctx), ctx) === "alive", "still works");
+  });
+
+  check("unpadded text records stream back through both engines with their UTF-8 intact", async () => {
+    const ws = Workspace.create(Member.generate());
+    const text = "Séance — 睡眠が改善 🌙 ".repeat(3000);
+    const record = ws.encrypt(text, sctx, { pad: false });
+    for (const engine of ["webcrypto", "wasm"]) {
+      const out = await collect(streamOf(record, () => 1 + Math.floor(random() * 9000)).pipeThrough(ws.decryptStream(sctx, { engine })));
+      ok(new TextDecoder().decode(out) === text, `${engine} engine`);
+    }
   });
 
   check("the WebCrypto and wasm engines write identical bytes for a fixed salt and open each other's output", async () => {
@@ -322,6 +339,10 @@ export async function runSuite({ confide, hazmat, vectors }) {
       ok(await streamCode(ws.decryptRange(flipped, sctx, 16384, 16390)) === "decryption_failed", "flipped chunk");
       ok(await streamCode(ws.decryptRange(record, { recordId: "rec-8", field: "audio" }, 0, 5)) === "decryption_failed", "context");
       ok(await streamCode(ws.decryptRange(record, sctx, -1, 5)) === "invalid_argument", "negative start");
+      ok(await streamCode(ws.decryptRange(record, sctx, 2 ** 53 - 1)) === "invalid_argument", "start past 2^52");
+      reads = 0;
+      const far = await ws.decryptRange(sources.fetcher, sctx, 2 ** 47);
+      ok(far.length === 0 && reads < 60, `far past the end: ${far.length} bytes, ${reads} reads`);
       ok(await streamCode(ws.decryptRange("nope", sctx, 0, 5)) === "invalid_argument", "bad source");
       ok(await streamCode(ws.decryptRange(async () => "nope", sctx, 0, 5)) === "invalid_argument", "bad fetcher result");
     }

@@ -219,6 +219,7 @@ pub mod hazmat {
         Ok(MessageKeys {
             prefix,
             padded: false,
+            text: false,
             material,
         })
     }
@@ -383,6 +384,7 @@ impl ChunkReader {
 pub struct MessageKeys {
     prefix: Vec<u8>,
     padded: bool,
+    text: bool,
     material: confide::MessageKeyMaterial,
 }
 
@@ -409,6 +411,7 @@ impl MessageKeys {
         Ok(MessageKeys {
             prefix,
             padded: false,
+            text: false,
             material,
         })
     }
@@ -427,6 +430,7 @@ impl MessageKeys {
         Ok(MessageKeys {
             prefix: Vec::new(),
             padded: header.padded,
+            text: header.content_type == ContentType::Text,
             material,
         })
     }
@@ -441,6 +445,12 @@ impl MessageKeys {
     #[wasm_bindgen(getter)]
     pub fn padded(&self) -> bool {
         self.padded
+    }
+
+    /// Whether the record is UTF-8 text (decryption must check it, FORMAT.md#decrypting-a-record).
+    #[wasm_bindgen(getter)]
+    pub fn text(&self) -> bool {
+        self.text
     }
 
     /// The AES-256-GCM key: import it as a non-extractable CryptoKey and zero this copy.

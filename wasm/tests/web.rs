@@ -146,3 +146,52 @@ fn multi_chunk_records_round_trip() {
         );
     }
 }
+
+#[wasm_bindgen_test]
+fn stream_exports_fail_typed_after_finish_or_failure_and_the_module_keeps_working() {
+    use confide_wasm::{ChunkReader, Decryptor, MessageKeys};
+    let ws = Workspace::create(&Member::generate().unwrap()).unwrap();
+    let mut enc = ws.encrypt_stream(false, "rec-7", "audio", false).unwrap();
+    let mut record = enc.push(vec![5u8; 40_000]).unwrap();
+    record.extend(enc.finish().unwrap());
+    assert_eq!(code(enc.finish().unwrap_err()), "invalid_argument");
+    assert_eq!(code(enc.push(vec![1]).unwrap_err()), "invalid_argument");
+
+    let mut dec = Decryptor::new("rec-7", "audio").unwrap();
+    let mut tampered = record.clone();
+    tampered[200] ^= 1;
+    assert_eq!(code(err(dec.push(&ws, &tampered))), "decryption_failed");
+    assert_eq!(code(err(dec.push(&ws, &[]))), "decryption_failed");
+    assert_eq!(code(err(Decryptor::new("", "audio"))), "invalid_argument");
+
+    let reader = ChunkReader::new(&ws, &record[..98], "rec-7", "audio").unwrap();
+    for bad in [-1.0, 0.5, f64::NAN, f64::INFINITY, 2f64.powi(38)] {
+        assert_eq!(
+            code(err(reader.open_chunk(bad, &record[82..82 + 16400], false))),
+            "invalid_argument"
+        );
+    }
+    assert_eq!(
+        reader
+            .open_chunk(0.0, &record[82..82 + 16400], false)
+            .unwrap()
+            .length(),
+        16384
+    );
+    assert_eq!(
+        code(err(MessageKeys::for_decryption(
+            &ws,
+            &record[..40],
+            "rec-7",
+            "audio"
+        ))),
+        "malformed"
+    );
+    let keys = MessageKeys::for_decryption(&ws, &record[..98], "rec-7", "audio").unwrap();
+    assert!(!keys.padded() && !keys.text());
+
+    let mut dec = Decryptor::new("rec-7", "audio").unwrap();
+    let mut out = dec.push(&ws, &record).unwrap().to_vec();
+    out.extend(dec.finish(&ws).unwrap().to_vec());
+    assert_eq!(out, vec![5u8; 40_000]);
+}
