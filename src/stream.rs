@@ -611,6 +611,16 @@ mod tests {
     use crate::rng::seeded_rng;
     use crate::{ContentType, EncryptOptions, MemberSecretKey};
 
+    const CTX: RecordContext<'static> = RecordContext {
+        record_id: "n",
+        field: "f",
+    };
+
+    fn workspace() -> Workspace {
+        let member = MemberSecretKey::generate_with_rng(&mut seeded_rng([1; 32]));
+        Workspace::create_with_rng(member, &mut seeded_rng([2; 32]))
+    }
+
     #[test]
     fn max_padded_total_is_a_padded_256_mib_payload() {
         assert_eq!(
@@ -638,14 +648,8 @@ mod tests {
     /// write one) is refused the same way one-shot and streamed.
     #[test]
     fn streamed_text_records_are_checked_for_utf8() {
-        let ws = Workspace::create_with_rng(
-            MemberSecretKey::generate_with_rng(&mut seeded_rng([1; 32])),
-            &mut seeded_rng([2; 32]),
-        );
-        let ctx = RecordContext {
-            record_id: "n",
-            field: "f",
-        };
+        let ws = workspace();
+        let ctx = CTX;
         for pad in [false, true] {
             let header = ws.header_for_new_record(ContentType::Text, pad);
             // Sealed below the API, which refuses non-UTF-8 text (FORMAT.md#record-context).
@@ -698,14 +702,8 @@ mod tests {
 
     #[test]
     fn a_failed_decryptor_refuses_even_empty_pushes() {
-        let ws = Workspace::create_with_rng(
-            MemberSecretKey::generate_with_rng(&mut seeded_rng([1; 32])),
-            &mut seeded_rng([2; 32]),
-        );
-        let ctx = RecordContext {
-            record_id: "n",
-            field: "f",
-        };
+        let ws = workspace();
+        let ctx = CTX;
         let mut dec = RecordDecryptor::new(&ctx).unwrap();
         assert!(dec.push(&ws, &[0u8; 200]).is_err());
         assert!(dec.push(&ws, &[]).is_err());
@@ -715,14 +713,8 @@ mod tests {
     /// padding could be, instead of being withheld and then produced all at once.
     #[test]
     fn withheld_padding_is_bounded() {
-        let ws = Workspace::create_with_rng(
-            MemberSecretKey::generate_with_rng(&mut seeded_rng([1; 32])),
-            &mut seeded_rng([2; 32]),
-        );
-        let ctx = RecordContext {
-            record_id: "n",
-            field: "f",
-        };
+        let ws = workspace();
+        let ctx = CTX;
         let mut payload = vec![7u8; 1000];
         payload.push(0x80);
         payload.resize(4 * 1024 * 1024, 0);
