@@ -55,6 +55,9 @@ fn flip(bytes: &[u8], index: usize) -> Vec<u8> {
     b
 }
 
+/// The Unix time every vector is made at (2026-09-21).
+const T0: u64 = 1_790_000_000;
+
 fn main() {
     // Default: tests/vectors; `make test` writes to build/vectors and diffs the two.
     let dir = std::env::args().nth(1).map_or_else(
@@ -107,7 +110,8 @@ fn main() {
     .hex("bundle", &v2)
     .write(&dir);
 
-    let ws = Workspace::create_with_rng(alice.rederive(), &mut seeded_rng([3; 32]));
+    let ws =
+        Workspace::create_with_rng(alice.rederive(), T0, &mut seeded_rng([3; 32])).expect("create");
     let key = ws.hazmat_content_key(0).expect("epoch 0 key");
     let grant = ws
         .grant_with_rng(&bob_bundle, &mut seeded_rng([4; 32]))

@@ -97,6 +97,11 @@ pub enum ArgumentError {
     NotText,
     /// The operating system's random number generator failed.
     RandomUnavailable,
+    /// A number is outside the range the API accepts.
+    OutOfRange {
+        /// Which argument.
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for ArgumentError {
@@ -114,6 +119,7 @@ impl fmt::Display for ArgumentError {
             ),
             Self::NotText => write!(f, "plaintext: expected UTF-8 text for a text record"),
             Self::RandomUnavailable => write!(f, "the system random number generator failed"),
+            Self::OutOfRange { what } => write!(f, "{what}: out of range"),
         }
     }
 }
@@ -242,5 +248,158 @@ impl From<ParseError> for GrantError {
 impl From<ArgumentError> for GrantError {
     fn from(e: ArgumentError) -> Self {
         Self::InvalidArgument(e)
+    }
+}
+
+/// Why a membership operation failed: a log that does not verify, an invite or acceptance
+/// that does not check out, or a grant or history link the log does not vouch for
+/// (docs/FORMAT.md#membership-log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MembershipError {
+    /// An entry, invite link, acceptance, head or history link does not parse.
+    Malformed(ParseError),
+    /// An argument is outside what the API accepts, or randomness is unavailable.
+    InvalidArgument(ArgumentError),
+    /// A log entry or an acceptance is not signed by the key it names.
+    BadSignature,
+    /// An entry's sequence number, previous hash or workspace does not continue the log.
+    BrokenChain {
+        /// The sequence number of the first entry that does not continue it.
+        seq: u32,
+    },
+    /// The signer of an entry or a grant is not a current member of the workspace.
+    UnknownSigner,
+    /// The signer is a member, but not one the log entitles to this action.
+    NotAuthorized,
+    /// The log is shorter than the head this client pinned earlier.
+    RollbackDetected,
+    /// The log disagrees with the head this client pinned earlier.
+    ForkDetected,
+    /// No invite in the log has this id.
+    InviteUnknown,
+    /// The invite was already used to admit a member.
+    InviteUsed,
+    /// The invite expired before it was used.
+    InviteExpired,
+    /// The acceptance's MAC does not verify under the invite secret.
+    BadAcceptance,
+    /// The log's inviter is not the one the invite link names.
+    InviterMismatch,
+    /// The member is not (or no longer) a member of the workspace.
+    NotAMember,
+    /// The member is already a current member.
+    AlreadyMember,
+    /// The change would leave the workspace without an admin.
+    LastAdmin,
+    /// An epoch key does not match the key check the log records for it.
+    KeyMismatch,
+    /// No grant for the workspace's current epoch was supplied.
+    MissingGrant,
+    /// A grant or history link names an epoch the log does not have.
+    UnknownEpoch {
+        /// The epoch named.
+        epoch: u32,
+    },
+    /// The head or history link belongs to another workspace.
+    WrongWorkspace,
+    /// A grant did not open.
+    Grant(GrantError),
+    /// A history link does not open. Deliberately opaque.
+    DecryptionFailed,
+    /// This workspace was opened from a bare grant and has no membership log.
+    NoMembershipLog,
+    /// Nothing anchors the log to this member: no pinned head, no invite link, and no
+    /// entry this member signed.
+    NoTrustAnchor,
+}
+
+impl fmt::Display for MembershipError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed(e) => e.fmt(f),
+            Self::InvalidArgument(e) => e.fmt(f),
+            Self::BadSignature => write!(f, "a signature does not verify"),
+            Self::BrokenChain { seq } => {
+                write!(f, "log entry {seq} does not continue the log")
+            }
+            Self::UnknownSigner => write!(f, "the signer is not a current member"),
+            Self::NotAuthorized => write!(f, "the signer is not entitled to this action"),
+            Self::RollbackDetected => write!(f, "the log is older than the pinned head"),
+            Self::ForkDetected => write!(f, "the log disagrees with the pinned head"),
+            Self::InviteUnknown => write!(f, "no invite with this id is in the log"),
+            Self::InviteUsed => write!(f, "the invite was already used"),
+            Self::InviteExpired => write!(f, "the invite has expired"),
+            Self::BadAcceptance => write!(f, "the acceptance is not bound to the invite secret"),
+            Self::InviterMismatch => write!(f, "the inviter is not the one the link names"),
+            Self::NotAMember => write!(f, "not a current member of the workspace"),
+            Self::AlreadyMember => write!(f, "already a current member of the workspace"),
+            Self::LastAdmin => write!(f, "the workspace would have no admin left"),
+            Self::KeyMismatch => write!(f, "an epoch key does not match the log"),
+            Self::MissingGrant => write!(f, "no grant for the current epoch"),
+            Self::UnknownEpoch { epoch } => write!(f, "the log has no epoch {epoch}"),
+            Self::WrongWorkspace => write!(f, "it belongs to another workspace"),
+            Self::Grant(e) => e.fmt(f),
+            Self::DecryptionFailed => write!(f, "decryption failed"),
+            Self::NoMembershipLog => write!(f, "this workspace has no membership log"),
+            Self::NoTrustAnchor => write!(
+                f,
+                "nothing anchors the log: pass a pinned head or the invite link"
+            ),
+        }
+    }
+}
+
+impl ErrorCode for MembershipError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(e) => e.code(),
+            Self::InvalidArgument(e) => e.code(),
+            Self::BadSignature => "bad_signature",
+            Self::BrokenChain { .. } => "broken_chain",
+            Self::UnknownSigner => "unknown_signer",
+            Self::NotAuthorized => "not_authorized",
+            Self::RollbackDetected => "rollback_detected",
+            Self::ForkDetected => "fork_detected",
+            Self::InviteUnknown => "invite_unknown",
+            Self::InviteUsed => "invite_used",
+            Self::InviteExpired => "invite_expired",
+            Self::BadAcceptance => "bad_acceptance",
+            Self::InviterMismatch => "inviter_mismatch",
+            Self::NotAMember => "not_a_member",
+            Self::AlreadyMember => "already_member",
+            Self::LastAdmin => "last_admin",
+            Self::KeyMismatch => "key_mismatch",
+            Self::MissingGrant => "missing_grant",
+            Self::UnknownEpoch { .. } => "unknown_epoch",
+            Self::WrongWorkspace => "wrong_workspace",
+            Self::Grant(e) => e.code(),
+            Self::DecryptionFailed => "decryption_failed",
+            Self::NoMembershipLog => "no_membership_log",
+            Self::NoTrustAnchor => "no_trust_anchor",
+        }
+    }
+}
+
+impl core::error::Error for MembershipError {}
+
+impl From<ParseError> for MembershipError {
+    fn from(e: ParseError) -> Self {
+        Self::Malformed(e)
+    }
+}
+
+impl From<ArgumentError> for MembershipError {
+    fn from(e: ArgumentError) -> Self {
+        Self::InvalidArgument(e)
+    }
+}
+
+impl From<GrantError> for MembershipError {
+    fn from(e: GrantError) -> Self {
+        match e {
+            GrantError::Malformed(p) => Self::Malformed(p),
+            other => Self::Grant(other),
+        }
     }
 }

@@ -77,6 +77,45 @@ pub(crate) fn seal_with_rng(
     Ok(out)
 }
 
+/// The header fields of a grant, unauthenticated: enough to find who signed it and for
+/// which epoch, before [`open`] verifies everything.
+pub(crate) struct GrantHeader {
+    pub(crate) workspace_id: WorkspaceId,
+    pub(crate) epoch: u32,
+    pub(crate) recipient_id: [u8; ID],
+    pub(crate) granter_id: [u8; ID],
+}
+
+pub(crate) fn peek(grant: &[u8]) -> Result<GrantHeader, GrantError> {
+    check_tag(grant, GRANT_TAG, GRANT_VERSION, "grant")?;
+    if grant.len() != GRANT_LEN {
+        return Err(ParseError::Length {
+            what: "grant",
+            expected: "exactly 1320",
+            got: grant.len(),
+        }
+        .into());
+    }
+    let field = || GrantError::Malformed(ParseError::Field { what: "grant" });
+    let array = |range: core::ops::Range<usize>| -> Result<[u8; ID], GrantError> {
+        grant
+            .get(range)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(field)
+    };
+    Ok(GrantHeader {
+        workspace_id: WorkspaceId::from_slice(grant.get(4..20).ok_or_else(field)?)?,
+        epoch: u32::from_be_bytes(
+            grant
+                .get(20..24)
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(field)?,
+        ),
+        recipient_id: array(24..56)?,
+        granter_id: array(56..88)?,
+    })
+}
+
 pub(crate) fn open(
     member: &MemberSecretKey,
     grant: &[u8],

@@ -9,7 +9,7 @@
 //! let bob = MemberSecretKey::generate()?;
 //! let bob_bundle = bob.public_bundle().as_bytes().to_vec();
 //! let alice_bundle = alice.public_bundle().as_bytes().to_vec();
-//! let ws = Workspace::create(alice)?;
+//! let ws = Workspace::create(alice, 1_790_000_000)?;
 //! let ctx = RecordContext { record_id: "n-42", field: "body" };
 //! let opts = EncryptOptions { content_type: ContentType::Text, pad: true };
 //! let record = ws.encrypt(b"Client reported better sleep.", &ctx, opts)?;
@@ -26,6 +26,9 @@
 pub mod chunked;
 pub mod error;
 mod grant;
+mod history;
+pub mod invite;
+pub mod log;
 pub mod member;
 pub mod padding;
 mod primitives;
@@ -35,10 +38,16 @@ pub mod stream;
 pub mod workspace;
 
 pub use chunked::MessageKeyMaterial;
-pub use error::{ArgumentError, DecryptError, ErrorCode, GrantError, ParseError};
+pub use error::{ArgumentError, DecryptError, ErrorCode, GrantError, MembershipError, ParseError};
 pub use grant::GRANT_LEN;
+pub use history::{HISTORY_LINK_LEN, KEY_CHECK_LEN};
+pub use invite::{ACCEPTANCE_LEN, Acceptance, InviteLink};
+pub use log::{Head, LogEntry, MemberRecord, MembershipLog, Role};
 pub use member::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, MemberSeed};
 pub use primitives::labels;
 pub use record::{ContentType, RecordContext, RecordHeader};
 pub use stream::{RecordChunkReader, RecordDecryptor, RecordEncryptor};
-pub use workspace::{ContentKey, EncryptOptions, Workspace, WorkspaceId};
+pub use workspace::{
+    Admission, ContentKey, EncryptOptions, LoadInput, MemberGrant, NewInvite, Rotation, Workspace,
+    WorkspaceId,
+};

@@ -25,6 +25,26 @@ pub mod labels {
     pub const GRANT_SIGNATURE: &[u8] = b"confide/v1/grant-signature\x00";
     /// Prefix of the C2SP chunked-encryption context of a record (FORMAT.md#record-context).
     pub const RECORD_CONTEXT: &[u8] = b"confide/v1/record\x00";
+    /// HKDF info for a member's invite root key (FORMAT.md#invite-secret).
+    pub const MEMBER_INVITE_ROOT: &[u8] = b"confide/v1/member/invite-root";
+    /// Ed25519 signature prefix of a membership-log entry (FORMAT.md#log-entry).
+    pub const LOG_ENTRY_SIGNATURE: &[u8] = b"confide/v1/log-entry\x00";
+    /// Hash prefix of a membership-log entry (FORMAT.md#entry-hash).
+    pub const LOG_ENTRY_HASH: &[u8] = b"confide/v1/log-entry-hash\x00";
+    /// HKDF info prefix of an invite secret (FORMAT.md#invite-secret).
+    pub const INVITE_SECRET: &[u8] = b"confide/v1/invite-secret\x00";
+    /// HKDF info of an invite id (FORMAT.md#invite-secret).
+    pub const INVITE_ID: &[u8] = b"confide/v1/invite-id";
+    /// HKDF info of an invite's MAC key (FORMAT.md#invite-secret).
+    pub const INVITE_MAC_KEY: &[u8] = b"confide/v1/invite-mac";
+    /// HMAC prefix of an acceptance (FORMAT.md#acceptance).
+    pub const ACCEPTANCE_MAC: &[u8] = b"confide/v1/acceptance-mac\x00";
+    /// Ed25519 signature prefix of an acceptance (FORMAT.md#acceptance).
+    pub const ACCEPTANCE_SIGNATURE: &[u8] = b"confide/v1/acceptance\x00";
+    /// HKDF info prefix of an epoch key check (FORMAT.md#epoch-key-check).
+    pub const EPOCH_KEY_CHECK: &[u8] = b"confide/v1/epoch-key-check\x00";
+    /// HKDF info prefix of a history link's wrapping key (FORMAT.md#history-link).
+    pub const HISTORY_LINK: &[u8] = b"confide/v1/history-link\x00";
     /// The HKDF-Expand info prefix fixed by c2sp.org/chunked-encryption#key-derivation,
     /// with the AEAD name and its 0x00 terminator.
     pub const C2SP_CHUNKED_AES_256_GCM: &[u8] =
@@ -46,6 +66,28 @@ pub(crate) fn hkdf_expand_sha256(prk: &[u8; 32], info_parts: &[&[u8]], okm: &mut
     if let Ok(hk) = Hkdf::<Sha256>::from_prk(prk) {
         let _ = hk.expand_multi_info(info_parts, okm);
     }
+}
+
+/// `SHA-256(parts...)` (FIPS 180-4).
+pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+/// `HMAC-SHA256(key, parts...)` (RFC 2104).
+pub(crate) fn hmac_sha256(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+    use hmac::{KeyInit as _, Mac};
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(key) else {
+        // HMAC accepts keys of any length; a 32-byte key never fails.
+        return [0u8; 32];
+    };
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
 }
 
 /// `SHA-512(parts...)` (FIPS 180-4).

@@ -618,7 +618,7 @@ mod tests {
 
     fn workspace() -> Workspace {
         let member = MemberSecretKey::generate_with_rng(&mut seeded_rng([1; 32]));
-        Workspace::create_with_rng(member, &mut seeded_rng([2; 32]))
+        Workspace::create_with_rng(member, 1_790_000_000, &mut seeded_rng([2; 32])).unwrap()
     }
 
     #[test]

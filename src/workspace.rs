@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::error::{ArgumentError, DecryptError, GrantError, ParseError};
+use crate::error::{ArgumentError, DecryptError, GrantError, MembershipError, ParseError};
 use crate::grant;
-use crate::member::{MemberPublicBundle, MemberSecretKey};
+use crate::history::{self, HistoryLink};
+use crate::invite::{Acceptance, InviteLink, InviteSecret};
+use crate::log::{EntryBody, Head, MAX_INVITE_SECONDS, MembershipLog, Role};
+use crate::member::{Fingerprint, MemberPublicBundle, MemberSecretKey};
 use crate::record::{self, ContentType, RecordContext, RecordHeader};
 use crate::rng::{random_array, system_rng};
 use crate::stream::RecordEncryptor;
@@ -72,6 +75,66 @@ pub struct Workspace {
     /// Keys of earlier epochs this member still holds (empty until rotation exists).
     earlier_keys: BTreeMap<u32, ContentKey>,
     member: MemberSecretKey,
+    /// The verified membership log; `None` for a workspace opened from a bare grant.
+    log: Option<MembershipLog>,
+}
+
+/// What [`Workspace::load`] verifies: everything the server returned, and what the client
+/// remembers or was given out of band (FORMAT.md#loading-a-workspace).
+#[derive(Default)]
+pub struct LoadInput<'a> {
+    /// Every log entry, genesis first.
+    pub log: &'a [&'a [u8]],
+    /// Grants addressed to the loading member, any epochs.
+    pub grants: &'a [&'a [u8]],
+    /// History links, any epochs.
+    pub history: &'a [&'a [u8]],
+    /// The head this client saw last, if any.
+    pub pinned_head: Option<Head>,
+    /// The invite link this member joined through, on its first load.
+    pub invite: Option<&'a InviteLink>,
+}
+
+/// A new invite (FORMAT.md#invites).
+pub struct NewInvite {
+    /// The link to hand to the invitee out of band. It holds the secret: never send it to
+    /// the server.
+    pub link: InviteLink,
+    /// The invite log entry, for the server.
+    pub log_entry: Vec<u8>,
+    /// The invite id, which the server indexes the acceptance by.
+    pub invite_id: [u8; 32],
+}
+
+/// A new member's admission: its log entry and its grant of the current epoch key.
+pub struct Admission {
+    /// The admit log entry.
+    pub log_entry: Vec<u8>,
+    /// The new member's id.
+    pub member_id: [u8; Fingerprint::ID_LEN],
+    /// The grant of the current epoch key to the new member.
+    pub grant: Vec<u8>,
+}
+
+/// A grant addressed to one member.
+pub struct MemberGrant {
+    /// The recipient's id.
+    pub member_id: [u8; Fingerprint::ID_LEN],
+    /// The grant.
+    pub grant: Vec<u8>,
+}
+
+/// A new epoch (FORMAT.md#rotation): its log entry, a grant for every current member
+/// (the caller included), and the history link from the new key to the previous one.
+pub struct Rotation {
+    /// The remove or rotate log entry.
+    pub log_entry: Vec<u8>,
+    /// The new epoch.
+    pub epoch: u32,
+    /// One grant per current member.
+    pub grants: Vec<MemberGrant>,
+    /// The previous epoch key sealed under the new one.
+    pub history_link: Vec<u8>,
 }
 
 /// Options for [`Workspace::encrypt_with_rng`].
@@ -84,25 +147,36 @@ pub struct EncryptOptions {
 }
 
 impl Workspace {
-    /// Creates a workspace at epoch 0 with a fresh id and content key, acting as `member`.
+    /// Creates a workspace at epoch 0 with a fresh id and content key, and its membership
+    /// log with `member` as creator and first admin. `now` is Unix time in seconds.
     ///
     /// # Errors
     /// [`ArgumentError::RandomUnavailable`] if the system CSPRNG fails.
-    pub fn create(member: MemberSecretKey) -> Result<Self, ArgumentError> {
-        Ok(Self::create_with_rng(member, &mut system_rng()?))
+    pub fn create(member: MemberSecretKey, now: u64) -> Result<Self, MembershipError> {
+        Self::create_with_rng(member, now, &mut system_rng()?)
     }
 
     /// [`Workspace::create`] with an explicit generator.
-    pub fn create_with_rng(member: MemberSecretKey, rng: &mut impl CryptoRng) -> Self {
+    ///
+    /// # Errors
+    /// None in practice: the genesis entry is checked like any other and always passes.
+    pub fn create_with_rng(
+        member: MemberSecretKey,
+        now: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Self, MembershipError> {
         let id = WorkspaceId(random_array(rng));
         let current_key = ContentKey::generate_with_rng(rng);
-        Self {
+        let log =
+            MembershipLog::create(&member, id, now, history::key_check(&id, 0, &current_key))?;
+        Ok(Self {
             id,
             epoch: 0,
             current_key,
             earlier_keys: BTreeMap::new(),
             member,
-        }
+            log: Some(log),
+        })
     }
 
     pub(crate) fn from_grant(
@@ -117,6 +191,7 @@ impl Workspace {
             current_key: key,
             earlier_keys: BTreeMap::new(),
             member,
+            log: None,
         }
     }
 
@@ -304,6 +379,371 @@ impl Workspace {
             opened.key,
             member,
         ))
+    }
+
+    /// Loads a workspace from what the server returned, verifying all of it
+    /// (FORMAT.md#loading-a-workspace): the whole log from genesis; the pinned head or invite
+    /// link that anchors it; that `member` is a current member; each grant's signer,
+    /// recipient, epoch and key check; and each history link's key check.
+    ///
+    /// # Errors
+    /// The first check that fails, as a [`MembershipError`] with its own code.
+    pub fn load(member: MemberSecretKey, input: &LoadInput<'_>) -> Result<Self, MembershipError> {
+        let log = MembershipLog::verify(input.log)?;
+        let me = member.fingerprint().id();
+        let mut anchored = log.has_entry_signed_by(&me);
+        if let Some(head) = &input.pinned_head {
+            log.check_pinned(head)?;
+            anchored = true;
+        }
+        if let Some(link) = input.invite {
+            if link.workspace_id() != log.workspace_id() {
+                return Err(MembershipError::WrongWorkspace);
+            }
+            let invite = log
+                .invite(&link.invite_id())
+                .ok_or(MembershipError::InviteUnknown)?;
+            if invite.inviter_id != link.inviter_id() {
+                return Err(MembershipError::InviterMismatch);
+            }
+            if invite.used_by != Some(me) {
+                return Err(MembershipError::NotAMember);
+            }
+            anchored = true;
+        }
+        if !anchored {
+            return Err(MembershipError::NoTrustAnchor);
+        }
+        if !log.is_active(&me) {
+            return Err(MembershipError::NotAMember);
+        }
+        let id = log.workspace_id();
+        let epoch = log.epoch();
+
+        let mut keys = BTreeMap::new();
+        for bytes in input.grants {
+            let header = grant::peek(bytes)?;
+            if header.workspace_id != id {
+                return Err(MembershipError::WrongWorkspace);
+            }
+            if header.recipient_id != me {
+                return Err(GrantError::NotForThisMember.into());
+            }
+            let key_check = log.key_check(header.epoch)?;
+            let granter = log.granter(header.epoch, &header.granter_id)?;
+            let opened = grant::open(&member, bytes, granter)?;
+            history::verify_key_check(&id, header.epoch, &opened.key, key_check)?;
+            keys.insert(header.epoch, opened.key);
+        }
+        let current_key = keys.remove(&epoch).ok_or(MembershipError::MissingGrant)?;
+
+        let mut links = BTreeMap::new();
+        for bytes in input.history {
+            let link = HistoryLink::parse(bytes)?;
+            if link.workspace_id != id {
+                return Err(MembershipError::WrongWorkspace);
+            }
+            if link.epoch > epoch {
+                return Err(MembershipError::UnknownEpoch { epoch: link.epoch });
+            }
+            links.insert(link.epoch, link);
+        }
+        // Walk back from the newest key: the link of epoch e yields the key of e - 1.
+        for e in (1..=epoch).rev() {
+            let previous = e - 1;
+            if keys.contains_key(&previous) {
+                continue;
+            }
+            let key = if e == epoch {
+                Some(&current_key)
+            } else {
+                keys.get(&e)
+            };
+            let (Some(key), Some(link)) = (key, links.get(&e)) else {
+                continue;
+            };
+            let opened = link.open(key)?;
+            history::verify_key_check(&id, previous, &opened, log.key_check(previous)?)?;
+            keys.insert(previous, opened);
+        }
+        Ok(Self {
+            id,
+            epoch,
+            current_key,
+            earlier_keys: keys,
+            member,
+            log: Some(log),
+        })
+    }
+
+    /// The verified membership log, unless this workspace came from a bare grant.
+    pub fn membership(&self) -> Option<&MembershipLog> {
+        self.log.as_ref()
+    }
+
+    /// The head of the membership log, for the client to remember (FORMAT.md#head).
+    pub fn head(&self) -> Option<Head> {
+        self.log.as_ref().map(MembershipLog::head)
+    }
+
+    fn log_mut(&mut self) -> Result<&mut MembershipLog, MembershipError> {
+        self.log.as_mut().ok_or(MembershipError::NoMembershipLog)
+    }
+
+    /// Creates an invite for `role`, open for `expires_in` seconds from `now` (at most 90
+    /// days), and appends it to the log (FORMAT.md#invites).
+    ///
+    /// # Errors
+    /// `NotAuthorized` unless this member is an admin; `InvalidArgument` for an expiry out
+    /// of range or no randomness.
+    pub fn create_invite(
+        &mut self,
+        role: Role,
+        now: u64,
+        expires_in: u64,
+    ) -> Result<NewInvite, MembershipError> {
+        self.create_invite_with_rng(role, now, expires_in, &mut system_rng()?)
+    }
+
+    /// [`Workspace::create_invite`] with an explicit generator (for the invite nonce).
+    ///
+    /// # Errors
+    /// As [`Workspace::create_invite`].
+    pub fn create_invite_with_rng(
+        &mut self,
+        role: Role,
+        now: u64,
+        expires_in: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<NewInvite, MembershipError> {
+        let out_of_range = ArgumentError::OutOfRange {
+            what: "expiresInSeconds",
+        };
+        if expires_in == 0 || expires_in > MAX_INVITE_SECONDS {
+            return Err(out_of_range.into());
+        }
+        let expires_at = now.checked_add(expires_in).ok_or(out_of_range)?;
+        let nonce = random_array(rng);
+        let secret = InviteSecret::derive(&self.member, &self.id, &nonce);
+        let invite_id = secret.invite_id(&self.id);
+        let inviter_id = self.member.fingerprint().id();
+        let body = EntryBody::Invite {
+            invite_id,
+            nonce,
+            role,
+            expires_at,
+        };
+        let member = &self.member;
+        let log = self.log.as_mut().ok_or(MembershipError::NoMembershipLog)?;
+        let log_entry = log.append(member, now, body)?.as_bytes().to_vec();
+        Ok(NewInvite {
+            link: InviteLink::new(self.id, secret, inviter_id),
+            log_entry,
+            invite_id,
+        })
+    }
+
+    /// Admits the invitee behind `acceptance`: checks its binding to an invite this member
+    /// made (unused, unexpired at `now`), appends the admit entry and grants the current
+    /// epoch key (FORMAT.md#admission).
+    ///
+    /// # Errors
+    /// `Malformed`/`BadSignature` for a bad acceptance; `InviteUnknown`, `InviteUsed`,
+    /// `InviteExpired`, `BadAcceptance`, `AlreadyMember`, `NotAuthorized`, `WrongWorkspace`.
+    pub fn admit(&mut self, acceptance: &[u8], now: u64) -> Result<Admission, MembershipError> {
+        self.admit_with_rng(acceptance, now, &mut system_rng()?)
+    }
+
+    /// [`Workspace::admit`] with an explicit generator (for the grant).
+    ///
+    /// # Errors
+    /// As [`Workspace::admit`].
+    pub fn admit_with_rng(
+        &mut self,
+        acceptance: &[u8],
+        now: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Admission, MembershipError> {
+        let acceptance = Acceptance::parse(acceptance)?;
+        if acceptance.workspace_id() != self.id {
+            return Err(MembershipError::WrongWorkspace);
+        }
+        let log = self.log.as_ref().ok_or(MembershipError::NoMembershipLog)?;
+        let invite = log
+            .invite(&acceptance.invite_id())
+            .ok_or(MembershipError::InviteUnknown)?;
+        if invite.inviter_id != self.member.fingerprint().id() {
+            return Err(MembershipError::NotAuthorized);
+        }
+        if invite.used_by.is_some() {
+            return Err(MembershipError::InviteUsed);
+        }
+        if now > invite.expires_at {
+            return Err(MembershipError::InviteExpired);
+        }
+        let secret = InviteSecret::derive(&self.member, &self.id, &invite.nonce);
+        acceptance.verify_mac(&secret)?;
+        let bundle = acceptance.bundle().clone();
+        let grant = grant::seal_with_rng(
+            &self.member,
+            &bundle,
+            self.id,
+            self.epoch,
+            &self.current_key,
+            rng,
+        )?;
+        let member = &self.member;
+        let log = self.log.as_mut().ok_or(MembershipError::NoMembershipLog)?;
+        let body = EntryBody::Admit {
+            acceptance: Box::new(acceptance),
+        };
+        let log_entry = log.append(member, now, body)?.as_bytes().to_vec();
+        Ok(Admission {
+            log_entry,
+            member_id: bundle.fingerprint().id(),
+            grant,
+        })
+    }
+
+    /// Removes member `member_id` and starts a new epoch whose key only the remaining
+    /// members receive (FORMAT.md#rotation).
+    ///
+    /// # Errors
+    /// `NotAMember`, `LastAdmin`, `NotAuthorized`, `NoMembershipLog`, or no randomness.
+    pub fn remove(
+        &mut self,
+        member_id: &[u8; Fingerprint::ID_LEN],
+        now: u64,
+    ) -> Result<Rotation, MembershipError> {
+        self.start_epoch_with_rng(Some(*member_id), now, &mut system_rng()?)
+    }
+
+    /// [`Workspace::remove`] with an explicit generator.
+    ///
+    /// # Errors
+    /// As [`Workspace::remove`].
+    pub fn remove_with_rng(
+        &mut self,
+        member_id: &[u8; Fingerprint::ID_LEN],
+        now: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Rotation, MembershipError> {
+        self.start_epoch_with_rng(Some(*member_id), now, rng)
+    }
+
+    /// Starts a new epoch without removing anyone, e.g. after a suspected device loss
+    /// (FORMAT.md#rotation).
+    ///
+    /// # Errors
+    /// `NotAuthorized`, `NoMembershipLog`, or no randomness.
+    pub fn rotate(&mut self, now: u64) -> Result<Rotation, MembershipError> {
+        self.start_epoch_with_rng(None, now, &mut system_rng()?)
+    }
+
+    /// [`Workspace::rotate`] with an explicit generator.
+    ///
+    /// # Errors
+    /// As [`Workspace::rotate`].
+    pub fn rotate_with_rng(
+        &mut self,
+        now: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Rotation, MembershipError> {
+        self.start_epoch_with_rng(None, now, rng)
+    }
+
+    fn start_epoch_with_rng(
+        &mut self,
+        removed: Option<[u8; Fingerprint::ID_LEN]>,
+        now: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Rotation, MembershipError> {
+        let epoch = self
+            .epoch
+            .checked_add(1)
+            .ok_or(ArgumentError::OutOfRange { what: "epoch" })?;
+        let key = ContentKey::generate_with_rng(rng);
+        let key_check = history::key_check(&self.id, epoch, &key);
+        let body = match removed {
+            Some(member_id) => EntryBody::Remove {
+                member_id,
+                epoch,
+                key_check,
+            },
+            None => EntryBody::Rotate { epoch, key_check },
+        };
+        let member = &self.member;
+        let log = self.log.as_mut().ok_or(MembershipError::NoMembershipLog)?;
+        let log_entry = log.append(member, now, body)?.as_bytes().to_vec();
+        // The log has moved on: move the keys with it before anything else can fail.
+        let history_link = history::seal(&self.id, epoch, &key, &self.current_key);
+        let previous = core::mem::replace(&mut self.current_key, key);
+        self.earlier_keys.insert(self.epoch, previous);
+        self.epoch = epoch;
+        let recipients: Vec<MemberPublicBundle> = self
+            .log_mut()?
+            .members()
+            .map(|m| m.bundle().clone())
+            .collect();
+        let mut grants = Vec::with_capacity(recipients.len());
+        for bundle in &recipients {
+            grants.push(MemberGrant {
+                member_id: bundle.fingerprint().id(),
+                grant: grant::seal_with_rng(
+                    &self.member,
+                    bundle,
+                    self.id,
+                    epoch,
+                    &self.current_key,
+                    rng,
+                )?,
+            });
+        }
+        Ok(Rotation {
+            log_entry,
+            epoch,
+            grants,
+            history_link,
+        })
+    }
+
+    /// Changes member `member_id`'s role (FORMAT.md#entry-kinds).
+    ///
+    /// # Errors
+    /// `NotAMember`, `LastAdmin`, `NotAuthorized`, `NoMembershipLog`.
+    pub fn set_role(
+        &mut self,
+        member_id: &[u8; Fingerprint::ID_LEN],
+        role: Role,
+        now: u64,
+    ) -> Result<Vec<u8>, MembershipError> {
+        let body = EntryBody::SetRole {
+            member_id: *member_id,
+            role,
+        };
+        let member = &self.member;
+        let log = self.log.as_mut().ok_or(MembershipError::NoMembershipLog)?;
+        Ok(log.append(member, now, body)?.as_bytes().to_vec())
+    }
+
+    /// Applies entries another admin appended since this workspace was loaded. Grants and
+    /// history links for a new epoch need [`Workspace::load`] again.
+    ///
+    /// # Errors
+    /// As [`MembershipLog::verify`] for the new entries; `MissingGrant` if they start an
+    /// epoch (reload to get its grant).
+    pub fn extend_log<E: AsRef<[u8]>>(&mut self, entries: &[E]) -> Result<(), MembershipError> {
+        let epoch = self.epoch;
+        let log = self.log_mut()?;
+        let mut extended = log.clone();
+        for bytes in entries {
+            extended.apply_bytes(bytes.as_ref())?;
+        }
+        if extended.epoch() != epoch {
+            return Err(MembershipError::MissingGrant);
+        }
+        *log = extended;
+        Ok(())
     }
 
     /// The content key of `epoch`, for test-only independent implementations

@@ -30,7 +30,7 @@ fn grant_lets_the_recipient_read() {
     let (alice, bob) = (member(1), member(2));
     let alice_bundle = alice.public_bundle().as_bytes().to_vec();
     let bob_bundle = bob.public_bundle().as_bytes().to_vec();
-    let ws = Workspace::create(alice).unwrap();
+    let ws = Workspace::create(alice, 1_790_000_000).unwrap();
     let ctx = RecordContext {
         record_id: "n-1",
         field: "body",
@@ -60,7 +60,7 @@ fn grant_lets_the_recipient_read() {
 fn grant_opened_by_wrong_member_is_rejected() {
     let (alice, bob, carol) = (member(1), member(2), member(3));
     let alice_bundle = alice.public_bundle().as_bytes().to_vec();
-    let ws = Workspace::create(alice).unwrap();
+    let ws = Workspace::create(alice, 1_790_000_000).unwrap();
     let grant = ws.grant(bob.public_bundle().as_bytes()).unwrap();
     assert_eq!(
         code(Workspace::open_grant(carol, &grant, &alice_bundle)),
@@ -83,7 +83,7 @@ fn grant_signed_by_someone_else_is_rejected() {
     let alice_bundle = alice.public_bundle().as_bytes().to_vec();
     // Mallory (say, the server) makes her own workspace and grants its key to bob,
     // then claims the grant is alice's.
-    let forged_ws = Workspace::create(mallory).unwrap();
+    let forged_ws = Workspace::create(mallory, 1_790_000_000).unwrap();
     let forged = forged_ws.grant(bob.public_bundle().as_bytes()).unwrap();
     assert_eq!(
         code(Workspace::open_grant(bob, &forged, &alice_bundle)),
@@ -113,7 +113,7 @@ fn grant_signed_by_someone_else_is_rejected() {
 fn grant_bit_flips_are_rejected() {
     let (alice, bob) = (member(1), member(2));
     let alice_bundle = alice.public_bundle().as_bytes().to_vec();
-    let ws = Workspace::create(alice).unwrap();
+    let ws = Workspace::create(alice, 1_790_000_000).unwrap();
     let grant = ws.grant(bob.public_bundle().as_bytes()).unwrap();
     // One bit in every byte (X-Wing decapsulation makes all 8 per byte too slow in debug).
     let mut flipped = grant.clone();

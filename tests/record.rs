@@ -29,7 +29,12 @@ const BYTES: EncryptOptions = EncryptOptions {
 
 fn workspace(seed: u8) -> Workspace {
     let member = MemberSecretKey::generate_with_rng(&mut seeded_rng([seed; 32]));
-    Workspace::create_with_rng(member, &mut seeded_rng([seed.wrapping_add(100); 32]))
+    Workspace::create_with_rng(
+        member,
+        1_790_000_000,
+        &mut seeded_rng([seed.wrapping_add(100); 32]),
+    )
+    .unwrap()
 }
 
 fn code(r: Result<impl Sized, DecryptError>) -> &'static str {

@@ -31,7 +31,7 @@ const PADDED: EncryptOptions = EncryptOptions {
 
 fn workspace() -> Workspace {
     let member = MemberSecretKey::generate_with_rng(&mut seeded_rng([1; 32]));
-    Workspace::create_with_rng(member, &mut seeded_rng([2; 32]))
+    Workspace::create_with_rng(member, 1_790_000_000, &mut seeded_rng([2; 32])).unwrap()
 }
 
 fn data(len: usize) -> Vec<u8> {
@@ -222,8 +222,10 @@ fn header_checks_come_first() {
     let record = stream_encrypt(&ws, b"hello", RAW, 7, 1);
     let other = Workspace::create_with_rng(
         MemberSecretKey::generate_with_rng(&mut seeded_rng([8; 32])),
+        1_790_000_000,
         &mut seeded_rng([9; 32]),
-    );
+    )
+    .unwrap();
     assert_eq!(
         code(stream_decrypt(&other, &record, &[1])),
         "wrong_workspace"

@@ -79,12 +79,161 @@ pub struct Workspace(confide::Workspace);
 
 #[wasm_bindgen(js_class = WasmWorkspace)]
 impl Workspace {
-    /// A new workspace at epoch 0, acting as `member`.
-    pub fn create(member: &Member) -> Result<Workspace, JsValue> {
+    /// A new workspace at epoch 0 with its membership log, acting as `member`; `now` is
+    /// Unix time in seconds.
+    pub fn create(member: &Member, now: f64) -> Result<Workspace, JsValue> {
         let acting = member.0.rederive();
-        confide::Workspace::create(acting)
+        confide::Workspace::create(acting, unix_seconds(now)?)
             .map(Workspace)
             .map_err(to_js)
+    }
+
+    /// Loads and verifies a workspace from the server's log, grants and history links
+    /// (docs/FORMAT.md#loading-a-workspace).
+    pub fn load(
+        member: &Member,
+        log: Vec<Uint8Array>,
+        grants: Vec<Uint8Array>,
+        history: Vec<Uint8Array>,
+        pinned_head: Option<String>,
+        invite_link: Option<String>,
+    ) -> Result<Workspace, JsValue> {
+        let log: Vec<Vec<u8>> = log.iter().map(Uint8Array::to_vec).collect();
+        let grants: Vec<Vec<u8>> = grants.iter().map(Uint8Array::to_vec).collect();
+        let history: Vec<Vec<u8>> = history.iter().map(Uint8Array::to_vec).collect();
+        let log: Vec<&[u8]> = log.iter().map(Vec::as_slice).collect();
+        let grants: Vec<&[u8]> = grants.iter().map(Vec::as_slice).collect();
+        let history: Vec<&[u8]> = history.iter().map(Vec::as_slice).collect();
+        let pinned_head = pinned_head
+            .as_deref()
+            .map(confide::Head::from_base64url)
+            .transpose()
+            .map_err(to_js)?;
+        let invite = invite_link
+            .as_deref()
+            .map(confide::InviteLink::parse)
+            .transpose()
+            .map_err(to_js)?;
+        let input = confide::LoadInput {
+            log: &log,
+            grants: &grants,
+            history: &history,
+            pinned_head,
+            invite: invite.as_ref(),
+        };
+        confide::Workspace::load(member.0.rederive(), &input)
+            .map(Workspace)
+            .map_err(to_js)
+    }
+
+    /// The membership log's head as base64url, or `undefined` for a bare-grant workspace.
+    pub fn head(&self) -> Option<String> {
+        self.0.head().map(|h| h.to_base64url())
+    }
+
+    /// Every log entry, genesis first.
+    #[wasm_bindgen(js_name = logEntries)]
+    pub fn log_entries(&self) -> Result<js_sys::Array, JsValue> {
+        let log = self.0.membership().ok_or_else(no_log)?;
+        Ok(log
+            .entries()
+            .iter()
+            .map(|e| JsValue::from(Uint8Array::from(e.as_bytes())))
+            .collect())
+    }
+
+    /// The current members: `{ id, fingerprint, role, publicBundle }` each.
+    pub fn members(&self) -> Result<js_sys::Array, JsValue> {
+        let log = self.0.membership().ok_or_else(no_log)?;
+        log.members()
+            .map(|m| {
+                let fingerprint = m.bundle().fingerprint();
+                object(&[
+                    ("id", Uint8Array::from(&fingerprint.id()[..]).into()),
+                    ("fingerprint", fingerprint.to_digits().into()),
+                    ("role", role_name(m.role()).into()),
+                    (
+                        "publicBundle",
+                        Uint8Array::from(m.bundle().as_bytes()).into(),
+                    ),
+                ])
+            })
+            .collect()
+    }
+
+    /// Creates an invite: `{ link, logEntry, inviteId }`.
+    #[wasm_bindgen(js_name = createInvite)]
+    pub fn create_invite(
+        &mut self,
+        role: &str,
+        now: f64,
+        expires_in_seconds: f64,
+    ) -> Result<JsValue, JsValue> {
+        let invite = self
+            .0
+            .create_invite(
+                parse_role(role)?,
+                unix_seconds(now)?,
+                unix_seconds(expires_in_seconds)?,
+            )
+            .map_err(to_js)?;
+        let link = invite.link.to_fragment();
+        object(&[
+            ("link", JsValue::from_str(&link)),
+            ("logEntry", Uint8Array::from(&invite.log_entry[..]).into()),
+            ("inviteId", Uint8Array::from(&invite.invite_id[..]).into()),
+        ])
+    }
+
+    /// Admits the invitee behind an acceptance: `{ logEntry, memberId, grant }`.
+    pub fn admit(&mut self, acceptance: &[u8], now: f64) -> Result<JsValue, JsValue> {
+        let admission = self
+            .0
+            .admit(acceptance, unix_seconds(now)?)
+            .map_err(to_js)?;
+        object(&[
+            (
+                "logEntry",
+                Uint8Array::from(&admission.log_entry[..]).into(),
+            ),
+            (
+                "memberId",
+                Uint8Array::from(&admission.member_id[..]).into(),
+            ),
+            ("grant", Uint8Array::from(&admission.grant[..]).into()),
+        ])
+    }
+
+    /// Removes a member and starts a new epoch: `{ logEntry, epoch, grants, historyLink }`.
+    pub fn remove(&mut self, member_id: &[u8], now: f64) -> Result<JsValue, JsValue> {
+        let member_id = member_id_from(member_id)?;
+        let rotation = self
+            .0
+            .remove(&member_id, unix_seconds(now)?)
+            .map_err(to_js)?;
+        rotation_to_js(&rotation)
+    }
+
+    /// Starts a new epoch without a removal: `{ logEntry, epoch, grants, historyLink }`.
+    pub fn rotate(&mut self, now: f64) -> Result<JsValue, JsValue> {
+        let rotation = self.0.rotate(unix_seconds(now)?).map_err(to_js)?;
+        rotation_to_js(&rotation)
+    }
+
+    /// Changes a member's role; returns the log entry.
+    #[wasm_bindgen(js_name = setRole)]
+    pub fn set_role(&mut self, member_id: &[u8], role: &str, now: f64) -> Result<Vec<u8>, JsValue> {
+        let member_id = member_id_from(member_id)?;
+        self.0
+            .set_role(&member_id, parse_role(role)?, unix_seconds(now)?)
+            .map_err(to_js)
+    }
+
+    /// Applies entries appended by others since this workspace was loaded.
+    #[wasm_bindgen(js_name = extendLog)]
+    pub fn extend_log(&mut self, entries: Vec<Uint8Array>) -> Result<(), JsValue> {
+        let entries: Vec<Vec<u8>> = entries.iter().map(Uint8Array::to_vec).collect();
+        self.0.extend_log(&entries).map_err(to_js)
     }
 
     /// Opens a grant addressed to `member`, signed by the holder of `granter_bundle`.
@@ -164,6 +313,107 @@ impl Workspace {
     pub fn grant(&self, recipient_bundle: &[u8]) -> Result<Vec<u8>, JsValue> {
         self.0.grant(recipient_bundle).map_err(to_js)
     }
+}
+
+/// The invitee's acceptance of an invite link (docs/FORMAT.md#acceptance).
+#[wasm_bindgen(js_name = acceptInvite)]
+pub fn accept_invite(member: &Member, link: &str) -> Result<Vec<u8>, JsValue> {
+    let link = confide::InviteLink::parse(link).map_err(to_js)?;
+    Ok(link.accept(&member.0))
+}
+
+/// What an invite link names, without its secret: `{ workspaceId, inviterId, inviteId }`.
+#[wasm_bindgen(js_name = describeInvite)]
+pub fn describe_invite(link: &str) -> Result<JsValue, JsValue> {
+    let link = confide::InviteLink::parse(link).map_err(to_js)?;
+    object(&[
+        (
+            "workspaceId",
+            Uint8Array::from(&link.workspace_id().as_bytes()[..]).into(),
+        ),
+        ("inviterId", Uint8Array::from(&link.inviter_id()[..]).into()),
+        ("inviteId", Uint8Array::from(&link.invite_id()[..]).into()),
+    ])
+}
+
+/// A member id (the first 32 bytes of the fingerprint) of any verified bundle.
+#[wasm_bindgen(js_name = memberIdOf)]
+pub fn member_id_of(bundle: &[u8]) -> Result<Vec<u8>, JsValue> {
+    MemberPublicBundle::from_bytes(bundle)
+        .map(|b| b.fingerprint().id().to_vec())
+        .map_err(to_js)
+}
+
+fn no_log() -> JsValue {
+    to_js(confide::MembershipError::NoMembershipLog)
+}
+
+/// Unix seconds (or a duration in seconds) from a JS number: a non-negative safe integer.
+fn unix_seconds(value: f64) -> Result<u64, JsValue> {
+    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+    if !(0.0..=MAX_SAFE_INTEGER).contains(&value) || value.fract() != 0.0 {
+        return Err(js_error(
+            "invalid_argument",
+            "time: expected a non-negative integer number of seconds",
+        ));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked range above
+    Ok(value as u64)
+}
+
+fn parse_role(role: &str) -> Result<confide::Role, JsValue> {
+    match role {
+        "admin" => Ok(confide::Role::Admin),
+        "member" => Ok(confide::Role::Member),
+        _ => Err(js_error(
+            "invalid_argument",
+            "role: expected \"admin\" or \"member\"",
+        )),
+    }
+}
+
+fn role_name(role: confide::Role) -> &'static str {
+    match role {
+        confide::Role::Admin => "admin",
+        confide::Role::Member => "member",
+    }
+}
+
+fn member_id_from(bytes: &[u8]) -> Result<[u8; 32], JsValue> {
+    bytes
+        .try_into()
+        .map_err(|_| js_error("invalid_argument", "member id: expected length 32"))
+}
+
+/// A plain JS object from `(key, value)` pairs.
+fn object(fields: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
+    let object = js_sys::Object::new();
+    for (key, value) in fields {
+        js_sys::Reflect::set(&object, &JsValue::from_str(key), value)?;
+    }
+    Ok(object.into())
+}
+
+fn rotation_to_js(rotation: &confide::Rotation) -> Result<JsValue, JsValue> {
+    let grants = rotation
+        .grants
+        .iter()
+        .map(|g| {
+            object(&[
+                ("memberId", Uint8Array::from(&g.member_id[..]).into()),
+                ("grant", Uint8Array::from(&g.grant[..]).into()),
+            ])
+        })
+        .collect::<Result<js_sys::Array, JsValue>>()?;
+    object(&[
+        ("logEntry", Uint8Array::from(&rotation.log_entry[..]).into()),
+        ("epoch", rotation.epoch.into()),
+        ("grants", grants.into()),
+        (
+            "historyLink",
+            Uint8Array::from(&rotation.history_link[..]).into(),
+        ),
+    ])
 }
 
 /// Exact length of the record for `len` plaintext bytes, or -1 past the one-shot limit.

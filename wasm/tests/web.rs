@@ -42,7 +42,7 @@ fn note_round_trip_and_grant() {
         Member::fingerprint_of(&bob.public_bundle()).unwrap(),
         bob.fingerprint()
     );
-    let ws = Workspace::create(&alice).unwrap();
+    let ws = Workspace::create(&alice, 1_790_000_000.0).unwrap();
     assert_eq!(ws.epoch(), 0);
     assert_eq!(ws.id_bytes().len(), 16);
     let record = ws
@@ -65,7 +65,7 @@ fn note_round_trip_and_grant() {
 fn failures_are_typed_and_the_module_keeps_working() {
     let alice = Member::generate().unwrap();
     let bob = Member::generate().unwrap();
-    let ws = Workspace::create(&alice).unwrap();
+    let ws = Workspace::create(&alice, 1_790_000_000.0).unwrap();
     let record = ws
         .encrypt(b"note".to_vec(), true, "n-1", "body", true)
         .unwrap();
@@ -109,7 +109,7 @@ fn failures_are_typed_and_the_module_keeps_working() {
         ))),
         "bad_signature"
     );
-    let other = Workspace::create(&bob).unwrap();
+    let other = Workspace::create(&bob, 1_790_000_000.0).unwrap();
     assert_eq!(
         code(other.decrypt(&record, "n-1", "body").unwrap_err()),
         "wrong_workspace"
@@ -133,7 +133,7 @@ fn failures_are_typed_and_the_module_keeps_working() {
 
 #[wasm_bindgen_test]
 fn multi_chunk_records_round_trip() {
-    let ws = Workspace::create(&Member::generate().unwrap()).unwrap();
+    let ws = Workspace::create(&Member::generate().unwrap(), 1_790_000_000.0).unwrap();
     for len in [0usize, 16383, 16384, 16385, 100_000] {
         let data: Vec<u8> = (0..len).map(|i| u8::try_from(i % 253).unwrap()).collect();
         let record = ws
@@ -150,7 +150,7 @@ fn multi_chunk_records_round_trip() {
 #[wasm_bindgen_test]
 fn stream_exports_fail_typed_after_finish_or_failure_and_the_module_keeps_working() {
     use confide_wasm::{ChunkReader, Decryptor, MessageKeys};
-    let ws = Workspace::create(&Member::generate().unwrap()).unwrap();
+    let ws = Workspace::create(&Member::generate().unwrap(), 1_790_000_000.0).unwrap();
     let mut enc = ws.encrypt_stream(false, "rec-7", "audio", false).unwrap();
     let mut record = enc.push(vec![5u8; 40_000]).unwrap();
     record.extend(enc.finish().unwrap());
