@@ -13,8 +13,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
+use base64ct::Encoding as _;
 use confide::rng::seeded_rng;
-use confide::{ContentType, EncryptOptions, MemberSecretKey, RecordContext, Workspace};
+use confide::{ContentType, EncryptOptions, MemberSecretKey, RecordContext, Role, Workspace};
 
 struct Vector {
     name: &'static str,
@@ -443,5 +444,266 @@ fn main() {
         None,
         ctx,
     );
+    membership_vectors(&dir, &alice, &bob);
     println!("wrote {}", dir.display());
+}
+
+fn hexes(items: &[&[u8]]) -> String {
+    items.iter().map(hex::encode).collect::<Vec<_>>().join(" ")
+}
+
+/// FORMAT.md#membership-log, #invites, #history-link: one workspace's life, loaded by Carol.
+fn membership_vectors(dir: &Path, alice: &MemberSecretKey, bob: &MemberSecretKey) {
+    const WEEK: u64 = 7 * 86_400;
+    let carol = MemberSecretKey::generate_with_rng(&mut seeded_rng([20; 32]));
+    let carol_seed = *carol.seed().expose_secret();
+    let bob_seed = *bob.seed().expose_secret();
+    let mut team = Workspace::create_with_rng(alice.rederive(), T0, &mut seeded_rng([30; 32]))
+        .expect("create");
+    let inv_bob = team
+        .create_invite_with_rng(Role::Member, T0 + 60, WEEK, &mut seeded_rng([32; 32]))
+        .expect("invite bob");
+    let acceptance_bob = inv_bob.link.accept(bob);
+    let admit_bob = team
+        .admit_with_rng(&acceptance_bob, T0 + 120, &mut seeded_rng([33; 32]))
+        .expect("admit bob");
+    let inv_carol = team
+        .create_invite_with_rng(Role::Admin, T0 + 180, WEEK, &mut seeded_rng([34; 32]))
+        .expect("invite carol");
+    let carol_link = inv_carol.link.to_fragment();
+    let admit_carol = team
+        .admit_with_rng(
+            &inv_carol.link.accept(&carol),
+            T0 + 240,
+            &mut seeded_rng([35; 32]),
+        )
+        .expect("admit carol");
+    let rotation = team
+        .rotate_with_rng(T0 + 300, &mut seeded_rng([36; 32]))
+        .expect("rotate");
+    let removal = team
+        .remove_with_rng(&bob.fingerprint().id(), T0 + 360, &mut seeded_rng([37; 32]))
+        .expect("remove bob");
+    let log: Vec<&[u8]> = team
+        .membership()
+        .expect("log")
+        .entries()
+        .iter()
+        .map(|e| e.as_bytes())
+        .collect();
+    let head = team.head().expect("head").to_base64url();
+    let grant_to = |grants: &[confide::MemberGrant], who: &MemberSecretKey| -> Vec<u8> {
+        let id = who.fingerprint().id();
+        grants
+            .iter()
+            .find(|g| g.member_id == id)
+            .expect("grant")
+            .grant
+            .clone()
+    };
+    let carol_grants = [
+        admit_carol.grant.clone(),
+        grant_to(&rotation.grants, &carol),
+        grant_to(&removal.grants, &carol),
+    ];
+    let history = [
+        rotation.history_link.as_slice(),
+        removal.history_link.as_slice(),
+    ];
+    let members = team
+        .membership()
+        .expect("log")
+        .members()
+        .map(|m| {
+            let role = if m.role() == Role::Admin {
+                "admin"
+            } else {
+                "member"
+            };
+            format!("{}:{role}", hex::encode(m.bundle().fingerprint().id()))
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let workspace = |name: &'static str, expect: &str, comment: &str| {
+        Vector::new(name, expect, "workspace", comment).hex("member seed", &carol_seed)
+    };
+    let with_keys = |v: Vector| {
+        let mut v = v
+            .with("head", head.as_str())
+            .with("epoch", "2")
+            .with("members", members.as_str());
+        for (epoch, name) in [
+            (0, "content key 0"),
+            (1, "content key 1"),
+            (2, "content key 2"),
+        ] {
+            v = v.hex(name, &team.hazmat_content_key(epoch).expect("key"));
+        }
+        v
+    };
+    with_keys(
+        workspace(
+            "workspace_log",
+            "success",
+            "create, invite and admit bob (member) and carol (admin), rotate, remove bob; \
+             carol loads with her invite link, her epoch-2 grant and both history links",
+        )
+        .with("log", hexes(&log))
+        .with("grants", hexes(&[&carol_grants[2]]))
+        .with("history", hexes(&history))
+        .with("invite link", carol_link.as_str()),
+    )
+    .write(dir);
+    with_keys(
+        workspace(
+            "workspace_grants_only",
+            "success",
+            "the same log, loaded with carol's grants for epochs 0, 1 and 2, no history \
+             links, anchored by the head she pinned",
+        )
+        .with("log", hexes(&log))
+        .with(
+            "grants",
+            hexes(&[&carol_grants[0], &carol_grants[1], &carol_grants[2]]),
+        )
+        .with("history", "")
+        .with("pinned head", head.as_str()),
+    )
+    .write(dir);
+    let failing = |name: &'static str, expect: &str, comment: &str, log: &[&[u8]]| {
+        workspace(name, expect, comment)
+            .with("log", hexes(log))
+            .with("grants", hexes(&[&carol_grants[2]]))
+            .with("history", hexes(&history))
+    };
+    failing(
+        "workspace_no_trust_anchor",
+        "no_trust_anchor",
+        "carol loads with neither a pinned head nor her invite link",
+        &log,
+    )
+    .write(dir);
+    failing(
+        "workspace_missing_grant",
+        "missing_grant",
+        "carol has only her epoch-0 grant; the log is at epoch 2",
+        &log,
+    )
+    .with("grants", hexes(&[&carol_grants[0]]))
+    .with("invite link", carol_link.as_str())
+    .write(dir);
+    let last = log.len() - 1;
+    let bad_signature = flip(log[last], log[last].len() - 1);
+    let mut altered = log.clone();
+    altered[last] = &bad_signature;
+    failing(
+        "workspace_bad_signature",
+        "bad_signature",
+        "the last bit of the removal entry's signature is flipped",
+        &altered,
+    )
+    .with("invite link", carol_link.as_str())
+    .write(dir);
+    let mut holed = log.clone();
+    holed.remove(2);
+    failing(
+        "workspace_broken_chain",
+        "broken_chain",
+        "entry 2 (bob's admission) is missing",
+        &holed,
+    )
+    .with("invite link", carol_link.as_str())
+    .write(dir);
+    failing(
+        "workspace_rollback",
+        "rollback_detected",
+        "the log is cut after entry 5 but carol pinned the head at entry 6",
+        &log[..6],
+    )
+    .with("pinned head", head.as_str())
+    .write(dir);
+    let mut forked = confide::Head::from_base64url(&head)
+        .expect("head")
+        .to_bytes();
+    forked[51] ^= 1;
+    failing(
+        "workspace_fork",
+        "fork_detected",
+        "carol pinned a head at entry 6 whose hash differs from the log's entry 6",
+        &log,
+    )
+    .with(
+        "pinned head",
+        base64ct::Base64UrlUnpadded::encode_string(&forked),
+    )
+    .write(dir);
+    let mut mismatch =
+        base64ct::Base64UrlUnpadded::decode_vec(carol_link.trim_start_matches("#confide-invite="))
+            .expect("link");
+    mismatch[49..81].copy_from_slice(&bob.fingerprint().id());
+    failing(
+        "workspace_inviter_mismatch",
+        "inviter_mismatch",
+        "carol's link names bob as the inviter; the log says alice",
+        &log,
+    )
+    .with(
+        "invite link",
+        format!(
+            "#confide-invite={}",
+            base64ct::Base64UrlUnpadded::encode_string(&mismatch)
+        ),
+    )
+    .write(dir);
+    Vector::new(
+        "workspace_removed_member",
+        "not_a_member",
+        "workspace",
+        "bob, removed in entry 6, loads with his invite link and his grants",
+    )
+    .hex("member seed", &bob_seed)
+    .with("log", hexes(&log))
+    .with(
+        "grants",
+        hexes(&[&admit_bob.grant, &grant_to(&rotation.grants, bob)]),
+    )
+    .with("history", hexes(&history))
+    .with("invite link", inv_bob.link.to_fragment().as_str())
+    .write(dir);
+
+    // FORMAT.md#invite-link, #acceptance: bob's link and his acceptance of it.
+    let bob_link = inv_bob.link.to_fragment();
+    let payload =
+        base64ct::Base64UrlUnpadded::decode_vec(bob_link.trim_start_matches("#confide-invite="))
+            .expect("link");
+    Vector::new(
+        "invite",
+        "success",
+        "invite",
+        "alice's invite link for bob, and bob's acceptance of it",
+    )
+    .with("invite link", bob_link.as_str())
+    .hex("workspace id", team.id().as_bytes())
+    .hex("invite secret", &payload[17..49])
+    .hex("inviter id", &alice.fingerprint().id())
+    .hex("invite id", &inv_bob.invite_id)
+    .hex("invitee seed", &bob_seed)
+    .hex("acceptance", &acceptance_bob)
+    .write(dir);
+    let mut v2 = payload.clone();
+    v2[0] = 2;
+    Vector::new(
+        "invite_unsupported_version",
+        "unsupported_version",
+        "invite",
+        "the link's version byte is 0x02",
+    )
+    .with(
+        "invite link",
+        format!(
+            "#confide-invite={}",
+            base64ct::Base64UrlUnpadded::encode_string(&v2)
+        ),
+    )
+    .write(dir);
 }

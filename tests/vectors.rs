@@ -13,8 +13,8 @@ use std::fs;
 use std::path::Path;
 
 use confide::{
-    DecryptError, ErrorCode, MemberPublicBundle, MemberSecretKey, MemberSeed, RecordContext,
-    RecordDecryptor, Workspace,
+    Acceptance, DecryptError, ErrorCode, Head, InviteLink, LoadInput, MemberPublicBundle,
+    MemberSecretKey, MemberSeed, RecordContext, RecordDecryptor, Role, Workspace,
 };
 
 fn parse(text: &str) -> HashMap<String, String> {
@@ -100,6 +100,77 @@ fn run(v: &HashMap<String, String>) -> String {
             }
             one_shot
         }
+        "workspace" => {
+            let list = |key: &str| -> Vec<Vec<u8>> {
+                v.get(key)
+                    .map(|s| {
+                        s.split_whitespace()
+                            .map(|h| hex::decode(h).unwrap())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let (log, grants, history) = (list("log"), list("grants"), list("history"));
+            let log: Vec<&[u8]> = log.iter().map(Vec::as_slice).collect();
+            let grants: Vec<&[u8]> = grants.iter().map(Vec::as_slice).collect();
+            let history: Vec<&[u8]> = history.iter().map(Vec::as_slice).collect();
+            let invite = v.get("invite link").map(|l| InviteLink::parse(l).unwrap());
+            let input = LoadInput {
+                log: &log,
+                grants: &grants,
+                history: &history,
+                pinned_head: v
+                    .get("pinned head")
+                    .map(|h| Head::from_base64url(h).unwrap()),
+                invite: invite.as_ref(),
+            };
+            match Workspace::load(member(v), &input) {
+                Err(e) => e.code().to_string(),
+                Ok(ws) => {
+                    assert_eq!(ws.head().unwrap().to_base64url(), v["head"]);
+                    assert_eq!(ws.epoch().to_string(), v["epoch"]);
+                    let members: Vec<String> = ws
+                        .membership()
+                        .unwrap()
+                        .members()
+                        .map(|m| {
+                            let role = if m.role() == Role::Admin {
+                                "admin"
+                            } else {
+                                "member"
+                            };
+                            format!("{}:{role}", hex::encode(m.bundle().fingerprint().id()))
+                        })
+                        .collect();
+                    assert_eq!(members.join(" "), v["members"]);
+                    // The keys themselves only with `--features hazmat` (make test-rust).
+                    #[cfg(feature = "hazmat")]
+                    for epoch in 0..=ws.epoch() {
+                        let key = ws.hazmat_content_key(epoch).expect("every epoch key");
+                        assert_eq!(key.to_vec(), hex(v, &format!("content key {epoch}")));
+                    }
+                    "success".into()
+                }
+            }
+        }
+        "invite" => match InviteLink::parse(&v["invite link"]) {
+            Err(e) => e.code().to_string(),
+            Ok(link) => {
+                assert_eq!(
+                    link.workspace_id().as_bytes().to_vec(),
+                    hex(v, "workspace id")
+                );
+                assert_eq!(link.inviter_id().to_vec(), hex(v, "inviter id"));
+                assert_eq!(link.invite_id().to_vec(), hex(v, "invite id"));
+                let invitee = MemberSecretKey::derive(MemberSeed::from_bytes(
+                    hex(v, "invitee seed").try_into().unwrap(),
+                ));
+                assert_eq!(link.accept(&invitee), hex(v, "acceptance"));
+                let acceptance = Acceptance::parse(&hex(v, "acceptance")).unwrap();
+                assert_eq!(acceptance.invite_id().to_vec(), hex(v, "invite id"));
+                "success".into()
+            }
+        },
         other => panic!("unknown kind {other}"),
     }
 }
@@ -128,6 +199,8 @@ fn all_vectors() {
         "record_multi_chunk.txt",
         "grant.txt",
         "bundle.txt",
+        "workspace_log.txt",
+        "invite.txt",
     ] {
         assert!(dir.join(required).exists(), "{required} missing");
     }
