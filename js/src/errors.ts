@@ -30,12 +30,49 @@ export type ConfideErrorCode =
   /** The platform's random number generator failed. */
   | "random_unavailable"
   /** An unexpected failure inside the module; please report it. */
-  | "internal";
+  | "internal"
+  /** A log entry does not continue the log: wrong seq, previous hash or workspace. */
+  | "broken_chain"
+  /** An entry or grant is signed by someone who is not a current member. */
+  | "unknown_signer"
+  /** The signer is a member, but the log does not entitle it to this action. */
+  | "not_authorized"
+  /** The log is older than the head this client pinned. */
+  | "rollback_detected"
+  /** The log disagrees with the head this client pinned. */
+  | "fork_detected"
+  /** No invite in the log has this id. */
+  | "invite_unknown"
+  /** The invite was already used. */
+  | "invite_used"
+  /** The invite has expired. */
+  | "invite_expired"
+  /** The acceptance is not bound to the invite secret. */
+  | "bad_acceptance"
+  /** The log's inviter is not the one the invite link names. */
+  | "inviter_mismatch"
+  /** Not (or no longer) a member of the workspace. */
+  | "not_a_member"
+  /** Already a current member. */
+  | "already_member"
+  /** The change would leave the workspace without an admin. */
+  | "last_admin"
+  /** An epoch key does not match the log's key check. */
+  | "key_mismatch"
+  /** No grant for the current epoch was supplied. */
+  | "missing_grant"
+  /** This workspace came from a bare grant and has no membership log. */
+  | "no_membership_log"
+  /** Nothing anchors the log: pass a pinned head or the invite link. */
+  | "no_trust_anchor";
 
 const CODES: ReadonlySet<string> = new Set<ConfideErrorCode>([
   "invalid_argument", "malformed", "unsupported_version", "wrong_workspace", "unknown_epoch",
   "decryption_failed", "bad_signature", "not_for_this_member", "not_initialized", "freed", "aborted",
-  "random_unavailable", "internal",
+  "random_unavailable", "internal", "broken_chain", "unknown_signer", "not_authorized",
+  "rollback_detected", "fork_detected", "invite_unknown", "invite_used", "invite_expired", "bad_acceptance",
+  "inviter_mismatch", "not_a_member", "already_member", "last_admin", "key_mismatch", "missing_grant",
+  "no_membership_log", "no_trust_anchor",
 ]);
 
 /** The one error type Confide throws. Branch on `code`, not on `message`. */

@@ -6,6 +6,7 @@
  * await init();
  * const alice = Member.generate();
  * const ws = Workspace.create(alice);
+ * const { link, invite } = ws.createInvite({ role: "member" });   // sharing: README "Sharing a workspace"
  * const ct = ws.encrypt("Client reported better sleep.", { recordId: "n-42", field: "body" });
  * ws.decryptText(ct, { recordId: "n-42", field: "body" });
  * ```
@@ -15,12 +16,13 @@
  */
 
 import wasmInit, {
-  initSync, WasmChunkReader, WasmDecryptor, WasmMember, WasmMessageKeys, WasmWorkspace, recordLength,
+  acceptInvite, describeInvite, initSync, memberIdOf, WasmChunkReader, WasmDecryptor, WasmMember, WasmMessageKeys,
+  WasmWorkspace, recordLength,
 } from "../wasm/confide_wasm.js";
 import { ConfideError } from "./errors.js";
 import { engineStream, hasWebCrypto, streamOptions, wasmEngine, webCryptoDecryptor, webCryptoEncryptor } from "./engines.js";
 import {
-  bytesArg, call, CHUNK_BYTES, contextArg, describe, ENCRYPTED_CHUNK_BYTES, markInitialized, MAX_PLAINTEXT_BYTES,
+  bytesArg, call, CHUNK_BYTES, contextArg, describe, property, ENCRYPTED_CHUNK_BYTES, markInitialized, MAX_PLAINTEXT_BYTES,
   MAX_RECORD_BYTES, MIN_RECORD_BYTES, padOption, PREFIX_BYTES,
 } from "./util.js";
 
@@ -75,6 +77,86 @@ export interface InitOptions {
 /** Largest plaintext one `encrypt` call takes (256 MiB); stream anything larger. */
 export { MAX_PLAINTEXT_BYTES } from "./util.js";
 
+/** A member's role in a workspace. Admins invite, admit, remove, change roles and rotate. */
+export type Role = "admin" | "member";
+
+/** A current member, as the verified membership log describes it. */
+export interface WorkspaceMember {
+  /** The member id: the first 32 bytes of the fingerprint hash, base64url (43 characters). */
+  id: string;
+  /** The fingerprint people compare: 12 groups of 5 digits. */
+  fingerprint: string;
+  role: Role;
+  publicBundle: Uint8Array;
+}
+
+/** Options shared by the calls that append to the membership log. */
+export interface LogTimeOptions {
+  /** Unix time in seconds to record in the entry; defaults to the current time. */
+  now?: number;
+}
+
+/** What {@link Workspace.createInvite} returns. */
+export interface CreatedInvite {
+  /**
+   * `"#confide-invite=..."`: append it to your join URL and hand it to the invitee out of
+   * band. It holds the invite secret; it must never reach the server.
+   */
+  link: string;
+  /** The invite's log entry, for the server to append to the log. */
+  invite: Uint8Array;
+  /** The invite id (base64url), which the server files the invitee's acceptance under. */
+  inviteId: string;
+}
+
+/** What {@link Workspace.admit} returns: publish both. */
+export interface Admission {
+  logEntry: Uint8Array;
+  /** The new member's id (base64url). */
+  memberId: string;
+  /** The current epoch key, sealed to the new member. */
+  grant: Uint8Array;
+}
+
+/** A grant and the member it is for. */
+export interface MemberGrant {
+  memberId: string;
+  grant: Uint8Array;
+}
+
+/** What {@link Workspace.remove} and {@link Workspace.rotate} return: publish all of it. */
+export interface Rotation {
+  logEntry: Uint8Array;
+  /** The new epoch. */
+  epoch: number;
+  /** The new epoch key sealed to each current member, the caller included. */
+  grants: MemberGrant[];
+  /** The previous epoch key sealed under the new one, so members keep reading history. */
+  historyLink: Uint8Array;
+}
+
+/** What {@link Workspace.load} verifies. */
+export interface LoadOptions {
+  /** Every log entry the server holds, genesis first. */
+  log: Uint8Array[];
+  /** The grants addressed to this member (any epochs; the current one is required). */
+  grants: Uint8Array[];
+  /** The workspace's history links (any epochs). */
+  history?: Uint8Array[];
+  /** The head this client remembered from its last load ({@link Workspace.head}). */
+  pinnedHead?: string;
+  /** On a member's first load: the invite link it joined through. */
+  invite?: string;
+}
+
+/** What an invite link names, without its secret. */
+export interface InviteDescription {
+  workspaceId: string;
+  /** The inviter's member id (base64url). Compare with the log, not with the server's word. */
+  inviterId: string;
+  inviteId: string;
+}
+
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
 let ready: Promise<void> | undefined;
 
@@ -113,6 +195,84 @@ export function init(options: InitOptions = {}): Promise<void> {
 
 
 /** wasm is fed at most this much per call, so its memory stays small whatever chunks arrive. */
+
+/** Invites, from the invitee's side. */
+export const Invite = {
+  /**
+   * Accepts an invite link as `member`: returns the acceptance to send to the server, bound
+   * to the link's secret (which it does not contain) and signed by the member.
+   * @throws {ConfideError} `malformed`, `unsupported_version`, `invalid_argument`, `freed`.
+   */
+  accept(member: Member, link: string): Uint8Array {
+    const m = Member.inner(member);
+    const l = stringArg("link", link, 4096);
+    return call(() => acceptInvite(m, l));
+  },
+
+  /**
+   * What a link names, without its secret: which workspace to fetch, which invite, and who
+   * invited. {@link Workspace.load} checks the inviter against the log.
+   * @throws {ConfideError} `malformed`, `unsupported_version`, `invalid_argument`.
+   */
+  describe(link: string): InviteDescription {
+    const l = stringArg("link", link, 4096);
+    const r = call(() => describeInvite(l)) as { workspaceId: Uint8Array; inviterId: Uint8Array; inviteId: Uint8Array };
+    return { workspaceId: base64url(r.workspaceId), inviterId: base64url(r.inviterId), inviteId: base64url(r.inviteId) };
+  },
+} as const;
+
+function rotation(raw: unknown): Rotation {
+  const r = raw as { logEntry: Uint8Array; epoch: number; grants: { memberId: Uint8Array; grant: Uint8Array }[]; historyLink: Uint8Array };
+  return {
+    logEntry: r.logEntry,
+    epoch: r.epoch,
+    grants: r.grants.map((g) => ({ memberId: base64url(g.memberId), grant: g.grant })),
+    historyLink: r.historyLink,
+  };
+}
+
+function nowOption(options: unknown): number {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfideError("invalid_argument", `"options" expected an object, got ${describe(options)}`);
+  }
+  const now = property(options, "now", "now") ?? Math.floor(Date.now() / 1000);
+  if (typeof now !== "number" || !Number.isSafeInteger(now) || now < 0) {
+    throw new ConfideError("invalid_argument", `"now" expected Unix time in whole seconds, got ${describe(now)}`);
+  }
+  return now;
+}
+
+function roleArg(role: unknown): Role {
+  if (role !== "admin" && role !== "member") {
+    throw new ConfideError("invalid_argument", `"role" expected "admin" or "member", got ${describe(role)}`);
+  }
+  return role;
+}
+
+function stringArg(name: string, value: unknown, max: number): string {
+  if (typeof value !== "string") {
+    throw new ConfideError("invalid_argument", `"${name}" expected a string, got ${describe(value)}`);
+  }
+  if (value.length > max) {
+    throw new ConfideError("invalid_argument", `"${name}" expected at most ${max} characters, got ${value.length}`);
+  }
+  return value;
+}
+
+function optionalString(name: string, value: unknown, max: number): string | undefined {
+  return value === undefined ? undefined : stringArg(name, value, max);
+}
+
+/** An array of byte strings, each at most `max` bytes; at most 1,000,000 of them. */
+function bytesList(name: string, value: unknown, max: number): Uint8Array[] {
+  if (!Array.isArray(value)) {
+    throw new ConfideError("invalid_argument", `"${name}" expected an array of Uint8Array, got ${describe(value)}`);
+  }
+  if (value.length > 1_000_000) {
+    throw new ConfideError("invalid_argument", `"${name}" expected at most 1000000 items, got ${value.length}`);
+  }
+  return value.map((item, i) => bytesArg(`${name}[${i}]`, item, max));
+}
 
 function base64url(bytes: Uint8Array): string {
   let s = "";
@@ -169,6 +329,11 @@ export class Member {
     return this.#fingerprint;
   }
 
+  /** The member id (base64url, 43 characters): how grants and the log name this member. */
+  get id(): string {
+    return base64url(call(() => memberIdOf(this.#bundle)));
+  }
+
   /** @internal */
   static inner(member: unknown): WasmMember {
     if (!(member instanceof Member)) {
@@ -210,12 +375,41 @@ export class Workspace {
   }
 
   /**
-   * A new workspace at epoch 0 with a fresh random id and content key, acting as `member`.
+   * A new workspace at epoch 0 with a fresh random id and content key, acting as `member`,
+   * with a membership log whose genesis entry makes `member` its first admin. Publish
+   * {@link log} and a {@link grant} to yourself, and remember {@link head}.
    * @throws {ConfideError} `invalid_argument`, `freed`, `random_unavailable`.
    */
-  static create(member: Member): Workspace {
+  static create(member: Member, options: LogTimeOptions = {}): Workspace {
     const m = Member.inner(member);
-    return new Workspace(workspaceToken, call(() => WasmWorkspace.create(m)));
+    const now = nowOption(options);
+    return new Workspace(workspaceToken, call(() => WasmWorkspace.create(m, now)));
+  }
+
+  /**
+   * Loads a workspace from what the server returned, and verifies all of it: the whole
+   * membership log from its genesis entry, against `pinnedHead` (rollback and forks) or the
+   * `invite` link (the inviter's fingerprint); that `member` is a current member; that each
+   * grant was signed by an admin of its epoch and carries the key the log records; and each
+   * history link. A first load needs `invite`, later loads `pinnedHead`; a member who signed
+   * a log entry is anchored by its own signature.
+   * @throws {ConfideError} `no_trust_anchor`, `rollback_detected`, `fork_detected`,
+   *   `broken_chain`, `bad_signature`, `unknown_signer`, `not_authorized`, `invite_unknown`,
+   *   `inviter_mismatch`, `not_a_member`, `missing_grant`, `key_mismatch`, `unknown_epoch`,
+   *   `not_for_this_member`, `wrong_workspace`, `decryption_failed`, `malformed`,
+   *   `unsupported_version`, `invalid_argument`, `freed`.
+   */
+  static load(member: Member, options: LoadOptions): Workspace {
+    const m = Member.inner(member);
+    if (typeof options !== "object" || options === null) {
+      throw new ConfideError("invalid_argument", `"options" expected { log, grants, history?, pinnedHead?, invite? }, got ${describe(options)}`);
+    }
+    const log = bytesList("log", property(options, "log", "log"), 4096);
+    const grants = bytesList("grants", property(options, "grants", "grants"), 4096);
+    const history = bytesList("history", property(options, "history", "history") ?? [], 128);
+    const pinnedHead = optionalString("pinnedHead", property(options, "pinnedHead", "pinnedHead"), 128);
+    const invite = optionalString("invite", property(options, "invite", "invite"), 4096);
+    return new Workspace(workspaceToken, call(() => WasmWorkspace.load(m, log, grants, history, pinnedHead, invite)));
   }
 
   /**
@@ -385,6 +579,116 @@ export class Workspace {
   grant(recipientBundle: Uint8Array): Uint8Array {
     const b = bytesArg("recipientBundle", recipientBundle, 4096);
     return call(() => this.#ws().grant(b));
+  }
+
+  /**
+   * The membership log's head (base64url). Store it on the device after every load and
+   * change, and pass it back as `pinnedHead`: that is how rollback and forks are detected.
+   * @throws {ConfideError} `no_membership_log` for a workspace opened from a bare grant.
+   */
+  get head(): string {
+    const head = call(() => this.#ws().head());
+    if (head === undefined) throw new ConfideError("no_membership_log", "this workspace has no membership log");
+    return head;
+  }
+
+  /** Every verified log entry, genesis first: what the server should hold. */
+  get log(): Uint8Array[] {
+    return call(() => this.#ws().logEntries()) as Uint8Array[];
+  }
+
+  /** The current members, in order of admission, from the verified log. */
+  get members(): WorkspaceMember[] {
+    const raw = call(() => this.#ws().members()) as { id: Uint8Array; fingerprint: string; role: Role; publicBundle: Uint8Array }[];
+    return raw.map((m) => ({ id: base64url(m.id), fingerprint: m.fingerprint, role: m.role, publicBundle: m.publicBundle }));
+  }
+
+  /**
+   * Creates a single-use invite (admins only), open for `expiresInSeconds` (default 7 days,
+   * at most 90). Publish `invite`; hand `link` to the invitee out of band.
+   * @throws {ConfideError} `not_authorized`, `invalid_argument`, `no_membership_log`, `freed`.
+   */
+  createInvite(options: { role?: Role; expiresInSeconds?: number } & LogTimeOptions = {}): CreatedInvite {
+    if (typeof options !== "object" || options === null) {
+      throw new ConfideError("invalid_argument", `"options" expected { role?, expiresInSeconds? }, got ${describe(options)}`);
+    }
+    const role = roleArg(property(options, "role", "role") ?? "member");
+    const expires = property(options, "expiresInSeconds", "expiresInSeconds") ?? 7 * 86400;
+    if (typeof expires !== "number" || !Number.isSafeInteger(expires)) {
+      throw new ConfideError("invalid_argument", `"expiresInSeconds" expected an integer, got ${describe(expires)}`);
+    }
+    const now = nowOption(options);
+    const r = call(() => this.#ws().createInvite(role, now, expires)) as { link: string; logEntry: Uint8Array; inviteId: Uint8Array };
+    return { link: r.link, invite: r.logEntry, inviteId: base64url(r.inviteId) };
+  }
+
+  /**
+   * Admits the invitee behind `acceptance` (from {@link Invite.accept}, via the server):
+   * verifies it is bound to an unused, unexpired invite this member made, appends the admit
+   * entry and grants the current epoch key. Compare the new member's fingerprint with them.
+   * @throws {ConfideError} `bad_acceptance`, `invite_unknown`, `invite_used`, `invite_expired`,
+   *   `already_member`, `not_authorized`, `wrong_workspace`, `bad_signature`, `malformed`.
+   */
+  admit(acceptance: Uint8Array, options: LogTimeOptions = {}): Admission {
+    const a = bytesArg("acceptance", acceptance, 4096);
+    const now = nowOption(options);
+    const r = call(() => this.#ws().admit(a, now)) as { logEntry: Uint8Array; memberId: Uint8Array; grant: Uint8Array };
+    return { logEntry: r.logEntry, memberId: base64url(r.memberId), grant: r.grant };
+  }
+
+  /**
+   * Removes a member (by id, fingerprint or public bundle) and starts a new epoch: a fresh
+   * key granted to the remaining members only, and a history link so they keep reading
+   * earlier records. New records use the new key.
+   * @throws {ConfideError} `not_a_member`, `last_admin`, `not_authorized`, `no_membership_log`.
+   */
+  remove(member: string | Uint8Array, options: LogTimeOptions = {}): Rotation {
+    const id = this.#memberId(member);
+    const now = nowOption(options);
+    return rotation(call(() => this.#ws().remove(id, now)));
+  }
+
+  /**
+   * Starts a new epoch without removing anyone, e.g. after a member reports a lost device.
+   * @throws {ConfideError} `not_authorized`, `no_membership_log`, `random_unavailable`.
+   */
+  rotate(options: LogTimeOptions = {}): Rotation {
+    const now = nowOption(options);
+    return rotation(call(() => this.#ws().rotate(now)));
+  }
+
+  /**
+   * Changes a member's role; returns the log entry to publish.
+   * @throws {ConfideError} `not_a_member`, `last_admin`, `not_authorized`, `invalid_argument`.
+   */
+  setRole(member: string | Uint8Array, role: Role, options: LogTimeOptions = {}): Uint8Array {
+    const id = this.#memberId(member);
+    const r = roleArg(role);
+    const now = nowOption(options);
+    return call(() => this.#ws().setRole(id, r, now));
+  }
+
+  /**
+   * Applies log entries other admins appended since this workspace was loaded. Entries that
+   * start a new epoch need {@link Workspace.load} instead (`missing_grant`).
+   * @throws {ConfideError} as {@link Workspace.load} for the log.
+   */
+  extendLog(entries: Uint8Array[]): void {
+    const list = bytesList("entries", entries, 4096);
+    call(() => this.#ws().extendLog(list));
+  }
+
+  /** A member id from an id, a fingerprint or a bundle, checked against the roster. */
+  #memberId(member: unknown): Uint8Array {
+    const wanted = member instanceof Uint8Array ? base64url(call(() => memberIdOf(bytesArg("member", member, 4096)))) : member;
+    if (typeof wanted !== "string") {
+      throw new ConfideError("invalid_argument", `"member" expected an id, a fingerprint or a bundle, got ${describe(member)}`);
+    }
+    const digits = wanted.replace(/\s+/g, " ").trim();
+    const raw = call(() => this.#ws().members()) as { id: Uint8Array; fingerprint: string }[];
+    const found = raw.find((m) => base64url(m.id) === wanted || m.fingerprint === digits);
+    if (found === undefined) throw new ConfideError("not_a_member", "no current member has this id or fingerprint");
+    return found.id;
   }
 
   /** @internal */

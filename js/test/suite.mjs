@@ -18,7 +18,21 @@ function code(f) {
 
 /** Runs every check; resolves to { passed, failed: [{ name, message }] }. */
 export async function runSuite({ confide, hazmat, vectors }) {
-  const { init, Member, Workspace, ConfideError, isConfideError, recordSize } = confide;
+  const { init, Member, Workspace, Invite, ConfideError, isConfideError, recordSize } = confide;
+  const b64 = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  const list = (field) => (field ? field.split(" ").filter(Boolean).map(hex) : []);
+  const checkWorkspaceVector = (v) => {
+    const ws = Workspace.load(hazmat.memberFromSeed(hex(v["member seed"])), {
+      log: list(v.log), grants: list(v.grants), history: list(v.history),
+      pinnedHead: v["pinned head"], invite: v["invite link"],
+    });
+    ok(ws.head === v.head && String(ws.epoch) === v.epoch, "head and epoch");
+    const roster = ws.members.map((m) => `${toHex(b64(m.id))}:${m.role}`).join(" ");
+    ok(roster === v.members, "members");
+    for (let e = 0; e <= ws.epoch; e++) {
+      ok(toHex(hazmat.contentKey(ws, e)) === v[`content key ${e}`], `content key ${e}`);
+    }
+  };
   const checks = [];
   const check = (name, f) => checks.push([name, f]);
   const ctx = { recordId: "n-42", field: "body" };
@@ -81,6 +95,14 @@ export async function runSuite({ confide, hazmat, vectors }) {
         if (v.kind === "bundle") {
           ok(Member.fingerprintOf(hex(v.bundle)) === v.fingerprint, "fingerprint");
           ok(toHex(hazmat.memberFromSeed(hex(v["member seed"])).publicBundle) === v.bundle, "bundle from seed");
+        } else if (v.kind === "workspace") {
+          checkWorkspaceVector(v);
+        } else if (v.kind === "invite") {
+          const d = Invite.describe(v["invite link"]);
+          ok(toHex(b64(d.inviteId)) === v["invite id"] && toHex(b64(d.inviterId)) === v["inviter id"], "invite ids");
+          ok(toHex(b64(d.workspaceId)) === v["workspace id"], "workspace id");
+          const acceptance = Invite.accept(hazmat.memberFromSeed(hex(v["invitee seed"])), v["invite link"]);
+          ok(toHex(acceptance) === v.acceptance, "acceptance bytes");
         } else {
           const ws = Workspace.openGrant(hazmat.memberFromSeed(hex(v["member seed"])), hex(v.grant), hex(v["granter bundle"]));
           if (v.kind === "record") {
@@ -368,6 +390,120 @@ export async function runSuite({ confide, hazmat, vectors }) {
     }
     const note = ws.encrypt("Client reported better sleep.", ctx);
     ok(new TextDecoder().decode(await ws.decryptRange(note, ctx, 7, 15)) === "reported", "padded note range");
+  });
+
+  // ---------- membership (FORMAT.md#membership-log): one in-memory "server" per check ----------
+  const T0 = 1_790_000_000;
+  const newServer = () => ({ log: [], grants: new Map(), history: [] });
+  const addGrant = (server, memberId, grant) => server.grants.set(memberId, [...(server.grants.get(memberId) ?? []), grant]);
+  const publish = (server, r) => {
+    server.log.push(r.logEntry);
+    for (const g of r.grants) addGrant(server, g.memberId, g.grant);
+    server.history.push(r.historyLink);
+  };
+  const load = (server, member, anchor) =>
+    Workspace.load(member, { log: server.log, grants: server.grants.get(member.id) ?? [], history: server.history, ...anchor });
+  const team = () => {
+    const alice = Member.generate();
+    const ws = Workspace.create(alice, { now: T0 });
+    const server = newServer();
+    server.log.push(...ws.log);
+    addGrant(server, alice.id, ws.grant(alice.publicBundle));
+    const join = (member, role = "member") => {
+      const { link, invite, inviteId } = ws.createInvite({ role, now: T0 + 10 });
+      ok(/^#confide-invite=[A-Za-z0-9_-]{108}$/.test(link) && Invite.describe(link).inviteId === inviteId, "link");
+      server.log.push(invite);
+      const admission = ws.admit(Invite.accept(member, link), { now: T0 + 20 });
+      ok(admission.memberId === member.id, "admitted id");
+      server.log.push(admission.logEntry);
+      addGrant(server, admission.memberId, admission.grant);
+      return link;
+    };
+    return { alice, ws, server, join };
+  };
+
+  check("sharing: invite, accept, admit, load, then removal rotates the key", () => {
+    const { alice, ws, server, join } = team();
+    const [bob, carol] = [Member.generate(), Member.generate()];
+    const bobLink = join(bob);
+    join(carol);
+    const note = ws.encrypt("Client slept well.", ctx);
+    const wsBob = load(server, bob, { invite: bobLink });
+    ok(wsBob.decryptText(note, ctx) === "Client slept well.", "bob reads");
+    ok(wsBob.head === ws.head, "same head");
+    ok(wsBob.members.map((m) => m.fingerprint).join() === [alice, bob, carol].map((m) => m.fingerprint).join(), "roster");
+    ok(wsBob.members[0].role === "admin" && wsBob.members[1].role === "member", "roles");
+
+    const removal = ws.remove(bob.fingerprint, { now: T0 + 100 });
+    ok(removal.epoch === 1 && removal.grants.length === 2 && !removal.grants.some((g) => g.memberId === bob.id), "grants skip bob");
+    publish(server, removal);
+    const after = ws.encrypt("Written after Bob left.", ctx);
+    ok(code(() => wsBob.decrypt(after, ctx)) === "unknown_epoch", "bob cannot read new notes");
+    ok(code(() => load(server, bob, { pinnedHead: wsBob.head })) === "not_a_member", "bob cannot reload");
+    const wsCarol = load(server, carol, { pinnedHead: ws.head });
+    ok(wsCarol.decryptText(note, ctx) === "Client slept well.", "carol reads history");
+    ok(wsCarol.decryptText(after, ctx) === "Written after Bob left.", "carol reads new");
+    publish(server, ws.rotate({ now: T0 + 200 }));
+    ok(load(server, carol, { pinnedHead: wsCarol.head }).epoch === 2, "rotation without removal");
+    ok(load(server, alice, {}).epoch === 2, "the creator is anchored by her own entries");
+  });
+
+  check("a malicious server's attacks fail with their own codes through the package", () => {
+    const { alice, ws, server, join } = team();
+    const bob = Member.generate();
+    const link = join(bob);
+    const wsBob = load(server, bob, { invite: link });
+    const alter = (f) => { const s = { ...server, log: server.log.map((e) => e.slice()) }; f(s); return s; };
+    // A substituted bundle inside Bob's admit entry.
+    const swapped = alter((s) => s.log[2].set(Member.generate().publicBundle, 97 + 52));
+    ok(code(() => load(swapped, bob, { invite: link })) === "bad_signature", "substituted bundle");
+    ok(code(() => load(server, bob, {})) === "no_trust_anchor", "no anchor");
+    ok(code(() => load(alter((s) => s.log.pop()), bob, { pinnedHead: wsBob.head })) === "rollback_detected", "rollback");
+    ok(code(() => load(alter((s) => s.log.splice(1, 1)), bob, { invite: link })) === "broken_chain", "hole");
+    const forked = wsBob.head.slice(0, -2) + (wsBob.head.endsWith("AA") ? "AQ" : "AA");
+    ok(code(() => load(server, bob, { pinnedHead: forked })) === "fork_detected", "fork");
+    ok(code(() => Workspace.load(bob, { log: server.log, grants: server.grants.get(alice.id), invite: link })) === "not_for_this_member", "alice's grant");
+    ok(code(() => Workspace.load(bob, { log: server.log, grants: [], invite: link })) === "missing_grant", "no grant");
+    // Invites: replayed, expired, altered, made without the secret.
+    const carol = Member.generate();
+    const { link: l2, invite } = ws.createInvite({ now: T0 + 30, expiresInSeconds: 3600 });
+    server.log.push(invite);
+    const acceptance = Invite.accept(carol, l2);
+    ok(code(() => ws.admit(acceptance, { now: T0 + 30 + 3601 })) === "invite_expired", "expired");
+    const altered = acceptance.slice();
+    altered[52 + 1316 + 5] ^= 1;
+    ok(code(() => ws.admit(altered, { now: T0 + 40 })) === "bad_signature", "altered acceptance");
+    ws.admit(acceptance, { now: T0 + 40 });
+    ok(code(() => ws.admit(acceptance, { now: T0 + 41 })) === "invite_used", "replayed");
+    ok(code(() => ws.admit(Invite.accept(carol, link), { now: T0 + 41 })) === "invite_used", "old link");
+    ok(code(() => wsBob.createInvite({ now: T0 + 50 })) === "not_authorized", "member cannot invite");
+    ok(code(() => ws.remove(alice.id)) === "last_admin", "last admin");
+  });
+
+  check("membership garbage gives ConfideError and the module keeps working", () => {
+    const { ws, server } = team();
+    const alice = Member.generate();
+    for (const [name, f, want] of [
+      ["load null", () => Workspace.load(alice, null), "invalid_argument"],
+      ["load no log", () => Workspace.load(alice, { grants: [] }), "invalid_argument"],
+      ["load strings", () => Workspace.load(alice, { log: ["x"], grants: [] }), "invalid_argument"],
+      ["load empty", () => Workspace.load(alice, { log: [], grants: [], pinnedHead: ws.head }), "malformed"],
+      ["load junk", () => Workspace.load(alice, { log: [new Uint8Array(300)], grants: [] }), "malformed"],
+      ["bad head", () => Workspace.load(alice, { log: server.log, grants: [], pinnedHead: "!!" }), "malformed"],
+      ["bad role", () => ws.createInvite({ role: "owner" }), "invalid_argument"],
+      ["bad expiry", () => ws.createInvite({ expiresInSeconds: 1e9 }), "invalid_argument"],
+      ["bad now", () => ws.rotate({ now: -1 }), "invalid_argument"],
+      ["accept number", () => Invite.accept(alice, 42), "invalid_argument"],
+      ["describe junk", () => Invite.describe("#confide-invite=abc"), "malformed"],
+      ["admit junk", () => ws.admit(new Uint8Array(10)), "malformed"],
+      ["remove nobody", () => ws.remove("nobody"), "not_a_member"],
+      ["remove number", () => ws.remove(7), "invalid_argument"],
+      ["extend junk", () => ws.extendLog([new Uint8Array(200)]), "malformed"],
+    ]) {
+      const got = code(f);
+      ok(got === want, `${name}: expected ${want}, got ${got}`);
+    }
+    ok(ws.members.length === 1 && ws.epoch === 0, "still works");
   });
 
   await init();
