@@ -1,7 +1,7 @@
 // The benchmark cases, shared verbatim by Node (bench/node-bench.mjs) and Chromium
 // (bench/page.html). Bare specifiers resolve through node_modules in Node and through
 // the page's import map in the browser; Confide itself is loaded from the built package.
-import { init, Member, Workspace } from "../js/dist/index.js";
+import { init, Invite, Member, Workspace } from "../js/dist/index.js";
 import { gcm } from "@noble/ciphers/aes.js";
 import { Aes256Gcm, CipherSuite, HkdfSha256 } from "@hpke/core";
 import { XWing } from "@hpke/hybridkem-x-wing";
@@ -187,6 +187,7 @@ export async function runCases({ ms = 1000, rounds = 3, warmupMs = 300, log = ()
     else measureSync(c.fn, warmupMs);
   }
   log(`warmed up ${cases.length} cases`);
+  const rotation = runRotation({ members: 1000, samples: 3, log });
   const out = Object.fromEntries(cases.map((c) => [c.id, []]));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? cases : [...cases].reverse();
@@ -196,5 +197,49 @@ export async function runCases({ ms = 1000, rounds = 3, warmupMs = 300, log = ()
     }
     log(`round ${r + 1}/${rounds}: ` + cases.map((c) => `${c.id}=${out[c.id][r].toFixed(0)}`).join(" "));
   }
-  return { rounds: out };
+  return { rounds: out, rotation };
+}
+
+/**
+ * Rotation of a `members`-member workspace (FORMAT.md#rotation): the admin's `ws.rotate()`
+ * (log entry, one grant per member, history link), timed `samples` times, then the last
+ * member's `Workspace.load` of the whole log with its grant and the history links.
+ */
+function runRotation({ members, samples, log }) {
+  const T0 = 1_790_000_000;
+  const t0 = now();
+  const alice = Member.generate();
+  const ws = Workspace.create(alice, { now: T0 });
+  const entries = [...ws.log];
+  const history = [];
+  let last;
+  for (let i = 1; i < members; i++) {
+    const member = Member.generate();
+    const { link, invite } = ws.createInvite({ now: T0 });
+    entries.push(invite);
+    const admission = ws.admit(Invite.accept(member, link), { now: T0 });
+    entries.push(admission.logEntry);
+    if (i === members - 1) last = { member, link };
+    else member.free();
+  }
+  const setupMs = now() - t0;
+  const rotateMs = [];
+  let rotation;
+  for (let s = 0; s < samples; s++) {
+    const t = now();
+    rotation = ws.rotate({ now: T0 + 1 + s });
+    rotateMs.push(now() - t);
+    entries.push(rotation.logEntry);
+    history.push(rotation.historyLink);
+  }
+  check(rotation.grants.length === members, `rotation granted ${rotation.grants.length} of ${members} members`);
+  const grant = rotation.grants.find((g) => g.memberId === last.member.id).grant;
+  const t = now();
+  const loaded = Workspace.load(last.member, { log: entries, grants: [grant], history, invite: last.link });
+  const loadMs = now() - t;
+  check(loaded.epoch === samples && loaded.members.length === members, "the last member loads the rotated workspace");
+  log(`rotation of ${members} members: setup ${setupMs.toFixed(0)} ms, rotate ${rotateMs.map((x) => x.toFixed(0)).join("/")} ms, load ${loadMs.toFixed(0)} ms`);
+  loaded.free();
+  ws.free();
+  return { members, setupMs, rotateMs, loadMs };
 }
