@@ -43,6 +43,8 @@ fn hpke_info(workspace_id: &WorkspaceId, epoch: u32, recipient: &[u8; ID]) -> Ve
     info
 }
 
+// One copy of the HPKE X-Wing seal in the wasm: inlining it per caller costs ~10 KB each.
+#[inline(never)]
 pub(crate) fn seal_with_rng(
     granter: &MemberSecretKey,
     recipient: &MemberPublicBundle,
@@ -116,6 +118,7 @@ pub(crate) fn peek(grant: &[u8]) -> Result<GrantHeader, GrantError> {
     })
 }
 
+#[inline(never)]
 pub(crate) fn open(
     member: &MemberSecretKey,
     grant: &[u8],

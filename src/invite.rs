@@ -178,7 +178,6 @@ impl InviteLink {
 
 /// A parsed acceptance whose bundle and signature verified. Its MAC is checked separately,
 /// by whoever holds the invite secret ([`Acceptance::verify_mac`]).
-#[derive(Clone)]
 pub struct Acceptance {
     encoded: Vec<u8>,
     workspace_id: WorkspaceId,

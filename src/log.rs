@@ -5,8 +5,6 @@
 //! entry's chain link, signature and authority; the roster it yields is the only source
 //! of member keys and roles the rest of the crate trusts.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ed25519_dalek::Signature;
 
@@ -53,7 +51,6 @@ impl Role {
 }
 
 /// What an entry does (FORMAT.md#entry-kinds).
-#[derive(Clone)]
 pub(crate) enum EntryBody {
     /// Kind 1, genesis: the creator's bundle and the key check of epoch 0.
     Create {
@@ -211,7 +208,6 @@ impl<'a> Reader<'a> {
 
 /// One parsed log entry. Parsing checks structure only; [`MembershipLog`] checks the
 /// chain, the signature and the signer's authority.
-#[derive(Clone)]
 pub struct LogEntry {
     encoded: Vec<u8>,
     workspace_id: WorkspaceId,
@@ -384,7 +380,6 @@ impl Head {
 }
 
 /// A member as the log describes it.
-#[derive(Clone)]
 pub struct MemberRecord {
     bundle: MemberPublicBundle,
     role: Role,
@@ -403,8 +398,8 @@ impl MemberRecord {
     }
 }
 
-#[derive(Clone)]
 struct InviteRecord {
+    invite_id: [u8; 32],
     inviter_id: [u8; ID],
     nonce: [u8; INVITE_NONCE_LEN],
     role: Role,
@@ -412,20 +407,62 @@ struct InviteRecord {
     used_by: Option<[u8; ID]>,
 }
 
+/// Every member the log ever admitted, by id: a vector kept sorted, searched by bisection.
+/// (A `BTreeMap` would do the same with kilobytes more wasm.)
+#[derive(Default)]
+struct Roster(Vec<([u8; ID], MemberRecord)>);
+
+impl Roster {
+    fn position(&self, id: &[u8; ID]) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.cmp(id))
+    }
+
+    fn get(&self, id: &[u8; ID]) -> Option<&MemberRecord> {
+        let i = self.position(id).ok()?;
+        self.0.get(i).map(|(_, m)| m)
+    }
+
+    fn get_mut(&mut self, id: &[u8; ID]) -> Option<&mut MemberRecord> {
+        let i = self.position(id).ok()?;
+        self.0.get_mut(i).map(|(_, m)| m)
+    }
+
+    fn contains_key(&self, id: &[u8; ID]) -> bool {
+        self.position(id).is_ok()
+    }
+
+    /// Inserts or replaces the record of `id`.
+    fn insert(&mut self, id: [u8; ID], record: MemberRecord) {
+        match self.position(&id) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    slot.1 = record;
+                }
+            }
+            Err(i) => self.0.insert(i, (id, record)),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u8; ID], &MemberRecord)> {
+        self.0.iter().map(|(k, m)| (k, m))
+    }
+}
+
 /// A verified membership log and the roster it defines.
-#[derive(Clone)]
 pub struct MembershipLog {
     workspace_id: WorkspaceId,
     entries: Vec<LogEntry>,
-    members: BTreeMap<[u8; ID], MemberRecord>,
+    members: Roster,
     /// Member ids in order of admission, for listing.
     order: Vec<[u8; ID]>,
-    invites: BTreeMap<[u8; 32], InviteRecord>,
+    /// Invites in log order. Vectors and linear search rather than more B-tree types: each
+    /// generic collection adds kilobytes to the wasm (a thousand invites search in microseconds).
+    invites: Vec<InviteRecord>,
     /// Key check per epoch, indexed by epoch.
     key_checks: Vec<[u8; KEY_CHECK_LEN]>,
     /// For each epoch, every member who was an admin at some point during it: the members
     /// entitled to grant that epoch's key.
-    epoch_admins: Vec<BTreeSet<[u8; ID]>>,
+    epoch_admins: Vec<Vec<[u8; ID]>>,
 }
 
 impl MembershipLog {
@@ -462,7 +499,7 @@ impl MembershipLog {
             return Err(MembershipError::BadSignature);
         }
         entry.verify_signature(bundle)?;
-        let mut members = BTreeMap::new();
+        let mut members = Roster::default();
         members.insert(
             creator_id,
             MemberRecord {
@@ -474,10 +511,10 @@ impl MembershipLog {
         Ok(Self {
             workspace_id: entry.workspace_id,
             key_checks: vec![*key_check],
-            epoch_admins: vec![BTreeSet::from([creator_id])],
+            epoch_admins: vec![vec![creator_id]],
             members,
             order: vec![creator_id],
-            invites: BTreeMap::new(),
+            invites: Vec::new(),
             entries: vec![entry],
         })
     }
@@ -515,7 +552,7 @@ impl MembershipLog {
                 role,
                 expires_at,
             } => {
-                if self.invites.contains_key(invite_id) {
+                if self.find_invite(invite_id).is_some() {
                     return Err(MembershipError::InviteUsed);
                 }
                 if *expires_at <= entry.time || *expires_at - entry.time > MAX_INVITE_SECONDS {
@@ -524,22 +561,21 @@ impl MembershipLog {
                     }
                     .into());
                 }
-                self.invites.insert(
-                    *invite_id,
-                    InviteRecord {
-                        inviter_id: entry.signer_id,
-                        nonce: *nonce,
-                        role: *role,
-                        expires_at: *expires_at,
-                        used_by: None,
-                    },
-                );
+                self.invites.push(InviteRecord {
+                    invite_id: *invite_id,
+                    inviter_id: entry.signer_id,
+                    nonce: *nonce,
+                    role: *role,
+                    expires_at: *expires_at,
+                    used_by: None,
+                });
             }
             EntryBody::Admit { acceptance } => {
                 let bundle = acceptance.bundle().clone();
                 let member_id = bundle.fingerprint().id();
                 let role = self.check_admission(acceptance, entry.signer_id, entry.time)?;
-                if let Some(invite) = self.invites.get_mut(&acceptance.invite_id()) {
+                let invite_id = acceptance.invite_id();
+                if let Some(invite) = self.invites.iter_mut().find(|i| i.invite_id == invite_id) {
                     invite.used_by = Some(member_id);
                 }
                 if !self.members.contains_key(&member_id) {
@@ -554,7 +590,7 @@ impl MembershipLog {
                     },
                 );
                 if role == Role::Admin {
-                    self.current_epoch_admins()?.insert(member_id);
+                    self.add_epoch_admin(member_id)?;
                 }
             }
             EntryBody::Remove {
@@ -583,7 +619,7 @@ impl MembershipLog {
                     m.role = *role;
                 }
                 if *role == Role::Admin {
-                    self.current_epoch_admins()?.insert(*member_id);
+                    self.add_epoch_admin(*member_id)?;
                 }
             }
             EntryBody::Rotate { epoch, key_check } => {
@@ -607,8 +643,7 @@ impl MembershipLog {
             return Err(MembershipError::WrongWorkspace);
         }
         let invite = self
-            .invites
-            .get(&acceptance.invite_id())
+            .find_invite(&acceptance.invite_id())
             .ok_or(MembershipError::InviteUnknown)?;
         if invite.inviter_id != admitter_id {
             return Err(MembershipError::NotAuthorized);
@@ -635,15 +670,27 @@ impl MembershipLog {
             return Err(MembershipError::BrokenChain { seq });
         }
         self.key_checks.push(key_check);
-        let admins = self.active_admins().map(|(id, _)| *id).collect();
+        let mut admins = Vec::new();
+        for (id, _) in self.active_admins() {
+            admins.push(*id);
+        }
         self.epoch_admins.push(admins);
         Ok(())
     }
 
-    fn current_epoch_admins(&mut self) -> Result<&mut BTreeSet<[u8; ID]>, MembershipError> {
-        self.epoch_admins
+    fn add_epoch_admin(&mut self, id: [u8; ID]) -> Result<(), MembershipError> {
+        let admins = self
+            .epoch_admins
             .last_mut()
-            .ok_or(MembershipError::UnknownEpoch { epoch: 0 })
+            .ok_or(MembershipError::UnknownEpoch { epoch: 0 })?;
+        if !admins.contains(&id) {
+            admins.push(id);
+        }
+        Ok(())
+    }
+
+    fn find_invite(&self, invite_id: &[u8; 32]) -> Option<&InviteRecord> {
+        self.invites.iter().find(|i| i.invite_id == *invite_id)
     }
 
     fn active_member(&self, id: &[u8; ID]) -> Result<&MemberRecord, MembershipError> {
@@ -657,11 +704,6 @@ impl MembershipLog {
         self.members
             .iter()
             .filter(|(_, m)| m.active && m.role == Role::Admin)
-    }
-
-    /// Parses and applies one more entry received from elsewhere.
-    pub(crate) fn apply_bytes(&mut self, bytes: &[u8]) -> Result<(), MembershipError> {
-        self.apply(LogEntry::parse(bytes)?)
     }
 
     /// Appends a new entry signed by `signer`, checked by the same rules as a replayed one.
@@ -800,7 +842,7 @@ impl MembershipLog {
 
     /// The invite with this id: its inviter, its nonce, and who used it.
     pub(crate) fn invite(&self, invite_id: &[u8; 32]) -> Option<InviteView> {
-        self.invites.get(invite_id).map(|i| InviteView {
+        self.find_invite(invite_id).map(|i| InviteView {
             inviter_id: i.inviter_id,
             nonce: i.nonce,
             expires_at: i.expires_at,

@@ -10,7 +10,7 @@ use crate::error::{ArgumentError, DecryptError, GrantError, MembershipError, Par
 use crate::grant;
 use crate::history::{self, HistoryLink};
 use crate::invite::{Acceptance, InviteLink, InviteSecret};
-use crate::log::{EntryBody, Head, MAX_INVITE_SECONDS, MembershipLog, Role};
+use crate::log::{EntryBody, Head, LogEntry, MAX_INVITE_SECONDS, MembershipLog, Role};
 use crate::member::{Fingerprint, MemberPublicBundle, MemberSecretKey};
 use crate::record::{self, ContentType, RecordContext, RecordHeader};
 use crate::rng::{random_array, system_rng};
@@ -420,6 +420,8 @@ impl Workspace {
         let id = log.workspace_id();
         let epoch = log.epoch();
 
+        // The current key apart from the rest: the map is only ever inserted into and read.
+        let mut current_key = None;
         let mut keys = BTreeMap::new();
         for bytes in input.grants {
             let header = grant::peek(bytes)?;
@@ -433,11 +435,15 @@ impl Workspace {
             let granter = log.granter(header.epoch, &header.granter_id)?;
             let opened = grant::open(&member, bytes, granter)?;
             history::verify_key_check(&id, header.epoch, &opened.key, key_check)?;
-            keys.insert(header.epoch, opened.key);
+            if header.epoch == epoch {
+                current_key = Some(opened.key);
+            } else {
+                keys.insert(header.epoch, opened.key);
+            }
         }
-        let current_key = keys.remove(&epoch).ok_or(MembershipError::MissingGrant)?;
+        let current_key = current_key.ok_or(MembershipError::MissingGrant)?;
 
-        let mut links = BTreeMap::new();
+        let mut links = Vec::new();
         for bytes in input.history {
             let link = HistoryLink::parse(bytes)?;
             if link.workspace_id != id {
@@ -446,7 +452,7 @@ impl Workspace {
             if link.epoch > epoch {
                 return Err(MembershipError::UnknownEpoch { epoch: link.epoch });
             }
-            links.insert(link.epoch, link);
+            links.push(link);
         }
         // Walk back from the newest key: the link of epoch e yields the key of e - 1.
         for e in (1..=epoch).rev() {
@@ -459,7 +465,7 @@ impl Workspace {
             } else {
                 keys.get(&e)
             };
-            let (Some(key), Some(link)) = (key, links.get(&e)) else {
+            let (Some(key), Some(link)) = (key, links.iter().find(|l| l.epoch == e)) else {
                 continue;
             };
             let opened = link.open(key)?;
@@ -735,10 +741,11 @@ impl Workspace {
     pub fn extend_log<E: AsRef<[u8]>>(&mut self, entries: &[E]) -> Result<(), MembershipError> {
         let epoch = self.epoch;
         let log = self.log_mut()?;
-        let mut extended = log.clone();
-        for bytes in entries {
-            extended.apply_bytes(bytes.as_ref())?;
-        }
+        // Replayed whole rather than cloned and extended: one code path, and no Clone of the
+        // roster in the wasm. The log is unchanged unless every new entry verifies.
+        let mut all: Vec<&[u8]> = log.entries().iter().map(LogEntry::as_bytes).collect();
+        all.extend(entries.iter().map(AsRef::as_ref));
+        let extended = MembershipLog::verify(&all)?;
         if extended.epoch() != epoch {
             return Err(MembershipError::MissingGrant);
         }
