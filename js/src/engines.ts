@@ -191,26 +191,106 @@ export async function importAesKey(keys: WasmMessageKeys): Promise<CryptoKey> {
   }
 }
 
+/** The slice of Node's `node:crypto` the native engine uses. */
+interface NodeGcm {
+  update(data: Uint8Array): Uint8Array;
+  final(): Uint8Array;
+  getAuthTag(): Uint8Array;
+  setAuthTag(tag: Uint8Array): void;
+}
+interface NodeCrypto {
+  KeyObject: { from(key: CryptoKey): unknown };
+  createCipheriv(algorithm: "aes-256-gcm", key: unknown, iv: Uint8Array): NodeGcm;
+  createDecipheriv(algorithm: "aes-256-gcm", key: unknown, iv: Uint8Array): NodeGcm;
+}
+
 /**
- * Runs AES-GCM jobs on WebCrypto with up to IN_FLIGHT outstanding, enqueuing results in
- * order. A failed job fails the stream before anything after it is released.
+ * `node:crypto` where the runtime hands it out without an import (Node >= 20.16 and 22.3):
+ * bundlers never see it, and browsers have no `process`. The same OpenSSL backs Node's
+ * WebCrypto, but called synchronously it skips a thread-pool round trip per 16 KiB chunk.
+ */
+const nodeCrypto: NodeCrypto | undefined = (() => {
+  try {
+    const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+    return typeof get === "function" ? (get("node:crypto") as NodeCrypto | undefined) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * One record's AES-256-GCM: `seal` gives `ciphertext || tag` (possibly as two pieces, which
+ * the stream concatenates anyway), `open` the plaintext, or rejects on a bad tag.
+ */
+interface ChunkAead {
+  seal(iv: Uint8Array<ArrayBuffer>, data: Uint8Array): Promise<Uint8Array | Uint8Array[]>;
+  open(iv: Uint8Array<ArrayBuffer>, data: Uint8Array): Promise<Uint8Array>;
+}
+
+/** `bytes` alone in its ArrayBuffer (not a slice of a shared pool), so it can be handed on. */
+const ownsBuffer = (bytes: Uint8Array) => bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length;
+
+/**
+ * The platform's AES-256-GCM for a non-extractable key: `node:crypto` in Node (the key
+ * converted with `KeyObject.from`, never exported), WebCrypto elsewhere. Both copy or consume
+ * `data` before returning, so the caller may reuse its buffer.
+ */
+function chunkAead(key: CryptoKey): ChunkAead {
+  const node = nodeCrypto;
+  if (node === undefined) {
+    return {
+      seal: async (iv, data) => new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, data as Uint8Array<ArrayBuffer>)),
+      open: async (iv, data) => new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv }, key, data as Uint8Array<ArrayBuffer>)),
+    };
+  }
+  const keyObject = node.KeyObject.from(key);
+  return {
+    seal(iv, data) {
+      const cipher = node.createCipheriv("aes-256-gcm", keyObject, iv);
+      const ciphertext = cipher.update(data);
+      cipher.final();
+      return Promise.resolve([ownsBuffer(ciphertext) ? ciphertext : ciphertext.slice(), cipher.getAuthTag().slice()]);
+    },
+    open(iv, data) {
+      if (data.length < 16) return Promise.reject(new Error("short chunk"));
+      const decipher = node.createDecipheriv("aes-256-gcm", keyObject, iv);
+      decipher.setAuthTag(data.subarray(data.length - 16));
+      const plain = decipher.update(data.subarray(0, data.length - 16));
+      try {
+        decipher.final(); // verifies the tag; nothing is released before it passes
+      } catch (e) {
+        plain.fill(0);
+        return Promise.reject(e);
+      }
+      if (ownsBuffer(plain)) return Promise.resolve(plain);
+      const out = plain.slice();
+      plain.fill(0);
+      return Promise.resolve(out);
+    },
+  };
+}
+
+/**
+ * Runs AES-GCM jobs with up to IN_FLIGHT outstanding, enqueuing results in order. A failed
+ * job fails the stream before anything after it is released.
  */
 function pipeline(onError: () => ConfideError) {
-  const queue: Promise<ArrayBuffer>[] = [];
+  const queue: Promise<Uint8Array | Uint8Array[]>[] = [];
   const settle = async (enqueue: Enqueue, keep: number) => {
     while (queue.length > keep) {
-      let out: ArrayBuffer;
+      let out: Uint8Array | Uint8Array[];
       try {
         out = await queue.shift()!;
       } catch {
         queue.length = 0;
         throw onError();
       }
-      enqueue(new Uint8Array(out));
+      if (Array.isArray(out)) for (const piece of out) enqueue(piece);
+      else enqueue(out);
     }
   };
   return {
-    add(job: Promise<ArrayBuffer>, enqueue: Enqueue): Promise<void> | undefined {
+    add(job: Promise<Uint8Array | Uint8Array[]>, enqueue: Enqueue): Promise<void> | undefined {
       job.catch(() => {}); // observed in settle; avoid unhandled rejections meanwhile
       queue.push(job);
       return queue.length > IN_FLIGHT ? settle(enqueue, IN_FLIGHT) : undefined;
@@ -229,7 +309,7 @@ export function webCryptoEncryptor(keys: WasmMessageKeys): Engine {
  * no wasm, so it also runs inside a worker.
  */
 export function webCryptoSealer(prefix: Uint8Array, base: Uint8Array, key: Promise<CryptoKey>): Engine {
-  let cryptoKey: CryptoKey | undefined;
+  let aead: ChunkAead | undefined;
   const jobs = pipeline(() => new ConfideError("internal", "WebCrypto failed to encrypt a chunk"));
   let pending = new Uint8Array(CHUNK_BYTES);
   let fill = 0;
@@ -238,9 +318,9 @@ export function webCryptoSealer(prefix: Uint8Array, base: Uint8Array, key: Promi
   const seal = async (data: Uint8Array, enqueue: Enqueue) => {
     if (index >= MAX_CHUNKS) throw new ConfideError("invalid_argument", "stream longer than 2^38 chunks");
     const iv = chunkNonce(base, index++);
-    cryptoKey ??= await key;
-    // WebCrypto copies `data` when called, and push() awaits this before reusing the buffer.
-    await jobs.add(crypto.subtle.encrypt({ name: "AES-GCM", iv }, cryptoKey, data as Uint8Array<ArrayBuffer>), enqueue);
+    aead ??= chunkAead(await key);
+    // `data` is copied or consumed when called, and push() awaits this before reusing it.
+    await jobs.add(aead.seal(iv, data), enqueue);
   };
   const start = (enqueue: Enqueue) => {
     if (!started) {
@@ -354,13 +434,13 @@ export function webCryptoOpener(base: Uint8Array, key: Promise<CryptoKey>, initi
   buf.set(initial);
   let len = initial.length;
   let index = 0;
-  let cryptoKey: CryptoKey | undefined;
+  let aead: ChunkAead | undefined;
   const open = async (data: Uint8Array, enqueue: Enqueue) => {
     if (index >= MAX_CHUNKS) throw failed(); // c2sp.org/chunked-encryption: abort at 2^38 chunks
     const iv = chunkNonce(base, index++);
-    cryptoKey ??= await key;
-    // WebCrypto copies `data` when called, and push() awaits this before reusing the buffer.
-    await jobs.add(crypto.subtle.decrypt({ name: "AES-GCM", iv }, cryptoKey, data as Uint8Array<ArrayBuffer>), enqueue);
+    aead ??= chunkAead(await key);
+    // `data` is copied or consumed when called, and push() awaits this before reusing it.
+    await jobs.add(aead.open(iv, data), enqueue);
   };
   return {
     plaintextOut: true,

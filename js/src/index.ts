@@ -52,8 +52,10 @@ export interface StreamOptions {
   /** Called after each input chunk with the total input bytes processed so far. */
   onProgress?: (bytes: number) => void;
   /**
-   * Which AES-GCM runs the chunks. `"auto"` (default): WebCrypto where `crypto.subtle` exists
-   * and the record is unpadded, else wasm. Both write the same bytes (FORMAT.md#streaming).
+   * Which AES-GCM runs the chunks. `"auto"` (default): the platform's where `crypto.subtle`
+   * exists and the record is unpadded, else wasm. The platform's is WebCrypto in browsers and,
+   * in Node, `node:crypto` (the OpenSSL behind Node's WebCrypto, called synchronously).
+   * Both write the same bytes (FORMAT.md#streaming).
    */
   engine?: StreamEngine;
 }
