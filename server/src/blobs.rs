@@ -4,7 +4,7 @@
 use std::io::SeekFrom;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::TryStreamExt;
@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::ApiError;
 use crate::store::require_member;
-use crate::wire::{self, encode, now_ms};
+use crate::wire::{self, Path, encode, now_ms};
 
 /// Removes a temporary upload when dropped, unless it was renamed into place.
 struct TempFile(Option<std::path::PathBuf>);

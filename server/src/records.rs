@@ -2,7 +2,7 @@
 //! The server never parses them; their ids are the application's and are never logged.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use rusqlite::OptionalExtension;
@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::ApiError;
 use crate::store::require_member;
-use crate::wire::{self, now_ms};
+use crate::wire::{self, Path, now_ms};
 
 /// `PUT /api/workspaces/{id}/records/{recordId}/{field}`: stores (or replaces) the body.
 ///

@@ -1,7 +1,7 @@
 //! What crosses the wire: base64url byte fields, the JSON extractor with our errors, and
 //! the parsing of ids in paths.
 
-use axum::extract::FromRequest;
+use axum::extract::{FromRequest, FromRequestParts};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use confide::{Fingerprint, WorkspaceId};
 use serde::de::{Deserializer, Error as _};
@@ -13,6 +13,16 @@ use crate::error::ApiError;
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct Json<T>(pub T);
+
+/// `axum::extract::Query` whose rejection is a JSON 400.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+/// `axum::extract::Path` whose rejection is a JSON 404.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
 
 /// Bytes carried in JSON as unpadded base64url (RFC 4648 §5).
 #[derive(Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! workspace's roster from that verification; every route below checks the caller
 //! against that roster.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use confide::{
@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::ApiError;
 use crate::store::require_member;
-use crate::wire::{self, B64, Json, now_ms};
+use crate::wire::{self, B64, Json, Path, Query, now_ms};
 
 /// At most this many different invitees may post an acceptance under one invite.
 const MAX_ACCEPTANCES_PER_INVITE: i64 = 8;

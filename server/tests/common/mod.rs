@@ -1,7 +1,7 @@
 //! A real server on 127.0.0.1:0 over a temporary data directory, an HTTP client for it,
 //! and Confide members and workspaces built with the core crate.
-
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+//!
+//! Included as a module by each test file, which allows the test-only lints for it.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -64,7 +64,11 @@ pub struct Response {
 impl Response {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|_| {
-            panic!("not JSON ({}): {:?}", self.status, String::from_utf8_lossy(&self.body))
+            panic!(
+                "not JSON ({}): {:?}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
         })
     }
 
@@ -152,10 +156,22 @@ impl Server {
         self.send(Method::GET, path, token, &[], empty()).await
     }
 
-    pub async fn json(&self, method: Method, path: &str, token: Option<&str>, body: Value) -> Response {
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+    ) -> Response {
         let bytes = Bytes::from(serde_json::to_vec(&body).unwrap());
-        self.send(method, path, token, &[("content-type", "application/json")], full(bytes))
-            .await
+        self.send(
+            method,
+            path,
+            token,
+            &[("content-type", "application/json")],
+            full(bytes),
+        )
+        .await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
@@ -215,7 +231,12 @@ impl Server {
                 }),
             )
             .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
         assert_eq!(r.json()["workspaceId"], b64(ws.id().as_bytes()));
         ws
     }
@@ -234,11 +255,13 @@ impl Server {
             .iter()
             .map(|(m, g)| json!({ "memberId": b64(m), "grant": b64(g) }))
             .collect();
-        let mut body = json!({ "expectedSeq": expected_seq, "entry": b64(entry), "grants": grants });
+        let mut body =
+            json!({ "expectedSeq": expected_seq, "entry": b64(entry), "grants": grants });
         if let Some(link) = history_link {
             body["historyLink"] = json!(b64(link));
         }
-        self.post(&format!("{}/log", ws_path(ws)), Some(token), body).await
+        self.post(&format!("{}/log", ws_path(ws)), Some(token), body)
+            .await
     }
 
     /// Loads `m`'s view of the workspace from what the server returns, as a client does.
@@ -251,12 +274,31 @@ impl Server {
     ) -> Workspace {
         let base = format!("/api/workspaces/{}", b64(ws_id));
         let strings = |v: &Value, key: &str| -> Vec<Vec<u8>> {
-            v[key].as_array().unwrap().iter().map(|e| unb64(e.as_str().unwrap())).collect()
+            v[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| unb64(e.as_str().unwrap()))
+                .collect()
         };
-        let log = strings(&self.get(&format!("{base}/log"), Some(token)).await.json(), "entries");
-        let grants = strings(&self.get(&format!("{base}/grants"), Some(token)).await.json(), "grants");
-        let history =
-            strings(&self.get(&format!("{base}/history"), Some(token)).await.json(), "links");
+        let log = strings(
+            &self.get(&format!("{base}/log"), Some(token)).await.json(),
+            "entries",
+        );
+        let grants = strings(
+            &self
+                .get(&format!("{base}/grants"), Some(token))
+                .await
+                .json(),
+            "grants",
+        );
+        let history = strings(
+            &self
+                .get(&format!("{base}/history"), Some(token))
+                .await
+                .json(),
+            "links",
+        );
         let log: Vec<&[u8]> = log.iter().map(Vec::as_slice).collect();
         let grants: Vec<&[u8]> = grants.iter().map(Vec::as_slice).collect();
         let history: Vec<&[u8]> = history.iter().map(Vec::as_slice).collect();
