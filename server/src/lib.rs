@@ -213,14 +213,16 @@ async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// The headers `www/serve.mjs` sets on every response: a strict CSP that allows wasm,
-/// no sniffing, no referrer, same-origin opener, no caching.
+/// The demo's headers on every response: a strict CSP that allows wasm (and, for the
+/// recording player, media from `blob:` URLs the page makes from decrypted audio), no
+/// sniffing, no referrer, same-origin opener, no caching.
 async fn security_headers(mut response: Response) -> Response {
     const HEADERS: [(HeaderName, &str); 5] = [
         (
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-             object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+             media-src 'self' blob:; object-src 'none'; base-uri 'none'; \
+             frame-ancestors 'none'",
         ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),

@@ -289,6 +289,10 @@ async fn static_files_with_security_headers_and_no_escape() {
         r.header("content-security-policy")
             .contains("frame-ancestors 'none'")
     );
+    assert!(
+        r.header("content-security-policy")
+            .contains("media-src 'self' blob:")
+    );
     assert_eq!(r.header("x-content-type-options"), "nosniff");
     assert_eq!(r.header("referrer-policy"), "no-referrer");
     assert_eq!(r.header("cross-origin-opener-policy"), "same-origin");
