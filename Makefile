@@ -11,7 +11,11 @@ TARBALL := build/confide-$(PKG_VERSION).tgz
 WASM_OPT := npx --no-install wasm-opt -Oz --enable-simd --enable-bulk-memory --enable-sign-ext \
 	--enable-nontrapping-float-to-int --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: build build-hazmat test test-rust test-server test-wasm test-js test-e2e lint demo bench clean
+# The reference server's binary (make demo, make test-e2e).
+SERVER_BIN := $(or $(CARGO_TARGET_DIR),target)/release/confide-server
+DEMO_ADDR := 127.0.0.1:8080
+
+.PHONY: build build-hazmat server test test-rust test-server test-wasm test-js test-e2e screenshots lint demo bench clean
 
 node_modules: package-lock.json
 	npm ci
@@ -27,6 +31,10 @@ build: node_modules
 	npm pack ./js --pack-destination build --silent >/dev/null
 	rm js/README.md
 	@echo "built $(TARBALL)"
+
+## server: the reference storage server, release build.
+server:
+	cargo build --release -p confide-server
 
 ## build-hazmat: a test-only copy of the package whose wasm exposes content keys.
 build-hazmat: build
@@ -80,11 +88,21 @@ test-js: build build-hazmat
 	@# The same suite.mjs in headless Chromium and headless Firefox, against the same package.
 	cd build/js-test && node browser.mjs
 
-test-e2e: build
-	npx --no-install playwright test
+## test-e2e: two therapists in two Chromium contexts against the real server (a fresh data
+## dir under build/), then the check that nothing readable is at rest.
+test-e2e: build server
+	CONFIDE_SERVER_BIN=$(SERVER_BIN) npx --no-install playwright test
 
-demo: build
-	node www/serve.mjs
+## screenshots: the e2e run, also writing docs/demo-*.png for the README.
+screenshots: build server
+	CONFIDE_SERVER_BIN=$(SERVER_BIN) CONFIDE_SCREENSHOTS=1 npx --no-install playwright test
+
+## demo: the page and the package over the real server, data kept in data/demo/.
+## Ctrl-C stops it (gracefully: requests in flight finish).
+demo: build server
+	mkdir -p data/demo
+	@echo "Confide demo: open http://$(DEMO_ADDR) (Ctrl-C stops it; data in data/demo/)"
+	$(SERVER_BIN) --addr $(DEMO_ADDR) --data data/demo --www www --pkg js
 
 bench: build
 	node bench/run.mjs

@@ -1,25 +1,73 @@
-// Confide demo: a therapist's session note, encrypted and decrypted in the browser.
-// Uses only the package's public API, served from /confide/ by www/serve.mjs.
-import { init, Member, Workspace, isConfideError } from "/confide/dist/index.js";
+// Confide demo: a therapist's notes over the reference server (confide-server).
+//
+// Everything secret happens here, in the browser: the member key, the workspace keys, and
+// the plaintext of notes, transcripts and recordings. The server gets public bundles, signed
+// log entries, sealed grants and ciphertext under random ids. Plaintext never goes to the
+// console, into an error message or into a URL.
+import { init, Invite, Member, Workspace, isConfideError, plaintextSize } from "/pkg/dist/index.js";
+import { ApiError, Session, b64, unb64, wsPath } from "./api.js";
+import { RecordingPlayer, rangeFetcher } from "./player.js";
+import { uploadEncrypted, uploadMode } from "./upload.js";
 
-const FIELD = "body";
-const HEX_PREVIEW_BYTES = 96;
+/** Field names of a note record (the record id is random). */
+const F = {
+  client: "client",
+  body: "body",
+  transcript: "transcript",
+  transcriptName: "transcript-name",
+  recordingMeta: "recording-meta",
+  audio: "audio",
+};
+const MAX_TRANSCRIPT_BYTES = 3 * 1024 * 1024;
+const POLL_MS = 1500;
 
-/** Plain-language explanations, keyed by ConfideError code. */
+/** Plain words for each error code, from the library (ConfideError) or the server. */
 const EXPLAIN = {
-  decryption_failed:
-    "the ciphertext does not open with this key and context (wrong record id, wrong key, or altered bytes).",
+  // Confide library
+  decryption_failed: "this item does not open with your keys: it was altered, or moved from elsewhere.",
   invalid_argument: "an input is missing or out of range.",
-  malformed: "the bytes are not a Confide object.",
-  unsupported_version: "the object was written by a newer version.",
-  wrong_workspace: "the record belongs to another workspace.",
-  unknown_epoch: "this member does not hold the key for the record's epoch.",
-  bad_signature: "the signature does not verify.",
-  not_for_this_member: "the grant is addressed to another member.",
-  not_initialized: "the module has not loaded.",
-  freed: "the key object has been released.",
+  malformed: "the data is not a Confide object.",
+  unsupported_version: "the data was written by a newer version of Confide.",
+  wrong_workspace: "this item belongs to another workspace.",
+  unknown_epoch: "it was written with a key you do not hold (after you left, or before you could read it).",
+  bad_signature: "a signature does not verify: someone altered the data.",
+  not_for_this_member: "the key grant is addressed to someone else.",
+  not_initialized: "the Confide module has not loaded.",
+  freed: "the key was released; reload the page.",
+  aborted: "cancelled.",
   random_unavailable: "the browser's random number generator failed.",
-  internal: "an unexpected failure inside the module.",
+  internal: "an unexpected failure inside Confide.",
+  broken_chain: "the membership history does not fit together: the server may have altered it.",
+  unknown_signer: "a membership change is signed by someone who is not a member.",
+  not_authorized: "only an admin can do this.",
+  rollback_detected: "the server showed an older membership history than this device has seen.",
+  fork_detected: "the server showed a membership history that differs from the one this device has seen.",
+  invite_unknown: "this invite is not in the workspace's history.",
+  invite_used: "this invite has already been used.",
+  invite_expired: "this invite has expired; ask for a new one.",
+  bad_acceptance: "the reply to the invite is not bound to its secret link.",
+  inviter_mismatch: "the invite was not made by the person the link names.",
+  not_a_member: "you are not, or no longer, a member of this workspace.",
+  already_member: "this person is already a member.",
+  last_admin: "the workspace needs at least one admin.",
+  key_mismatch: "a key does not match the membership history.",
+  missing_grant: "no key for the current epoch has been shared with you.",
+  no_membership_log: "this workspace has no membership history.",
+  no_trust_anchor: "nothing on this device vouches for this workspace's history.",
+  // This page
+  fingerprint_changed: "the fingerprint in the signed reply differs from the one shown; nothing was changed.",
+  too_large: "the file is too large.",
+  unplayable: "the browser cannot play this recording's format.",
+  // Server
+  network: "the server cannot be reached.",
+  unauthorized: "the login expired; try again.",
+  bad_challenge: "the login challenge expired; try again.",
+  forbidden: "the server refused: only admins may do this.",
+  not_found: "the server has no such item, or does not let you see it.",
+  head_moved: "someone else changed the workspace at the same moment; try again.",
+  exists: "it exists already.",
+  too_many_acceptances: "too many people replied to this invite.",
+  range_not_satisfiable: "the recording is shorter than expected.",
 };
 
 const $ = (id) => {
@@ -28,73 +76,58 @@ const $ = (id) => {
   return el;
 };
 
-const ui = {
-  status: $("status"),
-  aliceFp: $("alice-fingerprint"),
-  wsId: $("workspace-id"),
-  wsEpoch: $("workspace-epoch"),
-  recordId: $("record-id"),
-  note: $("note-input"),
-  encrypt: $("encrypt"),
-  decrypt: $("decrypt"),
-  ctEmpty: $("ciphertext-empty"),
-  ctBox: $("ciphertext-box"),
-  ctLength: $("ciphertext-length"),
-  ctRecord: $("ciphertext-record"),
-  ct: $("ciphertext"),
-  decrypted: $("decrypted"),
-  noteError: $("note-error"),
-  bobFp: $("bob-fingerprint"),
-  bobSeesAlice: $("bob-sees-alice"),
-  grant: $("grant"),
-  bobDecrypt: $("bob-decrypt"),
-  grantStatus: $("grant-status"),
-  bobDecrypted: $("bob-decrypted"),
-  bobError: $("bob-error"),
-  wrongRecordId: $("wrong-record-id"),
-  wrongDecrypt: $("wrong-decrypt"),
-  wrongResult: $("wrong-result"),
-};
+const ui = Object.fromEntries(
+  [
+    "status", "invitation", "inviter-id", "waiting", "waiting-fingerprint", "invitation-error",
+    "identity-new", "create-identity", "identity-facts", "my-fingerprint", "session-state", "identity-error",
+    "workspace", "workspace-new", "create-workspace", "workspace-open", "workspace-id", "workspace-epoch",
+    "my-role", "refresh", "workspace-error", "work-area",
+    "note-form", "editor-title", "client-input", "note-input", "transcript-input", "save-note", "new-note",
+    "note-saved", "note-error", "notes-empty", "notes",
+    "upload-form", "audio-input", "upload-audio", "upload-progress", "upload-status", "upload-error",
+    "recordings-empty", "recordings",
+    "player", "player-title", "player-audio", "player-play", "player-seek", "player-time", "player-status", "player-error",
+    "members", "team-error", "admin-tools", "create-invite", "invite-box", "invite-link", "pending-empty", "pending",
+  ].map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), $(id)]),
+);
 
 const state = {
-  alice: null,
-  bob: null,
-  workspace: null, // Alice's view of the workspace
-  bobWorkspace: null, // Bob's view, once he has opened a grant
-  record: null, // { ciphertext: Uint8Array, recordId: string }
+  member: null,
+  session: null,
+  ws: null, // the verified Workspace, as of the last load or our last accepted append
+  wsId: null,
+  dirty: false, // the local log holds an entry the server has not accepted
+  inviteLink: null, // held in memory only, until the first load
+  pollTimer: null,
+  editing: null, // record id of the note in the editor, or null for a new note
 };
 
-function toHex(bytes) {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
+// ---------- errors ------------------------------------------------------------------
 
-/** Hex in groups of 4 bytes, cut after `limit` bytes. */
-function hexPreview(bytes, limit) {
-  const shown = toHex(bytes.subarray(0, limit)).match(/.{1,8}/g) ?? [];
-  const text = shown.join(" ");
-  return bytes.length > limit ? `${text} … (${bytes.length - limit} more bytes)` : text;
-}
-
-function describeError(e) {
-  if (isConfideError(e)) {
-    const why = EXPLAIN[e.code] ?? "see the error code.";
-    return { code: e.code, text: why };
+class PageError extends Error {
+  constructor(code) {
+    super(code);
+    this.code = code;
   }
-  return { code: "unexpected", text: "something outside Confide went wrong." };
 }
 
-/** Shows an error in `el` as its code plus a plain explanation. */
+function codeOf(e) {
+  if (isConfideError(e)) return e.code;
+  if (e instanceof ApiError || e instanceof PageError) return e.code;
+  if (e?.code === "unplayable") return "unplayable";
+  return "unexpected";
+}
+
+/** Shows the code and plain words; never the message (it could quote input). */
 function showError(el, e, prefix) {
-  const { code, text } = describeError(e);
+  const code = codeOf(e);
   el.replaceChildren();
   if (prefix) el.append(`${prefix}: `);
   const c = document.createElement("code");
   c.className = "code";
   c.dataset.testid = "error-code";
   c.textContent = code;
-  el.append(c, ` — ${text}`);
+  el.append(EXPLAIN[code] ?? "something unexpected went wrong.", " (", c, ")");
   el.hidden = false;
 }
 
@@ -103,130 +136,705 @@ function clearError(el) {
   el.replaceChildren();
 }
 
-function setEnabled() {
-  const ready = state.workspace !== null;
-  ui.encrypt.disabled = !ready;
-  ui.decrypt.disabled = !ready || state.record === null;
-  ui.grant.disabled = !ready;
-  ui.bobDecrypt.disabled = state.bobWorkspace === null || state.record === null;
-  ui.wrongDecrypt.disabled = !ready || state.record === null;
-}
-
-function context(recordId) {
-  return { recordId, field: FIELD };
-}
-
-function onEncrypt(event) {
-  event.preventDefault();
-  clearError(ui.noteError);
-  const recordId = ui.recordId.value.trim();
+/** Runs an action from a button: disables it meanwhile, shows failures in `errorEl`. */
+async function action(button, errorEl, prefix, fn) {
+  clearError(errorEl);
+  button.disabled = true;
   try {
-    const ciphertext = state.workspace.encrypt(ui.note.value, context(recordId), { pad: true });
-    state.record = { ciphertext, recordId };
-    ui.ctEmpty.hidden = true;
-    ui.ctBox.hidden = false;
-    ui.ctLength.textContent = `${ciphertext.length.toLocaleString("en")} bytes`;
-    ui.ctRecord.textContent = recordId;
-    ui.ct.textContent = hexPreview(ciphertext, HEX_PREVIEW_BYTES);
-    ui.ct.title = `Ciphertext, ${ciphertext.length} bytes, shown as hexadecimal`;
-    ui.decrypted.textContent = "";
-    ui.bobDecrypted.textContent = "";
-    ui.wrongResult.replaceChildren();
+    await fn();
   } catch (e) {
-    showError(ui.noteError, e, "Could not encrypt");
-  }
-  setEnabled();
-}
-
-function onDecrypt() {
-  clearError(ui.noteError);
-  if (!state.record) return;
-  try {
-    const { ciphertext, recordId } = state.record;
-    ui.decrypted.textContent = state.workspace.decryptText(ciphertext, context(recordId));
-  } catch (e) {
-    ui.decrypted.textContent = "";
-    showError(ui.noteError, e, "Could not decrypt");
+    showError(errorEl, e, prefix);
+  } finally {
+    button.disabled = false;
   }
 }
 
-function onGrant() {
-  clearError(ui.bobError);
-  try {
-    // On Alice's device: seal this epoch's key to Bob's public bundle, signed by Alice.
-    const grant = state.workspace.grant(state.bob.publicBundle);
-    // The server relays `grant`. On Bob's device: open it, checking it is signed by
-    // the key whose fingerprint Bob compared with Alice.
-    const opened = Workspace.openGrant(state.bob, grant, state.alice.publicBundle);
-    state.bobWorkspace?.free();
-    state.bobWorkspace = opened;
-    ui.grantStatus.textContent =
-      `Granted: Bob opened a ${grant.length.toLocaleString("en")}-byte grant for workspace ` +
-      `${opened.id}, epoch ${opened.epoch}.`;
-    ui.grantStatus.dataset.state = "granted";
-  } catch (e) {
-    showError(ui.bobError, e, "Grant failed");
+// ---------- pinned heads --------------------------------------------------------------
+
+/**
+ * The newest log head this device has verified, per member and workspace: passed back to
+ * Workspace.load so a server that rolls the log back or forks it is caught.
+ */
+const pins = {
+  memory: new Map(),
+  key(wsId) {
+    return `confide-demo/head/${state.member.id}/${wsId}`;
+  },
+  get(wsId) {
+    try {
+      return localStorage.getItem(this.key(wsId)) ?? this.memory.get(wsId);
+    } catch {
+      return this.memory.get(wsId);
+    }
+  },
+  set(wsId, head) {
+    this.memory.set(wsId, head);
+    try {
+      localStorage.setItem(this.key(wsId), head);
+    } catch {
+      // Private mode or storage disabled: memory only.
+    }
+  },
+};
+
+// ---------- identity ----------------------------------------------------------------
+
+async function createIdentity() {
+  state.member = Member.generate();
+  state.session = new Session(state.member);
+  await state.session.login();
+  ui.myFingerprint.textContent = state.member.fingerprint;
+  ui.sessionState.textContent = "Logged in by signing the server's challenge (no password).";
+  ui.identityNew.hidden = true;
+  ui.identityFacts.hidden = false;
+  await afterIdentityCreated();
+  if (state.inviteLink !== null) {
+    await acceptInvite();
+  } else {
+    ui.workspace.hidden = false;
   }
-  setEnabled();
 }
 
-function onBobDecrypt() {
-  clearError(ui.bobError);
-  if (!state.record || !state.bobWorkspace) return;
+/**
+ * RECOVERY KIT STEP. The place for "save your recovery kit" (identity persistence issue:
+ * member.saveToDevice(), member.recoveryKit()): show the kit, wait until the therapist has
+ * saved it, then return. Everything after identity creation waits on this function.
+ */
+async function afterIdentityCreated() {}
+
+// ---------- joining by invite --------------------------------------------------------
+
+function readInviteFromUrl() {
+  const hash = location.hash;
+  if (!hash.startsWith("#confide-invite=")) return;
+  state.inviteLink = hash;
+  // The secret stays in memory only: out of the address bar and the history.
+  history.replaceState(null, "", location.pathname + location.search);
+  ui.invitation.hidden = false;
   try {
-    const { ciphertext, recordId } = state.record;
-    ui.bobDecrypted.textContent = state.bobWorkspace.decryptText(ciphertext, context(recordId));
+    ui.inviterId.textContent = Invite.describe(state.inviteLink).inviterId;
   } catch (e) {
-    ui.bobDecrypted.textContent = "";
-    showError(ui.bobError, e, "Bob could not decrypt");
+    state.inviteLink = null;
+    showError(ui.invitationError, e, "This invite link does not work");
   }
 }
 
-function onWrongDecrypt(event) {
-  event.preventDefault();
-  if (!state.record) return;
-  const tried = ui.wrongRecordId.value.trim();
-  ui.wrongResult.replaceChildren();
-  delete ui.wrongResult.dataset.state;
+async function acceptInvite() {
+  const { workspaceId, inviteId } = Invite.describe(state.inviteLink);
+  const acceptance = Invite.accept(state.member, state.inviteLink);
+  await state.session.json("POST", wsPath(workspaceId, `/invites/${inviteId}/acceptances`), {
+    acceptance: b64(acceptance),
+  });
+  ui.waitingFingerprint.textContent = state.member.fingerprint;
+  ui.waiting.hidden = false;
+  document.body.dataset.state = "waiting";
+  // Poll until the admin's admit entry is in the log: the server then lists the workspace.
+  for (;;) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    const { workspaces } = await state.session.json("GET", "/api/workspaces");
+    if (workspaces.some((w) => w.workspaceId === workspaceId)) break;
+  }
+  await loadWorkspace(workspaceId);
+  state.inviteLink = null;
+  ui.waiting.hidden = true;
+  ui.invitation.hidden = true;
+  await refreshAll();
+}
+
+// ---------- the workspace and its log --------------------------------------------------
+
+/** Fetches log, grants and history and verifies all of it (Workspace.load). */
+async function loadWorkspace(wsId) {
+  const s = state.session;
+  const [log, grants, history] = await Promise.all([
+    s.json("GET", wsPath(wsId, "/log")),
+    s.json("GET", wsPath(wsId, "/grants")),
+    s.json("GET", wsPath(wsId, "/history")),
+  ]);
+  const pinnedHead = pins.get(wsId);
+  const ws = Workspace.load(state.member, {
+    log: log.entries.map(unb64),
+    grants: grants.grants.map(unb64),
+    history: history.links.map(unb64),
+    ...(pinnedHead ? { pinnedHead } : { invite: state.inviteLink ?? undefined }),
+  });
+  adopt(wsId, ws);
+}
+
+function adopt(wsId, ws) {
+  if (state.ws !== ws) state.ws?.free();
+  state.ws = ws;
+  state.wsId = wsId;
+  state.dirty = false;
+  pins.set(wsId, ws.head);
+  renderWorkspace();
+}
+
+/**
+ * Brings the local log up to the server's: new entries through ws.extendLog, or a full
+ * verified load when they start an epoch (new grants) or the local log has an entry the
+ * server refused. A 404 means the server no longer counts us as a member.
+ */
+async function sync() {
   try {
-    state.workspace.decryptText(state.record.ciphertext, context(tried));
-    ui.wrongResult.dataset.state = "opened";
-    ui.wrongResult.append(
-      `Opened: "${tried}" is the record this note was encrypted for. Try another id.`,
+    if (!state.dirty) {
+      const seq = state.ws.log.length - 1;
+      const { entries } = await state.session.json("GET", wsPath(state.wsId, `/log?after=${seq}`));
+      if (entries.length === 0) return;
+      try {
+        state.ws.extendLog(entries.map(unb64));
+        adopt(state.wsId, state.ws);
+        return;
+      } catch (e) {
+        if (!isConfideError(e) || e.code !== "missing_grant") throw e;
+      }
+    }
+    await loadWorkspace(state.wsId);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) {
+      lockOut();
+      throw new PageError("not_a_member");
+    }
+    throw e;
+  }
+}
+
+/**
+ * Appends one entry built by `build(ws)` → { entry, grants?, historyLink? }, on the head the
+ * local log is at (compare-and-swap). If another admin got there first (409 head_moved),
+ * reload the log and build again.
+ */
+async function append(build) {
+  await sync();
+  for (let attempt = 0; ; attempt++) {
+    const expectedSeq = state.ws.log.length - 1;
+    state.dirty = true;
+    let body;
+    try {
+      body = build(state.ws);
+    } catch (e) {
+      await loadWorkspace(state.wsId).catch(() => {}); // drop whatever build appended locally
+      throw e;
+    }
+    try {
+      await state.session.json("POST", wsPath(state.wsId, "/log"), { expectedSeq, ...body });
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "head_moved" && attempt < 3) {
+        await sync(); // state.dirty: a full reload from the server's log
+        continue;
+      }
+      await sync().catch(() => {});
+      throw e;
+    }
+    adopt(state.wsId, state.ws);
+    return;
+  }
+}
+
+async function createWorkspace() {
+  const ws = Workspace.create(state.member);
+  const grant = ws.grant(state.member.publicBundle);
+  const { workspaceId } = await state.session.json("POST", "/api/workspaces", {
+    entry: b64(ws.log[0]),
+    grants: [{ memberId: state.member.id, grant: b64(grant) }],
+  });
+  adopt(workspaceId, ws);
+}
+
+function isAdmin() {
+  return state.ws?.members.some((m) => m.id === state.member.id && m.role === "admin") ?? false;
+}
+
+function lockOut() {
+  stopPolling();
+  state.ws?.free();
+  state.ws = null;
+  document.body.dataset.state = "removed";
+  ui.workArea.hidden = true;
+  ui.refresh.disabled = true;
+  ui.workspaceEpoch.textContent = "—";
+  ui.myRole.textContent = "none";
+}
+
+function renderWorkspace() {
+  ui.workspace.hidden = false;
+  ui.workspaceNew.hidden = true;
+  ui.workspaceOpen.hidden = false;
+  ui.workArea.hidden = false;
+  ui.workspaceId.textContent = state.wsId;
+  ui.workspaceEpoch.textContent = String(state.ws.epoch);
+  const admin = isAdmin();
+  ui.myRole.textContent = admin ? "admin" : "member";
+  ui.adminTools.hidden = !admin;
+  renderMembers(admin);
+  document.body.dataset.state = "open";
+  if (admin) startPolling();
+}
+
+function renderMembers(admin) {
+  const items = state.ws.members.map((m) => {
+    const li = document.createElement("li");
+    li.dataset.testid = "member";
+    li.dataset.memberId = m.id;
+    const fp = document.createElement("code");
+    fp.className = "fingerprint";
+    fp.dataset.testid = "member-fingerprint";
+    fp.textContent = m.fingerprint;
+    const who = document.createElement("span");
+    who.className = "meta";
+    who.textContent = `${m.role}${m.id === state.member.id ? " · you" : ""}`;
+    li.append(fp, " ", who);
+    if (admin && m.id !== state.member.id) {
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "secondary danger";
+      remove.dataset.testid = "remove-member";
+      remove.textContent = "Remove";
+      remove.title = "Removes this colleague and moves the workspace to a new key they never receive";
+      remove.addEventListener("click", () =>
+        action(remove, ui.teamError, "Could not remove", () => removeMember(m.id)),
+      );
+      li.append(" ", remove);
+    }
+    return li;
+  });
+  ui.members.replaceChildren(...items);
+}
+
+// ---------- team: invite, admit, remove -------------------------------------------------
+
+async function createInvite() {
+  let created = null;
+  await append((ws) => {
+    created = ws.createInvite();
+    return { entry: b64(created.invite) };
+  });
+  ui.inviteLink.value = `${location.origin}/${created.link}`;
+  ui.inviteBox.hidden = false;
+  ui.inviteLink.select();
+}
+
+let pollBusy = false;
+function startPolling() {
+  if (state.pollTimer !== null) return;
+  state.pollTimer = setInterval(() => {
+    if (pollBusy) return;
+    pollBusy = true;
+    refreshPending()
+      .catch((e) => showError(ui.teamError, e, "Could not check who is waiting"))
+      .finally(() => (pollBusy = false));
+  }, POLL_MS);
+  refreshPending().catch(() => {});
+}
+
+function stopPolling() {
+  clearInterval(state.pollTimer);
+  state.pollTimer = null;
+}
+
+/** Shown fingerprints, by member id: what the admin compared before clicking Admit. */
+const shownFingerprints = new Map();
+
+async function refreshPending() {
+  if (!state.ws || !isAdmin()) return;
+  const { acceptances } = await state.session.json("GET", wsPath(state.wsId, "/acceptances"));
+  const items = [];
+  for (const a of acceptances) {
+    const { bundle } = await state.session.json("GET", `/api/members/${a.memberId}`);
+    // Computed here from the bundle (self-signature checked); checked again against the
+    // signed admit entry before anything is published.
+    const fingerprint = Member.fingerprintOf(unb64(bundle));
+    shownFingerprints.set(a.memberId, fingerprint);
+    const li = document.createElement("li");
+    li.dataset.testid = "pending-item";
+    const fp = document.createElement("code");
+    fp.className = "fingerprint";
+    fp.dataset.testid = "pending-fingerprint";
+    fp.textContent = fingerprint;
+    const admit = document.createElement("button");
+    admit.type = "button";
+    admit.dataset.testid = "admit";
+    admit.textContent = "Fingerprint matches: admit";
+    admit.addEventListener("click", () =>
+      action(admit, ui.teamError, "Could not admit", () => admitMember(a)),
     );
-  } catch (e) {
-    ui.wrongResult.dataset.state = "refused";
-    showError(ui.wrongResult, e, `Refused for record "${tried}"`);
+    li.append("Someone replied to your invite. Their fingerprint: ", fp, " ", admit);
+    items.push(li);
   }
+  // Keep the list stable while nothing changed (a button under the pointer stays put).
+  const key = acceptances.map((a) => a.memberId + a.inviteId).join();
+  if (ui.pending.dataset.key !== key) {
+    ui.pending.dataset.key = key;
+    ui.pending.replaceChildren(...items);
+  }
+  ui.pendingEmpty.hidden = items.length > 0;
+}
+
+async function admitMember(a) {
+  const shown = shownFingerprints.get(a.memberId);
+  await append((ws) => {
+    const admission = ws.admit(unb64(a.acceptance));
+    const admitted = ws.members.find((m) => m.id === admission.memberId);
+    if (!admitted || admitted.fingerprint !== shown) throw new PageError("fingerprint_changed");
+    return {
+      entry: b64(admission.logEntry),
+      grants: [{ memberId: admission.memberId, grant: b64(admission.grant) }],
+    };
+  });
+  await refreshPending();
+}
+
+async function removeMember(memberId) {
+  await append((ws) => {
+    const r = ws.remove(memberId);
+    return {
+      entry: b64(r.logEntry),
+      grants: r.grants.map((g) => ({ memberId: g.memberId, grant: b64(g.grant) })),
+      historyLink: b64(r.historyLink),
+    };
+  });
+}
+
+// ---------- notes -----------------------------------------------------------------------
+
+const ctx = (recordId, field) => ({ recordId, field });
+const recordPath = (recordId, field) => wsPath(state.wsId, `/records/${recordId}/${field}`);
+
+async function putRecord(recordId, field, ciphertext) {
+  const res = await state.session.request("PUT", recordPath(recordId, field), { body: ciphertext });
+  await res.arrayBuffer(); // read the (empty) answer to its end, so the request completes
+}
+
+async function getText(recordId, field) {
+  const ct = await state.session.bytes(recordPath(recordId, field));
+  return state.ws.decryptText(ct, ctx(recordId, field));
+}
+
+async function saveNote() {
+  const client = ui.clientInput.value.trim();
+  const body = ui.noteInput.value;
+  const file = ui.transcriptInput.files?.[0] ?? null;
+  if (body.trim() === "") throw new PageError("invalid_argument");
+  if (file && file.size > MAX_TRANSCRIPT_BYTES) throw new PageError("too_large");
+  await sync();
+  const recordId = state.editing ?? crypto.randomUUID();
+  const ws = state.ws;
+  // The client identifier and note are encrypted (and padded) like any other field.
+  await putRecord(recordId, F.client, ws.encrypt(client, ctx(recordId, F.client)));
+  await putRecord(recordId, F.body, ws.encrypt(body, ctx(recordId, F.body)));
+  if (file) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    await putRecord(recordId, F.transcript, ws.encrypt(bytes, ctx(recordId, F.transcript)));
+    bytes.fill(0);
+    await putRecord(recordId, F.transcriptName, ws.encrypt(file.name, ctx(recordId, F.transcriptName)));
+  }
+  state.editing = recordId;
+  ui.editorTitle.textContent = "Editing a saved note";
+  ui.transcriptInput.value = "";
+  ui.noteSaved.textContent = `Saved, encrypted at key epoch ${ws.epoch}.`;
+  await refreshNotes();
+}
+
+function newNote() {
+  state.editing = null;
+  ui.editorTitle.textContent = "New note";
+  ui.clientInput.value = "";
+  ui.noteInput.value = "";
+  ui.transcriptInput.value = "";
+  ui.noteSaved.textContent = "";
+  clearError(ui.noteError);
+}
+
+/** Record ids with their fields, newest change first. */
+async function listRecords() {
+  const { records } = await state.session.json("GET", wsPath(state.wsId, "/records"));
+  const byId = new Map();
+  for (const r of records) {
+    const entry = byId.get(r.recordId) ?? { recordId: r.recordId, fields: new Map(), updatedAt: 0 };
+    entry.fields.set(r.field, r);
+    entry.updatedAt = Math.max(entry.updatedAt, r.updatedAt);
+    byId.set(r.recordId, entry);
+  }
+  return [...byId.values()].sort((a, b) => b.updatedAt - a.updatedAt);
+}
+
+async function refreshNotes(records) {
+  records ??= await listRecords();
+  const items = [];
+  for (const rec of records.filter((r) => r.fields.has(F.body))) {
+    const li = document.createElement("li");
+    li.dataset.testid = "note";
+    li.dataset.recordId = rec.recordId;
+    items.push(li);
+    try {
+      const client = rec.fields.has(F.client) ? await getText(rec.recordId, F.client) : "";
+      const body = await getText(rec.recordId, F.body);
+      renderNote(li, rec, client, body);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) throw e;
+      const err = document.createElement("p");
+      err.className = "error";
+      err.dataset.testid = "note-open-error";
+      showError(err, e, "This note does not open");
+      li.append(err);
+    }
+  }
+  ui.notes.replaceChildren(...items);
+  ui.notesEmpty.hidden = items.length > 0;
+}
+
+function renderNote(li, rec, client, body) {
+  const head = document.createElement("p");
+  head.className = "note-head";
+  const who = document.createElement("strong");
+  who.dataset.testid = "note-client";
+  who.textContent = client || "(no client identifier)";
+  const when = document.createElement("span");
+  when.className = "meta";
+  when.textContent = ` · ${new Date(rec.updatedAt).toLocaleString("en-GB")}`;
+  head.append(who, when);
+  const text = document.createElement("p");
+  text.className = "note-body";
+  text.dataset.testid = "note-body";
+  text.textContent = body;
+  const actions = document.createElement("div");
+  actions.className = "actions";
+  const edit = document.createElement("button");
+  edit.type = "button";
+  edit.className = "secondary";
+  edit.dataset.testid = "edit-note";
+  edit.textContent = "Edit";
+  edit.addEventListener("click", () => {
+    state.editing = rec.recordId;
+    ui.editorTitle.textContent = "Editing a saved note";
+    ui.clientInput.value = client;
+    ui.noteInput.value = body;
+    ui.noteSaved.textContent = "";
+    ui.noteInput.focus();
+  });
+  actions.append(edit);
+  li.append(head, text, actions);
+  if (rec.fields.has(F.transcript)) {
+    const show = document.createElement("button");
+    show.type = "button";
+    show.className = "secondary";
+    show.dataset.testid = "show-transcript";
+    show.textContent = "Show transcript";
+    const out = document.createElement("pre");
+    out.className = "transcript";
+    out.dataset.testid = "transcript";
+    out.hidden = true;
+    const err = document.createElement("p");
+    err.className = "error";
+    err.hidden = true;
+    show.addEventListener("click", () =>
+      action(show, err, "The transcript does not open", async () => {
+        const name = rec.fields.has(F.transcriptName) ? await getText(rec.recordId, F.transcriptName) : "transcript";
+        out.textContent = `${name}\n\n${await getText(rec.recordId, F.transcript)}`;
+        out.hidden = false;
+      }),
+    );
+    actions.append(show);
+    li.append(out, err);
+  }
+}
+
+// ---------- recordings ------------------------------------------------------------------
+
+const blobPath = (blobId) => wsPath(state.wsId, `/blobs/${blobId}`);
+
+function showProgress(phase, fraction) {
+  ui.uploadProgress.hidden = false;
+  // Two phases share the bar when the upload cannot stream: encrypt, then send.
+  const streamed = ui.uploadProgress.dataset.mode === "stream";
+  const value = streamed ? fraction : phase === "encrypting" ? fraction / 2 : 0.5 + fraction / 2;
+  ui.uploadProgress.value = Math.min(1, value);
+  ui.uploadStatus.textContent = `${phase === "encrypting" ? "Encrypting" : "Uploading"}… ${Math.floor(fraction * 100)}%`;
+}
+
+async function uploadRecording() {
+  const file = ui.audioInput.files?.[0];
+  if (!file) throw new PageError("invalid_argument");
+  await sync();
+  const blobId = crypto.randomUUID();
+  const how = uploadMode();
+  ui.uploadProgress.dataset.mode = how.mode;
+  ui.uploadProgress.dataset.state = "running";
+  ui.uploadProgress.value = 0;
+  const result = await uploadEncrypted({
+    session: state.session,
+    ws: state.ws,
+    file,
+    ctx: ctx(blobId, F.audio),
+    path: blobPath(blobId),
+    progress: showProgress,
+  });
+  const meta = JSON.stringify({ name: file.name, type: file.type, size: file.size });
+  await putRecord(blobId, F.recordingMeta, state.ws.encrypt(meta, ctx(blobId, F.recordingMeta)));
+  ui.uploadProgress.value = 1;
+  ui.uploadProgress.dataset.state = "done";
+  ui.uploadStatus.textContent =
+    `Uploaded ${(file.size / 1048576).toFixed(1)} MB, encrypted in this browser ` +
+    `(${result.mode === "stream" ? "streamed" : `sent as one encrypted file: ${result.why}`}).`;
+  ui.audioInput.value = "";
+  await refreshRecordings();
+}
+
+async function refreshRecordings(records) {
+  records ??= await listRecords();
+  const { blobs } = await state.session.json("GET", wsPath(state.wsId, "/blobs"));
+  const metaIds = new Set(records.filter((r) => r.fields.has(F.recordingMeta)).map((r) => r.recordId));
+  const items = [];
+  for (const blob of blobs.sort((a, b) => b.updatedAt - a.updatedAt)) {
+    if (!metaIds.has(blob.blobId)) continue; // still uploading, or not the page's
+    const li = document.createElement("li");
+    li.dataset.testid = "recording";
+    items.push(li);
+    let meta;
+    try {
+      meta = JSON.parse(await getText(blob.blobId, F.recordingMeta));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) throw e;
+      const err = document.createElement("p");
+      err.className = "error";
+      showError(err, e, "This recording does not open");
+      li.append(err);
+      continue;
+    }
+    const name = document.createElement("span");
+    name.dataset.testid = "recording-name";
+    name.textContent = meta.name;
+    const size = document.createElement("span");
+    size.className = "meta";
+    size.textContent = ` · ${(meta.size / 1048576).toFixed(1)} MB `;
+    const play = document.createElement("button");
+    play.type = "button";
+    play.className = "secondary";
+    play.dataset.testid = "open-recording";
+    play.textContent = "Open player";
+    play.addEventListener("click", () =>
+      action(play, ui.playerError, "Cannot play", () => openRecording(blob, meta)),
+    );
+    li.append(name, size, play);
+  }
+  ui.recordings.replaceChildren(...items);
+  ui.recordingsEmpty.hidden = items.length > 0;
+}
+
+const player = new RecordingPlayer(
+  {
+    root: ui.player,
+    title: ui.playerTitle,
+    audio: ui.playerAudio,
+    play: ui.playerPlay,
+    seek: ui.playerSeek,
+    time: ui.playerTime,
+    status: ui.playerStatus,
+  },
+  (e) => showError(ui.playerError, e, "Cannot play"),
+);
+
+async function openRecording(blob, meta) {
+  clearError(ui.playerError);
+  const counter = { requests: 0 };
+  ui.player.dataset.rangeRequests = "0";
+  const source = rangeFetcher(state.session, blobPath(blob.blobId), blob.size, () => {
+    counter.requests++;
+    ui.player.dataset.rangeRequests = String(counter.requests);
+  });
+  await player.open({
+    ws: state.ws,
+    source,
+    ctx: ctx(blob.blobId, F.audio),
+    plainSize: plaintextSize(blob.size),
+    type: meta.type,
+    title: meta.name,
+    counter,
+  });
+}
+
+// ---------- refresh -----------------------------------------------------------------------
+
+async function refreshAll() {
+  await sync();
+  const records = await listRecords();
+  await refreshNotes(records);
+  await refreshRecordings(records);
+}
+
+/** A workspace route answering 404 means the server no longer counts us as a member. */
+function asMembership(e) {
+  if (e instanceof ApiError && e.status === 404 && state.wsId !== null) {
+    lockOut();
+    return new PageError("not_a_member");
+  }
+  return e;
+}
+
+function wire() {
+  ui.createIdentity.addEventListener("click", () =>
+    action(ui.createIdentity, ui.identityError, "Could not create your identity", async () => {
+      await createIdentity();
+    }).then(() => {
+      ui.createIdentity.disabled = state.member !== null;
+    }),
+  );
+  ui.createWorkspace.addEventListener("click", () =>
+    action(ui.createWorkspace, ui.workspaceError, "Could not create the workspace", async () => {
+      await createWorkspace();
+      await refreshAll();
+    }),
+  );
+  ui.refresh.addEventListener("click", () =>
+    action(ui.refresh, ui.workspaceError, "Could not refresh", async () => {
+      try {
+        await refreshAll();
+      } catch (e) {
+        throw asMembership(e);
+      }
+    }),
+  );
+  ui.noteForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    ui.noteSaved.textContent = "";
+    action(ui.saveNote, ui.noteError, "Not saved", async () => {
+      try {
+        await saveNote();
+      } catch (e) {
+        throw asMembership(e);
+      }
+    });
+  });
+  ui.newNote.addEventListener("click", newNote);
+  ui.uploadForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    action(ui.uploadAudio, ui.uploadError, "Not uploaded", async () => {
+      try {
+        await uploadRecording();
+      } catch (e) {
+        ui.uploadProgress.dataset.state = "failed";
+        throw asMembership(e);
+      }
+    });
+  });
+  ui.createInvite.addEventListener("click", () =>
+    action(ui.createInvite, ui.teamError, "Could not create an invite", createInvite),
+  );
 }
 
 async function main() {
   try {
     await init();
-    state.alice = Member.generate();
-    state.workspace = Workspace.create(state.alice);
-    state.bob = Member.generate();
   } catch (e) {
-    const { code } = describeError(e);
-    ui.status.textContent = `Could not start: ${code}`;
+    ui.status.textContent = `Could not start (${codeOf(e)}): this browser may lack WebAssembly.`;
     document.body.dataset.state = "error";
     return;
   }
-  ui.aliceFp.textContent = state.alice.fingerprint;
-  ui.wsId.textContent = state.workspace.id;
-  ui.wsEpoch.textContent = String(state.workspace.epoch);
-  ui.bobFp.textContent = state.bob.fingerprint;
-  ui.bobSeesAlice.textContent = Member.fingerprintOf(state.alice.publicBundle);
-
-  ui.encrypt.closest("form").addEventListener("submit", onEncrypt);
-  ui.decrypt.addEventListener("click", onDecrypt);
-  ui.grant.addEventListener("click", onGrant);
-  ui.bobDecrypt.addEventListener("click", onBobDecrypt);
-  ui.wrongDecrypt.closest("form").addEventListener("submit", onWrongDecrypt);
-
-  ui.status.textContent = "Ready: keys generated in this browser.";
+  wire();
+  readInviteFromUrl();
+  ui.createIdentity.disabled = false;
+  ui.status.textContent = "Ready. Keys are made and kept in this browser.";
   document.body.dataset.state = "ready";
-  setEnabled();
 }
 
 main();

@@ -1,6 +1,6 @@
-//! The demo page (`--www`) and the built npm package (`--pkg`, under `/pkg/`), served the
-//! way `www/serve.mjs` serves them: a fixed MIME table, nothing outside the mounts, and
-//! under `/pkg/` only the files the package's `package.json` ships.
+//! The demo page (`--www`) and the built npm package (`--pkg`, under `/pkg/`): a fixed
+//! MIME table, nothing outside the mounts, and under `/pkg/` only the files the package's
+//! `package.json` ships (so test-only builds next to them are never served).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -22,13 +22,9 @@ const FAVICON: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 3
 <rect x=\"6\" y=\"14\" width=\"20\" height=\"15\" rx=\"3\" fill=\"#2f5d50\"/>\
 <path d=\"M11 14v-4a5 5 0 0 1 10 0v4\" fill=\"none\" stroke=\"#2f5d50\" stroke-width=\"3\"/></svg>";
 
-/// Files in the page directory that are not part of the page.
-const HIDDEN: &[&str] = &["serve.mjs"];
-
 impl StaticFiles {
-    /// Mounts `www` at `/` and `pkg`'s shipped files at `/pkg/` (and at `/confide/`, the
-    /// prefix the current page imports from). A missing `pkg/package.json` serves nothing
-    /// under those prefixes.
+    /// Mounts `www` at `/` and `pkg`'s shipped files at `/pkg/`. A missing
+    /// `pkg/package.json` serves nothing under `/pkg/`.
     pub fn new(www: PathBuf, pkg: PathBuf) -> Self {
         let pkg_files = std::fs::read(pkg.join("package.json"))
             .ok()
@@ -66,13 +62,8 @@ impl StaticFiles {
         {
             return None;
         }
-        for prefix in ["pkg/", "confide/"] {
-            if let Some(file) = rest.strip_prefix(prefix) {
-                return self.pkg_files.contains(file).then(|| self.pkg.join(file));
-            }
-        }
-        if HIDDEN.contains(&rest) {
-            return None;
+        if let Some(file) = rest.strip_prefix("pkg/") {
+            return self.pkg_files.contains(file).then(|| self.pkg.join(file));
         }
         Some(self.www.join(rest))
     }

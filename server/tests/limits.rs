@@ -310,6 +310,7 @@ async fn static_files_with_security_headers_and_no_escape() {
         "/pkg/package.json",
         "/pkg/src/index.ts",
         "/pkg/dist/hazmat.js",
+        "/confide/dist/index.js",
         "/.git/config",
         "/nothing.html",
     ] {

@@ -1,0 +1,259 @@
+// Two therapists, two browser contexts (separate storage, separate keys), one real server
+// (playwright.config.mjs starts confide-server on a fresh data directory). The whole flow
+// of the demo: identity, workspace, notes and an edit, a transcript, a recording uploaded
+// with progress and played back by range decryption, an invite link, admission, the
+// colleague reading, removal, and the removed colleague shut out of what follows.
+// The last test then searches the server's files for everything typed here.
+import { randomBytes } from "node:crypto";
+import { join, relative } from "node:path";
+import { test, expect } from "@playwright/test";
+import {
+  AUDIO_NAME, AUDIO_SECONDS, CLIENT_1, CLIENT_2, NOTE_1, NOTE_1_EDITED, NOTE_2, SAMPLE_RATE, SECRETS,
+  TRANSCRIPT, TRANSCRIPT_NAME, cspViolations, instrument, makeWav, watch,
+} from "./fixtures.mjs";
+import { WINDOW, findAnyWindow, indexWindows, readTree } from "./scan.mjs";
+
+// In order: the at-rest test reads what the flow left on the server.
+test.describe.configure({ mode: "serial" });
+
+const FINGERPRINT = /^(\d{5} ){11}\d{5}$/;
+const SHOTS = process.env.CONFIDE_SCREENSHOTS === "1";
+const VIEWPORT = { width: 1360, height: 900 };
+
+test("serves the page and the package with a strict CSP, and nothing else", async ({ request }) => {
+  const page = await request.get("/");
+  expect(page.status()).toBe(200);
+  expect(page.headers()["content-type"]).toMatch(/^text\/html/);
+  const csp = page.headers()["content-security-policy"];
+  expect(csp).toContain("default-src 'self'");
+  expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+  expect(csp).toContain("media-src 'self' blob:");
+  expect(csp).toContain("object-src 'none'");
+  expect(page.headers()["x-content-type-options"]).toBe("nosniff");
+  expect(page.headers()["referrer-policy"]).toBe("no-referrer");
+
+  const wasm = await request.get("/pkg/wasm/confide_wasm_bg.wasm");
+  expect(wasm.headers()["content-type"]).toBe("application/wasm");
+  const js = await request.get("/pkg/dist/index.js");
+  expect(js.headers()["content-type"]).toMatch(/^text\/javascript/);
+  for (const path of ["/pkg/package.json", "/pkg/src/index.ts", "/pkg/dist/hazmat.js", "/serve.mjs", "/%2e%2e/Makefile"]) {
+    expect((await request.get(path)).status(), path).toBe(404);
+  }
+  // No session, no data.
+  expect((await request.get("/api/workspaces")).status()).toBe(401);
+});
+
+test("two therapists share notes, a transcript and a recording; removal shuts one out", async ({ browser }) => {
+  test.setTimeout(180_000);
+  const wav = makeWav();
+
+  // ---- Alice: identity and workspace -------------------------------------------------
+  const aliceContext = await browser.newContext({ viewport: VIEWPORT });
+  const a = await aliceContext.newPage();
+  const aliceProblems = watch(a);
+  await instrument(a);
+  await a.goto("/");
+  await expect(a.locator("body")).toHaveAttribute("data-state", "ready");
+  await expect(a).toHaveTitle("Confide — session notes");
+
+  await a.getByTestId("create-identity").click();
+  await expect(a.getByTestId("my-fingerprint")).toHaveText(FINGERPRINT);
+  const aliceFp = (await a.getByTestId("my-fingerprint").textContent()).trim();
+  await expect(a.getByTestId("session-state")).toContainText("Logged in");
+
+  await a.getByTestId("create-workspace").click();
+  await expect(a.locator("body")).toHaveAttribute("data-state", "open");
+  await expect(a.getByTestId("workspace-id")).toHaveText(/^[A-Za-z0-9_-]{22}$/);
+  await expect(a.getByTestId("workspace-epoch")).toHaveText("0");
+  await expect(a.getByTestId("my-role")).toHaveText("admin");
+  await expect(a.getByTestId("member-fingerprint")).toHaveText([aliceFp]);
+
+  // ---- a note with a transcript, then an edit ------------------------------------------
+  await a.getByTestId("client-input").fill(CLIENT_1);
+  await a.getByTestId("note-input").fill(NOTE_1);
+  await a.getByTestId("transcript-input").setInputFiles({
+    name: TRANSCRIPT_NAME,
+    mimeType: "text/plain",
+    buffer: Buffer.from(TRANSCRIPT),
+  });
+  await a.getByTestId("save-note").click();
+  await expect(a.getByTestId("note-saved")).toContainText("epoch 0");
+  await expect(a.getByTestId("note")).toHaveCount(1);
+  await expect(a.getByTestId("note-body")).toHaveText(NOTE_1);
+  await expect(a.getByTestId("note-client")).toHaveText(CLIENT_1);
+  const recordId = await a.getByTestId("note").getAttribute("data-record-id");
+  expect(recordId).toMatch(/^[0-9a-f-]{36}$/); // random: says nothing about the client
+
+  await a.getByTestId("edit-note").click();
+  await expect(a.getByTestId("note-input")).toHaveValue(NOTE_1);
+  await expect(a.getByTestId("client-input")).toHaveValue(CLIENT_1);
+  await a.getByTestId("note-input").fill(NOTE_1_EDITED);
+  await a.getByTestId("save-note").click();
+  await expect(a.getByTestId("note-body")).toHaveText(NOTE_1_EDITED);
+  await expect(a.getByTestId("note")).toHaveCount(1);
+  await expect(a.getByTestId("note")).toHaveAttribute("data-record-id", recordId);
+
+  await a.getByTestId("show-transcript").click();
+  await expect(a.getByTestId("transcript")).toHaveText(`${TRANSCRIPT_NAME}\n\n${TRANSCRIPT}`);
+
+  // ---- a recording: upload with progress --------------------------------------------
+  const blobRequests = [];
+  a.on("request", (req) => {
+    if (req.method() === "GET" && /\/blobs\/[^/]+$/.test(new URL(req.url()).pathname)) {
+      blobRequests.push(req.headers()["range"] ?? "none");
+    }
+  });
+  await a.getByTestId("audio-input").setInputFiles({ name: AUDIO_NAME, mimeType: "audio/wav", buffer: wav });
+  await a.getByTestId("upload-audio").click();
+  await expect(a.getByTestId("upload-progress")).toHaveAttribute("data-state", "done", { timeout: 60_000 });
+  await expect(a.getByTestId("upload-status")).toContainText("Uploaded 3.2 MB, encrypted in this browser");
+  const progress = await a.evaluate(() => window.__progress);
+  expect(progress.some((v) => v > 0 && v < 1), `intermediate progress in ${progress}`).toBe(true);
+  expect(progress.at(-1)).toBe(1);
+  for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]);
+  await expect(a.getByTestId("recording-name")).toHaveText([AUDIO_NAME]);
+
+  // ---- playback and seeking, by range decryption ------------------------------------
+  await a.getByTestId("open-recording").click();
+  const player = a.getByTestId("player");
+  await expect(player).toHaveAttribute("data-state", "ready");
+  await expect(player).toHaveAttribute("data-mode", "ranges");
+  await expect(a.getByTestId("player-time")).toHaveText(`0:00 / 1:${String(AUDIO_SECONDS - 60).padStart(2, "0")}`);
+  await a.getByTestId("player-play").click();
+  await expect(player).toHaveAttribute("data-playing", "true");
+  await expect.poll(async () => Number(await player.getAttribute("data-position")), { timeout: 15_000 }).toBeGreaterThan(0.3);
+
+  await a.getByTestId("player-seek").evaluate((el) => {
+    el.value = "50";
+    el.dispatchEvent(new Event("input"));
+    el.dispatchEvent(new Event("change"));
+  });
+  await expect(player).toHaveAttribute("data-window-start", "50");
+  await expect(a.getByTestId("player-status")).toContainText("Decrypted 0:50–1:10");
+  await expect.poll(async () => Number(await player.getAttribute("data-position")), { timeout: 15_000 }).toBeGreaterThan(50.3);
+  await expect(player).toHaveAttribute("data-playing", "true");
+  await expect(a.getByTestId("player-time")).toHaveText(/^0:5\d \/ 1:15$/);
+  await a.getByTestId("player-play").click(); // pause
+  await expect(player).toHaveAttribute("data-playing", "false");
+
+  // Every read of the recording was a Range request, and together they did not fetch it all:
+  // the start (header) and the window at 0:50, never the whole ciphertext.
+  expect(blobRequests.length).toBeGreaterThanOrEqual(2);
+  let fetched = 0;
+  for (const range of blobRequests) {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(range);
+    expect(m, `range header ${range}`).not.toBeNull();
+    fetched += Number(m[2]) - Number(m[1]) + 1;
+  }
+  expect(fetched).toBeLessThan(wav.length);
+  const seekOffset = 44 + 50 * SAMPLE_RATE * 2;
+  expect(blobRequests.some((r) => Math.abs(Number(/^bytes=(\d+)/.exec(r)[1]) - seekOffset) < 20_000)).toBe(true);
+
+  // ---- invite a colleague by link -----------------------------------------------------
+  await a.getByTestId("create-invite").click();
+  await expect(a.getByTestId("invite-link")).toHaveValue(/#confide-invite=/);
+  const link = await a.getByTestId("invite-link").inputValue();
+  expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#confide-invite=[A-Za-z0-9_-]+$/);
+
+  const bobContext = await browser.newContext({ viewport: VIEWPORT });
+  const b = await bobContext.newPage();
+  const bobProblems = watch(b);
+  await instrument(b);
+  await b.goto(link);
+  await expect(b.locator("body")).toHaveAttribute("data-state", "ready");
+  await expect(b.getByTestId("invitation")).toBeVisible();
+  expect(b.url()).not.toContain("confide-invite"); // the secret left the address bar
+  await b.getByTestId("create-identity").click();
+  await expect(b.getByTestId("waiting")).toBeVisible();
+  await expect(b.getByTestId("waiting-fingerprint")).toHaveText(FINGERPRINT);
+  const bobFp = (await b.getByTestId("waiting-fingerprint").textContent()).trim();
+  expect(bobFp).not.toBe(aliceFp);
+
+  // Alice sees Bob waiting, compares the fingerprint he reads out, and admits him.
+  await expect(a.getByTestId("pending-fingerprint")).toHaveText([bobFp], { timeout: 15_000 });
+  if (SHOTS) await a.screenshot({ path: "docs/demo-admin.png", fullPage: true });
+  await a.getByTestId("admit").click();
+  await expect(a.getByTestId("member-fingerprint")).toHaveText([aliceFp, bobFp]);
+  await expect(a.getByTestId("pending-item")).toHaveCount(0);
+
+  // Bob's page notices, verifies the log against the link, opens his grant, reads.
+  await expect(b.locator("body")).toHaveAttribute("data-state", "open", { timeout: 20_000 });
+  await expect(b.getByTestId("my-role")).toHaveText("member");
+  await expect(b.getByTestId("workspace-epoch")).toHaveText("0");
+  await expect(b.getByTestId("member-fingerprint")).toHaveText([aliceFp, bobFp]);
+  await expect(b.getByTestId("note-body")).toHaveText([NOTE_1_EDITED]);
+  await expect(b.getByTestId("note-client")).toHaveText([CLIENT_1]);
+  await b.getByTestId("show-transcript").click();
+  await expect(b.getByTestId("transcript")).toContainText(TRANSCRIPT.split("\n")[1]);
+  await expect(b.getByTestId("recording-name")).toHaveText([AUDIO_NAME]);
+  await expect(b.getByTestId("admin-tools")).toBeHidden();
+  if (SHOTS) await b.screenshot({ path: "docs/demo-colleague.png", fullPage: true });
+
+  // ---- removal -----------------------------------------------------------------------
+  await a.getByTestId("member").filter({ hasText: bobFp }).getByTestId("remove-member").click();
+  await expect(a.getByTestId("workspace-epoch")).toHaveText("1");
+  await expect(a.getByTestId("member-fingerprint")).toHaveText([aliceFp]);
+
+  await a.getByTestId("new-note").click();
+  await a.getByTestId("client-input").fill(CLIENT_2);
+  await a.getByTestId("note-input").fill(NOTE_2);
+  await a.getByTestId("save-note").click();
+  await expect(a.getByTestId("note-saved")).toContainText("epoch 1");
+  // Alice still reads the epoch-0 note through the history link.
+  await expect(a.getByTestId("note-body")).toHaveText([NOTE_2, NOTE_1_EDITED]);
+  if (SHOTS) await a.screenshot({ path: "docs/demo.png", fullPage: true });
+
+  // Bob's reload: the server no longer serves him the workspace, and his page says so.
+  const bobRemovedAt = bobProblems.length;
+  await b.getByTestId("refresh").click();
+  await expect(b.getByTestId("workspace-error").getByTestId("error-code")).toHaveText("not_a_member");
+  await expect(b.locator("body")).toHaveAttribute("data-state", "removed");
+  await expect(b.getByTestId("work-area")).toBeHidden();
+  expect(await b.content()).not.toContain(NOTE_2);
+  expect(await b.content()).not.toContain(CLIENT_2);
+
+  // ---- nothing went wrong along the way ------------------------------------------------
+  expect(await cspViolations(a), "CSP violations (Alice)").toEqual([]);
+  expect(await cspViolations(b), "CSP violations (Bob)").toEqual([]);
+  expect(aliceProblems, "console and HTTP errors (Alice)").toEqual([]);
+  expect(bobProblems.slice(0, bobRemovedAt), "console and HTTP errors (Bob, before removal)").toEqual([]);
+  // After removal, only the server's 404s (and Chromium's console lines about them).
+  for (const p of bobProblems.slice(bobRemovedAt)) expect(p).toMatch(/404/);
+  // No plaintext in any console message either.
+  for (const p of [...aliceProblems, ...bobProblems]) {
+    for (const secret of [NOTE_1, NOTE_2, CLIENT_1, CLIENT_2]) expect(p).not.toContain(secret);
+  }
+
+  await aliceContext.close();
+  await bobContext.close();
+});
+
+test("the server's files hold none of it: no note, client, transcript or 64 bytes of audio", async () => {
+  // The server is still running: its SQLite file, the -wal beside it and the blobs are
+  // exactly what an operator (or a thief of the disk or a backup) would get.
+  const dir = "build/e2e-data";
+  const files = readTree(dir);
+  const names = files.map((f) => relative(dir, f.path));
+  expect(names).toContain("confide.sqlite3");
+  expect(names).toContain("confide.sqlite3-wal");
+  const blobs = files.filter((f) => f.path.startsWith(join(dir, "blobs")));
+  expect(blobs.length).toBeGreaterThanOrEqual(1);
+  const totalBlobBytes = blobs.reduce((n, f) => n + f.bytes.length, 0);
+  expect(totalBlobBytes).toBeGreaterThan(3_000_000); // the encrypted recording is there
+
+  for (const secret of SECRETS) {
+    for (const variant of [secret, secret.slice(0, 24), secret.slice(-24)]) {
+      const needle = Buffer.from(variant, "utf8");
+      for (const f of files) expect(f.bytes.indexOf(needle), `${JSON.stringify(variant.slice(0, 12))}… in ${f.path}`).toBe(-1);
+    }
+  }
+
+  const wav = makeWav();
+  const index = indexWindows(wav);
+  // The search finds what is there (a window from the middle, at an odd offset of noise)…
+  const control = Buffer.concat([randomBytes(1001), wav.subarray(777_777, 777_777 + WINDOW), randomBytes(999)]);
+  expect(findAnyWindow(index, control)).toBe(1001);
+  expect(findAnyWindow(index, randomBytes(100_000))).toBe(-1);
+  // …and finds nothing in any file the server wrote.
+  for (const f of files) expect(findAnyWindow(index, f.bytes), `audio window in ${f.path}`).toBe(-1);
+});
