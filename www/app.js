@@ -458,7 +458,9 @@ async function refreshPending() {
     admit.addEventListener("click", () =>
       action(admit, ui.teamError, "Could not admit", () => admitMember(a)),
     );
-    li.append("Someone replied to your invite. Their fingerprint: ", fp, " ", admit);
+    const says = document.createElement("p");
+    says.textContent = "Someone replied to your invite. Ask them to read out their fingerprint; it must be:";
+    li.append(says, fp, admit);
     items.push(li);
   }
   // Keep the list stable while nothing changed (a button under the pointer stays put).
