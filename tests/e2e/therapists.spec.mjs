@@ -201,7 +201,6 @@ test("two therapists share notes, a transcript and a recording; removal shuts on
   await expect(a.getByTestId("note-saved")).toContainText("epoch 1");
   // Alice still reads the epoch-0 note through the history link.
   await expect(a.getByTestId("note-body")).toHaveText([NOTE_2, NOTE_1_EDITED]);
-  if (SHOTS) await a.screenshot({ path: "docs/demo.png", fullPage: true });
 
   // Bob's reload: the server no longer serves him the workspace, and his page says so.
   const bobRemovedAt = bobProblems.length;
