@@ -32,8 +32,13 @@ impl Vector {
         Self { name, fields }
     }
 
+    /// Sets `key`, replacing an earlier value: each name appears once per file.
     fn with(mut self, key: &'static str, value: impl Into<String>) -> Self {
-        self.fields.push((key, value.into()));
+        let value = value.into();
+        match self.fields.iter_mut().find(|(k, _)| *k == key) {
+            Some(field) => field.1 = value,
+            None => self.fields.push((key, value)),
+        }
         self
     }
 
@@ -686,6 +691,8 @@ fn membership_vectors(dir: &Path, alice: &MemberSecretKey, bob: &MemberSecretKey
     .hex("workspace id", team.id().as_bytes())
     .hex("invite secret", &payload[17..49])
     .hex("inviter id", &alice.fingerprint().id())
+    .hex("inviter seed", alice.seed().expose_secret())
+    .hex("invite nonce", &log[1][97 + 32..97 + 48])
     .hex("invite id", &inv_bob.invite_id)
     .hex("invitee seed", &bob_seed)
     .hex("acceptance", &acceptance_bob)

@@ -812,3 +812,30 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn attack_junk_history_link_does_not_hide_the_real_one() {
+    let (mut alice, _, mut server, _) = with_bob();
+    let before = alice.encrypt(b"Epoch 0.", &CTX, TEXT).unwrap();
+    server.publish_rotation(alice.rotate(T0 + 50).unwrap());
+    let mut junk = server.history[0].clone();
+    junk[30] ^= 1;
+    // Only the epoch-1 grant, so epoch 0 must come through a history link.
+    let latest = server.grants_for(&member(2)).pop().unwrap();
+    let load = |s: &Server| {
+        s.load_with_grants(
+            &member(2),
+            std::slice::from_ref(&latest),
+            alice.head(),
+            None,
+        )
+    };
+    // Junk first, then the real link: the real one is used.
+    let mut attacked = server.clone();
+    attacked.history.insert(0, junk.clone());
+    let ws = load(&attacked).unwrap();
+    assert_eq!(decrypt_text(&ws, &before).unwrap(), "Epoch 0.");
+    // Junk alone: the load says so.
+    attacked.history = vec![junk];
+    assert_eq!(code(load(&attacked)), "decryption_failed");
+}

@@ -162,6 +162,25 @@ fn run(v: &HashMap<String, String>) -> String {
                 );
                 assert_eq!(link.inviter_id().to_vec(), hex(v, "inviter id"));
                 assert_eq!(link.invite_id().to_vec(), hex(v, "invite id"));
+                // FORMAT.md#invite-secret, computed here from the formulas alone.
+                let hkdf = |ikm: &[u8], salt: &[u8], info: &[u8]| {
+                    let mut out = [0u8; 32];
+                    hkdf::Hkdf::<sha2::Sha256>::new(Some(salt), ikm)
+                        .expand(info, &mut out)
+                        .unwrap();
+                    out
+                };
+                let root = hkdf(
+                    &hex(v, "inviter seed"),
+                    &[],
+                    b"confide/v1/member/invite-root",
+                );
+                let mut info = b"confide/v1/invite-secret\x00".to_vec();
+                info.extend_from_slice(&hex(v, "invite nonce"));
+                let secret = hkdf(&root, &hex(v, "workspace id"), &info);
+                assert_eq!(secret.to_vec(), hex(v, "invite secret"));
+                let invite_id = hkdf(&secret, &hex(v, "workspace id"), b"confide/v1/invite-id");
+                assert_eq!(invite_id.to_vec(), hex(v, "invite id"));
                 let invitee = MemberSecretKey::derive(MemberSeed::from_bytes(
                     hex(v, "invitee seed").try_into().unwrap(),
                 ));
