@@ -11,7 +11,7 @@ TARBALL := build/confide-$(PKG_VERSION).tgz
 WASM_OPT := npx --no-install wasm-opt -Oz --enable-simd --enable-bulk-memory --enable-sign-ext \
 	--enable-nontrapping-float-to-int --enable-mutable-globals --enable-reference-types --enable-multivalue
 
-.PHONY: build build-hazmat test test-rust test-wasm test-js test-e2e lint demo bench clean
+.PHONY: build build-hazmat test test-rust test-server test-wasm test-js test-e2e lint demo bench clean
 
 node_modules: package-lock.json
 	npm ci
@@ -53,6 +53,10 @@ test-rust:
 	cargo test --features hazmat --test vectors
 	rm -rf build/vectors && cargo run -q --example make-vectors --features hazmat -- build/vectors
 	diff -r tests/vectors build/vectors || (echo "tests/vectors drifted from the generator" && false)
+
+## test-server: the storage server's tests alone (test-rust runs them with the workspace).
+test-server:
+	cargo test -p confide-server
 
 ## test-wasm: wasm-bindgen-test in Node, then headless Chromium, then headless Firefox.
 ## WASM_BINDGEN_USE_BROWSER=1 is what makes the runner use the driver; without it, it runs Node.

@@ -840,6 +840,14 @@ impl MembershipLog {
         self.entries.iter().any(|e| e.signer_id == *id)
     }
 
+    /// Whether the log holds an invite with this id that nobody has used and that has not
+    /// expired at `now` (Unix seconds): one an invitee may still answer. A storage server
+    /// uses it to accept acceptances only for open invites.
+    pub fn invite_is_open(&self, invite_id: &[u8; 32], now: u64) -> bool {
+        self.find_invite(invite_id)
+            .is_some_and(|i| i.used_by.is_none() && now <= i.expires_at)
+    }
+
     /// The invite with this id: its inviter, its nonce, and who used it.
     pub(crate) fn invite(&self, invite_id: &[u8; 32]) -> Option<InviteView> {
         self.find_invite(invite_id).map(|i| InviteView {

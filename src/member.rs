@@ -134,6 +134,14 @@ impl MemberSecretKey {
         self.bundle.fingerprint()
     }
 
+    /// Signs a storage server's login challenge, proving possession of this member's key:
+    /// `Ed25519(signing key, "confide/v1/server-challenge" || 0x00 || challenge)`
+    /// (FORMAT.md#server-challenge). The label keeps the signature from ever passing as a
+    /// log entry, grant, acceptance or bundle signature, whatever bytes the server sends.
+    pub fn sign_server_challenge(&self, challenge: &[u8]) -> [u8; 64] {
+        self.sign(labels::SERVER_CHALLENGE, challenge).to_bytes()
+    }
+
     pub(crate) fn sign(&self, label: &[u8], message: &[u8]) -> Signature {
         let mut m = Vec::with_capacity(label.len() + message.len());
         m.extend_from_slice(label);
@@ -213,6 +221,17 @@ impl MemberPublicBundle {
             verifying,
             kem,
         })
+    }
+
+    /// Whether `signature` is this member's signature of a server's login `challenge`
+    /// (see [`MemberSecretKey::sign_server_challenge`]). Strict Ed25519 verification.
+    pub fn verify_server_challenge(&self, challenge: &[u8], signature: &[u8]) -> bool {
+        let Ok(signature) = Signature::from_slice(signature) else {
+            return false;
+        };
+        let mut message = labels::SERVER_CHALLENGE.to_vec();
+        message.extend_from_slice(challenge);
+        self.verifying.verify_strict(&message, &signature).is_ok()
     }
 
     /// The encoded bundle.
@@ -299,5 +318,30 @@ impl Fingerprint {
 impl fmt::Debug for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Fingerprint({})", self.to_digits())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_challenge_signature_is_bound_to_key_challenge_and_label() {
+        let alice = MemberSecretKey::derive(MemberSeed::from_bytes([1; 32]));
+        let bob = MemberSecretKey::derive(MemberSeed::from_bytes([2; 32]));
+        let challenge = [7u8; 32];
+        let sig = alice.sign_server_challenge(&challenge);
+        let bundle = alice.public_bundle();
+        assert!(bundle.verify_server_challenge(&challenge, &sig));
+        assert!(!bundle.verify_server_challenge(&[8u8; 32], &sig));
+        assert!(
+            !bundle.verify_server_challenge(&challenge, &bob.sign_server_challenge(&challenge))
+        );
+        assert!(!bundle.verify_server_challenge(&challenge, &sig[..63]));
+        // The same bytes signed under another label (here: a log entry's) do not verify.
+        let other = alice
+            .sign(labels::LOG_ENTRY_SIGNATURE, &challenge)
+            .to_bytes();
+        assert!(!bundle.verify_server_challenge(&challenge, &other));
     }
 }

@@ -41,6 +41,9 @@ pub mod labels {
     pub const ACCEPTANCE_MAC: &[u8] = b"confide/v1/acceptance-mac\x00";
     /// Ed25519 signature prefix of an acceptance (FORMAT.md#acceptance).
     pub const ACCEPTANCE_SIGNATURE: &[u8] = b"confide/v1/acceptance\x00";
+    /// Ed25519 signature prefix of a storage server's login challenge
+    /// (FORMAT.md#server-challenge): never a valid log entry, grant or acceptance message.
+    pub const SERVER_CHALLENGE: &[u8] = b"confide/v1/server-challenge\x00";
     /// HKDF info prefix of an epoch key check (FORMAT.md#epoch-key-check).
     pub const EPOCH_KEY_CHECK: &[u8] = b"confide/v1/epoch-key-check\x00";
     /// HKDF info prefix of a history link's wrapping key (FORMAT.md#history-link).

@@ -336,6 +336,21 @@ export class Member {
     return base64url(call(() => memberIdOf(this.#bundle)));
   }
 
+  /**
+   * Signs a storage server's login challenge, proving to the server that this device holds
+   * the member's key (no password). The 64-byte Ed25519 signature covers
+   * `"confide/v1/server-challenge" || 0x00 || challenge`, so it can never pass as a log
+   * entry, grant or acceptance signature, whatever the server sends.
+   * @param challenge The server's challenge bytes (at most 1024).
+   * @throws {ConfideError} `invalid_argument` if `challenge` is not a Uint8Array or too long;
+   *   `freed`; `not_initialized`.
+   */
+  signServerChallenge(challenge: Uint8Array): Uint8Array {
+    const c = bytesArg("challenge", challenge, 1024);
+    const inner = Member.inner(this);
+    return call(() => inner.signServerChallenge(c));
+  }
+
   /** @internal */
   static inner(member: unknown): WasmMember {
     if (!(member instanceof Member)) {

@@ -52,6 +52,26 @@ test("the quickstart from the README works", async () => {
   assert.equal(ws.decryptText(wsBob.encrypt("bob's note", ctx), ctx), "bob's note");
 });
 
+test("signServerChallenge: an Ed25519 signature of the labelled challenge by the member's key", async () => {
+  await init();
+  const { createPublicKey, verify } = await import("node:crypto");
+  const alice = Member.generate();
+  const challenge = new Uint8Array(32).fill(7);
+  const sig = alice.signServerChallenge(challenge);
+  assert.ok(sig instanceof Uint8Array);
+  assert.equal(sig.length, 64);
+  // The Ed25519 key sits at bytes 4..36 of the bundle (docs/FORMAT.md#public-bundle).
+  const x = Buffer.from(alice.publicBundle.subarray(4, 36)).toString("base64url");
+  const key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
+  const label = new TextEncoder().encode("confide/v1/server-challenge\0");
+  assert.ok(verify(null, Buffer.concat([label, challenge]), key, sig));
+  assert.ok(!verify(null, Buffer.from(challenge), key, sig));
+  throwsCode(() => alice.signServerChallenge("nope"), "invalid_argument");
+  throwsCode(() => alice.signServerChallenge(new Uint8Array(1025)), "invalid_argument");
+  alice.free();
+  throwsCode(() => alice.signServerChallenge(challenge), "freed");
+});
+
 test("padding is on by default and hides short lengths", async () => {
   await init();
   const ws = Workspace.create(Member.generate());

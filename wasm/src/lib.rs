@@ -64,6 +64,13 @@ impl Member {
         self.0.fingerprint().to_digits()
     }
 
+    /// Signs a storage server's login challenge (64-byte Ed25519 signature under the
+    /// `confide/v1/server-challenge` label).
+    #[wasm_bindgen(js_name = signServerChallenge)]
+    pub fn sign_server_challenge(&self, challenge: &[u8]) -> Vec<u8> {
+        self.0.sign_server_challenge(challenge).to_vec()
+    }
+
     /// The fingerprint of any public bundle, after verifying it.
     #[wasm_bindgen(js_name = fingerprintOf)]
     pub fn fingerprint_of(bundle: &[u8]) -> Result<String, JsValue> {
