@@ -215,21 +215,23 @@ fn split_key(stretched: &[u8; 32]) -> ([u8; CHECK_LEN], Aes256GcmKey) {
 /// # Errors
 /// [`BackupError::WeakPassphrase`].
 pub fn check_passphrase(passphrase: &str) -> Result<(), BackupError> {
+    // ASCII classification only: Unicode case and letter tables would cost the wasm ~20 KB,
+    // and every non-ASCII character simply counts as a letter.
     let weak = |reason| Err(BackupError::WeakPassphrase { reason });
-    if passphrase.chars().count() < limits::MIN_PASSPHRASE_CHARS {
+    let chars: Zeroizing<Vec<char>> = Zeroizing::new(passphrase.chars().collect());
+    if chars.len() < limits::MIN_PASSPHRASE_CHARS {
         return weak("use at least 12 characters");
     }
-    let mut distinct: Vec<char> = Vec::new();
-    for c in passphrase.chars() {
-        if !distinct.contains(&c) {
-            distinct.push(c);
+    let mut distinct: Zeroizing<Vec<char>> = Zeroizing::new(Vec::new());
+    for c in chars.iter() {
+        if !distinct.contains(c) {
+            distinct.push(*c);
         }
     }
     if distinct.len() < 5 {
         return weak("use more different characters");
     }
     // One shorter piece said over and over: "hunter2hunter2", "abcabcabcabc".
-    let chars: Vec<char> = passphrase.chars().collect();
     let repeats = |period: usize| {
         chars
             .iter()
@@ -240,57 +242,61 @@ pub fn check_passphrase(passphrase: &str) -> Result<(), BackupError> {
         return weak("avoid repeating one word");
     }
     // Letters and digits only, lower case: "Qwerty-1234!" -> "qwerty1234".
-    let plain: Zeroizing<String> = Zeroizing::new(
+    let plain: Zeroizing<Vec<u8>> = Zeroizing::new(
         passphrase
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
             .collect(),
     );
-    const SEQUENCES: [&str; 4] = [
-        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
-        "012345678901234567890123456789",
-        "qwertyuiopasdfghjklzxcvbnmqwertyuiopasdfghjklzxcvbnm",
-        "1234567890qwertyuiopasdfghjklzxcvbnm",
+    let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    const SEQUENCES: [&[u8]; 4] = [
+        b"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+        b"012345678901234567890123456789",
+        b"qwertyuiopasdfghjklzxcvbnmqwertyuiopasdfghjklzxcvbnm",
+        b"1234567890qwertyuiopasdfghjklzxcvbnm",
     ];
-    let reversed: Zeroizing<String> = Zeroizing::new(plain.chars().rev().collect());
+    let reversed: Zeroizing<Vec<u8>> = Zeroizing::new(plain.iter().rev().copied().collect());
     if plain.len() >= 6
         && SEQUENCES
             .iter()
-            .any(|s| s.contains(plain.as_str()) || s.contains(reversed.as_str()))
+            .any(|s| contains(s, &plain) || contains(s, &reversed))
     {
         return weak("avoid keyboard and alphabet sequences");
     }
     // What is left once common words and digits are taken out must still be long.
-    const COMMON: [&str; 16] = [
-        "password",
-        "passwort",
-        "passphrase",
-        "letmein",
-        "welcome",
-        "qwerty",
-        "iloveyou",
-        "admin",
-        "login",
-        "secret",
-        "confide",
-        "therapy",
-        "therapist",
-        "practice",
-        "monkey",
-        "dragon",
+    const COMMON: [&[u8]; 16] = [
+        b"password",
+        b"passwort",
+        b"passphrase",
+        b"letmein",
+        b"welcome",
+        b"qwerty",
+        b"iloveyou",
+        b"admin",
+        b"login",
+        b"secret",
+        b"confide",
+        b"therapy",
+        b"therapist",
+        b"practice",
+        b"monkey",
+        b"dragon",
     ];
-    let mut rest: Zeroizing<String> = Zeroizing::new(
-        passphrase
-            .chars()
-            .filter(|c| c.is_alphabetic())
-            .flat_map(char::to_lowercase)
+    let mut letters: Zeroizing<Vec<u8>> = Zeroizing::new(
+        plain
+            .iter()
+            .copied()
+            .filter(u8::is_ascii_alphabetic)
             .collect(),
     );
     for word in COMMON {
-        *rest = rest.replace(word, "");
+        while let Some(at) = letters.windows(word.len()).position(|w| w == word) {
+            letters.drain(at..at + word.len());
+        }
     }
-    if rest.chars().count() < 4 && passphrase.chars().count() < 24 {
+    let non_ascii = chars.iter().filter(|c| !c.is_ascii()).count();
+    if letters.len() + non_ascii < 4 && chars.len() < 24 {
         return weak("avoid common passwords and digits alone");
     }
     Ok(())
