@@ -190,6 +190,23 @@ fn run(v: &HashMap<String, String>) -> String {
                 "success".into()
             }
         },
+        "backup" => match confide::backup::import(&hex(v, "backup"), &v["passphrase"]) {
+            Err(e) => e.code().to_string(),
+            Ok(member) => {
+                assert_eq!(
+                    member.seed().expose_secret().to_vec(),
+                    hex(v, "member seed")
+                );
+                "success".into()
+            }
+        },
+        "recovery kit" => match confide::recovery_kit::decode(&v["kit"]) {
+            Err(e) => e.code().to_string(),
+            Ok(seed) => {
+                assert_eq!(seed.expose_secret().to_vec(), hex(v, "member seed"));
+                "success".into()
+            }
+        },
         other => panic!("unknown kind {other}"),
     }
 }
@@ -220,6 +237,8 @@ fn all_vectors() {
         "bundle.txt",
         "workspace_log.txt",
         "invite.txt",
+        "backup.txt",
+        "kit.txt",
     ] {
         assert!(dir.join(required).exists(), "{required} missing");
     }
