@@ -51,7 +51,7 @@ pub mod limits {
 /// How costly a new backup is to open (FORMAT.md#backup-strength).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strength {
-    /// 64 MiB, 8 passes: about half a second in a browser.
+    /// 64 MiB, 9 passes: about half a second in a browser (BENCHMARKS.md).
     Interactive,
     /// 256 MiB, 4 passes: about a second and a half, for backups rarely opened.
     Sensitive,
@@ -74,7 +74,7 @@ impl Strength {
         match self {
             Self::Interactive => KdfParams {
                 memory_kib: 64 * 1024,
-                iterations: 8,
+                iterations: 9,
                 parallelism: 1,
             },
             Self::Sensitive => KdfParams {

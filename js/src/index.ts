@@ -380,7 +380,7 @@ export class Member {
 
   /**
    * The member seed sealed under `passphrase` (at least 12 characters, not a common or
-   * repetitive one), for the server to keep. Argon2id, 64 MiB and 8 passes by default
+   * repetitive one), for the server to keep. Argon2id, 64 MiB and 9 passes by default
    * (`"interactive"`, about half a second in a browser), or 256 MiB and 4 passes
    * (`"sensitive"`). The passphrase is NFC-normalized first. Runs on the calling thread.
    * @throws {ConfideError} `weak_passphrase`, `invalid_argument`, `freed`, `random_unavailable`.
