@@ -5,6 +5,7 @@ import { init, Invite, Member, Workspace } from "../js/dist/index.js";
 import { gcm } from "@noble/ciphers/aes.js";
 import { Aes256Gcm, CipherSuite, HkdfSha256 } from "@hpke/core";
 import { XWing } from "@hpke/hybridkem-x-wing";
+import { argon2id } from "hash-wasm";
 
 const now = () => performance.now();
 
@@ -188,6 +189,7 @@ export async function runCases({ ms = 1000, rounds = 3, warmupMs = 300, log = ()
   }
   log(`warmed up ${cases.length} cases`);
   const rotation = runRotation({ members: 1000, samples: 3, log });
+  const argon2 = await runArgon2({ samples: 3, log });
   const out = Object.fromEntries(cases.map((c) => [c.id, []]));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? cases : [...cases].reverse();
@@ -197,7 +199,37 @@ export async function runCases({ ms = 1000, rounds = 3, warmupMs = 300, log = ()
     }
     log(`round ${r + 1}/${rounds}: ` + cases.map((c) => `${c.id}=${out[c.id][r].toFixed(0)}`).join(" "));
   }
-  return { rounds: out, rotation };
+  return { rounds: out, rotation, argon2 };
+}
+
+/**
+ * Unlocking a passphrase backup at the default ("interactive") strength: Confide's
+ * `Member.importWithPassphrase` (Argon2id in Confide's wasm, then HKDF and AES-GCM) against
+ * hash-wasm's `argon2id` alone at the same parameters, interleaved, `samples` each.
+ */
+async function runArgon2({ samples, log }) {
+  const passphrase = "correct horse battery staple";
+  const member = Member.generate();
+  const backup = await member.exportWithPassphrase(passphrase);
+  // FORMAT.md#passphrase-backup: m (KiB) at 5..9, t at 9..13, p at 13, salt at 15..47.
+  const view = new DataView(backup.buffer, backup.byteOffset);
+  const params = { memorySize: view.getUint32(5), iterations: view.getUint32(9), parallelism: backup[13] };
+  const salt = backup.slice(15, 47);
+  const confideMs = [];
+  const hashWasmMs = [];
+  for (let s = 0; s < samples; s++) {
+    let t = now();
+    const back = await Member.importWithPassphrase(backup, passphrase);
+    confideMs.push(now() - t);
+    check(back.fingerprint === member.fingerprint, "backup unlocks to the same member");
+    back.free();
+    t = now();
+    await argon2id({ password: passphrase, salt, ...params, hashLength: 32, outputType: "binary" });
+    hashWasmMs.push(now() - t);
+  }
+  log(`argon2id ${params.memorySize / 1024} MiB x ${params.iterations}: confide ${confideMs.map((x) => x.toFixed(0)).join("/")} ms, hash-wasm ${hashWasmMs.map((x) => x.toFixed(0)).join("/")} ms`);
+  member.free();
+  return { params, confideMs, hashWasmMs };
 }
 
 /**

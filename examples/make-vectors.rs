@@ -32,8 +32,13 @@ impl Vector {
         Self { name, fields }
     }
 
+    /// Sets `key`, replacing an earlier value: each name appears once per file.
     fn with(mut self, key: &'static str, value: impl Into<String>) -> Self {
-        self.fields.push((key, value.into()));
+        let value = value.into();
+        match self.fields.iter_mut().find(|(k, _)| *k == key) {
+            Some(field) => field.1 = value,
+            None => self.fields.push((key, value)),
+        }
         self
     }
 
@@ -445,6 +450,7 @@ fn main() {
         ctx,
     );
     membership_vectors(&dir, &alice, &bob);
+    backup_vectors(&dir, &alice);
     println!("wrote {}", dir.display());
 }
 
@@ -686,6 +692,8 @@ fn membership_vectors(dir: &Path, alice: &MemberSecretKey, bob: &MemberSecretKey
     .hex("workspace id", team.id().as_bytes())
     .hex("invite secret", &payload[17..49])
     .hex("inviter id", &alice.fingerprint().id())
+    .hex("inviter seed", alice.seed().expose_secret())
+    .hex("invite nonce", &log[1][97 + 32..97 + 48])
     .hex("invite id", &inv_bob.invite_id)
     .hex("invitee seed", &bob_seed)
     .hex("acceptance", &acceptance_bob)
@@ -704,6 +712,133 @@ fn membership_vectors(dir: &Path, alice: &MemberSecretKey, bob: &MemberSecretKey
             "#confide-invite={}",
             base64ct::Base64UrlUnpadded::encode_string(&v2)
         ),
+    )
+    .write(dir);
+}
+
+/// FORMAT.md#passphrase-backup and #recovery-kit: alice's seed as a backup and as a kit.
+fn backup_vectors(dir: &Path, alice: &MemberSecretKey) {
+    use confide::backup::{self, KdfParams, limits};
+    use confide::recovery_kit;
+    let seed = alice.seed().expose_secret();
+    let passphrase = "correct horse battery staple";
+    let least = KdfParams {
+        memory_kib: limits::MIN_MEMORY_KIB,
+        iterations: limits::MIN_ITERATIONS,
+        parallelism: 1,
+    };
+    let bytes = backup::export_with_rng(alice, passphrase, least, &mut seeded_rng([40; 32]))
+        .expect("backup");
+    let vector = |name, expect, comment, b: &[u8], p: &str| {
+        Vector::new(name, expect, "backup", comment)
+            .hex("backup", b)
+            .with("passphrase", p)
+    };
+    vector(
+        "backup",
+        "success",
+        "alice's seed under a passphrase, Argon2id at the least accepted cost (64 MiB, 3 passes)",
+        &bytes,
+        passphrase,
+    )
+    .hex("member seed", seed)
+    .write(dir);
+    vector(
+        "backup_wrong_passphrase",
+        "wrong_passphrase",
+        "one letter added to the passphrase",
+        &bytes,
+        "correct horse battery stapler",
+    )
+    .write(dir);
+    vector(
+        "backup_tampered",
+        "decryption_failed",
+        "one bit of the sealed seed flipped; the passphrase check still passes",
+        &flip(&bytes, bytes.len() - 20),
+        passphrase,
+    )
+    .write(dir);
+    let mut huge = bytes.clone();
+    huge[5..9].copy_from_slice(&(limits::MAX_MEMORY_KIB + 1).to_be_bytes());
+    vector(
+        "backup_memory_too_large",
+        "malformed",
+        "memory 1 GiB + 1 KiB: refused before any derivation",
+        &huge,
+        passphrase,
+    )
+    .write(dir);
+    let mut passes = bytes.clone();
+    passes[9..13].copy_from_slice(&u32::MAX.to_be_bytes());
+    vector(
+        "backup_too_many_passes",
+        "malformed",
+        "2^32 - 1 passes: refused before any derivation",
+        &passes,
+        passphrase,
+    )
+    .write(dir);
+    let mut salt = bytes.clone();
+    salt[14] = 15;
+    vector(
+        "backup_short_salt",
+        "malformed",
+        "a salt length of 15 bytes",
+        &salt,
+        passphrase,
+    )
+    .write(dir);
+    let mut v2 = bytes.clone();
+    v2[3] = 2;
+    vector(
+        "backup_unsupported_version",
+        "unsupported_version",
+        "version byte 0x02",
+        &v2,
+        passphrase,
+    )
+    .write(dir);
+
+    let kit = recovery_kit::encode(alice.seed());
+    let kit_vector = |name, expect, comment, text: &str| {
+        Vector::new(name, expect, "recovery kit", comment).with("kit", text)
+    };
+    kit_vector("kit", "success", "alice's recovery kit", &kit)
+        .hex("member seed", seed)
+        .write(dir);
+    let sloppy = kit
+        .to_lowercase()
+        .replace(' ', "-")
+        .replace('0', "o")
+        .replace('1', "l");
+    kit_vector(
+        "kit_sloppy",
+        "success",
+        "the same kit in lower case, hyphens for spaces, o for 0 and l for 1",
+        &sloppy,
+    )
+    .hex("member seed", seed)
+    .write(dir);
+    let mut typo: Vec<char> = kit.chars().collect();
+    typo[7] = if typo[7] == 'X' { 'Y' } else { 'X' };
+    kit_vector(
+        "kit_typo",
+        "bad_recovery_kit",
+        "one character changed",
+        &typo.into_iter().collect::<String>(),
+    )
+    .write(dir);
+    let mut swap: Vec<char> = kit.chars().collect();
+    let i = (1..swap.len() - 1)
+        .find(|&i| swap[i] != ' ' && swap[i + 1] != ' ' && swap[i] != swap[i + 1])
+        .expect("two different neighbours");
+    swap.swap(i, i + 1);
+    kit_vector(
+        "kit_swap",
+        "bad_recovery_kit",
+        "two neighbouring characters swapped",
+        &swap.into_iter().collect::<String>(),
     )
     .write(dir);
 }

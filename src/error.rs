@@ -403,3 +403,69 @@ impl From<GrantError> for MembershipError {
         }
     }
 }
+
+/// Why a backup or recovery kit could not be made or opened
+/// (docs/FORMAT.md#passphrase-backup, docs/FORMAT.md#recovery-kit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BackupError {
+    /// The backup does not parse, or its parameters are outside the accepted bounds.
+    Malformed(ParseError),
+    /// The passphrase is too short or too guessable to protect a backup.
+    WeakPassphrase {
+        /// Why, in words that never quote the passphrase.
+        reason: &'static str,
+    },
+    /// The passphrase does not open this backup.
+    WrongPassphrase,
+    /// The passphrase is right but the sealed seed was altered. Deliberately opaque.
+    DecryptionFailed,
+    /// The recovery kit has a typo, a missing or extra character, or a bad checksum.
+    BadRecoveryKit,
+    /// An argument is out of range, or randomness is unavailable.
+    InvalidArgument(ArgumentError),
+    /// Argon2 refused parameters this module accepted (not expected; reported, not panicked).
+    Internal,
+}
+
+impl fmt::Display for BackupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed(e) => e.fmt(f),
+            Self::WeakPassphrase { reason } => write!(f, "passphrase too weak: {reason}"),
+            Self::WrongPassphrase => write!(f, "wrong passphrase"),
+            Self::DecryptionFailed => write!(f, "decryption failed"),
+            Self::BadRecoveryKit => write!(f, "the recovery kit has a typo or is incomplete"),
+            Self::InvalidArgument(e) => e.fmt(f),
+            Self::Internal => write!(f, "key derivation failed"),
+        }
+    }
+}
+
+impl ErrorCode for BackupError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(e) => e.code(),
+            Self::WeakPassphrase { .. } => "weak_passphrase",
+            Self::WrongPassphrase => "wrong_passphrase",
+            Self::DecryptionFailed => "decryption_failed",
+            Self::BadRecoveryKit => "bad_recovery_kit",
+            Self::InvalidArgument(e) => e.code(),
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl core::error::Error for BackupError {}
+
+impl From<ParseError> for BackupError {
+    fn from(e: ParseError) -> Self {
+        Self::Malformed(e)
+    }
+}
+
+impl From<ArgumentError> for BackupError {
+    fn from(e: ArgumentError) -> Self {
+        Self::InvalidArgument(e)
+    }
+}

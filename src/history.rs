@@ -14,7 +14,7 @@ use crate::workspace::{ContentKey, WorkspaceId};
 
 const HISTORY_TAG: &[u8; 3] = b"CFH";
 const HISTORY_VERSION: u8 = 1;
-/// `tag || version || workspace id || epoch`: the AAD of the sealed key.
+/// `tag || version || workspace id || epoch`, followed by the sealed key.
 const HISTORY_HEADER_LEN: usize = 4 + WorkspaceId::LEN + 4;
 /// Length of a history link: header, sealed 32-byte key, 16-byte tag.
 pub const HISTORY_LINK_LEN: usize = HISTORY_HEADER_LEN + 32 + Aes256GcmKey::TAG_LEN;

@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod backup;
 pub mod chunked;
 pub mod error;
 mod grant;
@@ -33,12 +34,15 @@ pub mod member;
 pub mod padding;
 mod primitives;
 pub mod record;
+pub mod recovery_kit;
 pub mod rng;
 pub mod stream;
 pub mod workspace;
 
 pub use chunked::MessageKeyMaterial;
-pub use error::{ArgumentError, DecryptError, ErrorCode, GrantError, MembershipError, ParseError};
+pub use error::{
+    ArgumentError, BackupError, DecryptError, ErrorCode, GrantError, MembershipError, ParseError,
+};
 pub use grant::GRANT_LEN;
 pub use history::{HISTORY_LINK_LEN, KEY_CHECK_LEN};
 pub use invite::{ACCEPTANCE_LEN, Acceptance, InviteLink};

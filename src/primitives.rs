@@ -48,6 +48,10 @@ pub mod labels {
     pub const EPOCH_KEY_CHECK: &[u8] = b"confide/v1/epoch-key-check\x00";
     /// HKDF info prefix of a history link's wrapping key (FORMAT.md#history-link).
     pub const HISTORY_LINK: &[u8] = b"confide/v1/history-link\x00";
+    /// HKDF info of a backup's passphrase check (FORMAT.md#passphrase-backup).
+    pub const BACKUP_CHECK: &[u8] = b"confide/v1/backup/check";
+    /// HKDF info of a backup's wrapping key (FORMAT.md#passphrase-backup).
+    pub const BACKUP_KEY: &[u8] = b"confide/v1/backup/key";
     /// The HKDF-Expand info prefix fixed by c2sp.org/chunked-encryption#key-derivation,
     /// with the AEAD name and its 0x00 terminator.
     pub const C2SP_CHUNKED_AES_256_GCM: &[u8] =
@@ -130,6 +134,37 @@ impl Aes256GcmKey {
             }
             Err(_) => false,
         }
+    }
+
+    /// `ciphertext || tag` of `plaintext` with `aad` (NIST SP 800-38D), for small objects.
+    pub(crate) fn seal_with_aad(&self, nonce: &[u8; 12], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        let mut out = plaintext.to_vec();
+        let tag =
+            self.0
+                .encrypt_inout_detached(nonce.into(), aad, InOutBuf::from(out.as_mut_slice()));
+        match tag {
+            Ok(tag) => out.extend_from_slice(&tag),
+            // Only inputs longer than 2^36 bytes fail; callers seal 32 bytes.
+            Err(_) => out.clear(),
+        }
+        out
+    }
+
+    /// Opens `ciphertext || tag` with `aad`; `None` unless the tag verifies.
+    pub(crate) fn open_with_aad(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        let split = sealed.len().checked_sub(Self::TAG_LEN)?;
+        let (ct, tag) = sealed.split_at(split);
+        let mut out = zeroize::Zeroizing::new(ct.to_vec());
+        let tag = tag.try_into().ok()?;
+        self.0
+            .decrypt_inout_detached(nonce.into(), aad, InOutBuf::from(out.as_mut_slice()), tag)
+            .ok()?;
+        Some(out)
     }
 
     /// Authenticates and decrypts `ct || tag` from `input` into `out` (`out.len() == input.len() - 16`).

@@ -465,12 +465,30 @@ impl Workspace {
             } else {
                 keys.get(&e)
             };
-            let (Some(key), Some(link)) = (key, links.iter().find(|l| l.epoch == e)) else {
+            let Some(key) = key else {
                 continue;
             };
-            let opened = link.open(key)?;
-            history::verify_key_check(&id, previous, &opened, log.key_check(previous)?)?;
-            keys.insert(previous, opened);
+            // Any link for `e` that opens and matches the log will do: a junk link the
+            // server slipped in first does not hide a good one.
+            let mut outcome = None;
+            for link in links.iter().filter(|l| l.epoch == e) {
+                let opened = link.open(key).and_then(|k| {
+                    history::verify_key_check(&id, previous, &k, log.key_check(previous)?)
+                        .map(|()| k)
+                });
+                let done = opened.is_ok();
+                outcome = Some(opened);
+                if done {
+                    break;
+                }
+            }
+            match outcome {
+                Some(Ok(opened)) => {
+                    keys.insert(previous, opened);
+                }
+                Some(Err(e)) => return Err(e),
+                None => {}
+            }
         }
         Ok(Self {
             id,

@@ -725,3 +725,117 @@ fn every_bit_of_an_admit_entry_matters() {
         assert!(result.is_err(), "flipping byte {i} went unnoticed");
     }
 }
+
+// ---------- property: any history of membership changes -----------------------------------
+
+#[derive(Debug, Clone)]
+enum Op {
+    Invite { admin: bool },
+    Remove(usize),
+    Promote(usize),
+    Rotate,
+    Write,
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        any::<bool>().prop_map(|admin| Op::Invite { admin }),
+        (0usize..8).prop_map(Op::Remove),
+        (0usize..8).prop_map(Op::Promote),
+        Just(Op::Rotate),
+        Just(Op::Write),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// After any sequence of invites, removals, promotions and rotations, every current member
+    /// loads the same head and reads every record, and every removed member is refused and
+    /// cannot read what was written after its removal.
+    #[test]
+    fn every_member_agrees_and_removed_members_are_shut_out(ops in proptest::collection::vec(op(), 1..9)) {
+        let (mut alice, mut server) = create();
+        let mut current: Vec<u8> = vec![1];
+        // (member, its workspace as loaded just before removal, records written before removal)
+        let mut removed: Vec<(u8, Workspace, usize)> = Vec::new();
+        let mut records = Vec::new();
+        let mut next = 2u8;
+        for op in ops {
+            match op {
+                Op::Invite { admin } => {
+                    let role = if admin { Role::Admin } else { Role::Member };
+                    invite(&mut alice, &mut server, &member(next), role);
+                    current.push(next);
+                    next += 1;
+                }
+                Op::Remove(i) => {
+                    let target = current[i % current.len()];
+                    if target == 1 {
+                        continue; // Alice keeps administering
+                    }
+                    let last_view = server.load(&member(target), alice.head(), None).unwrap();
+                    server.publish_rotation(alice.remove(&id(&member(target)), T0 + 100).unwrap());
+                    current.retain(|m| *m != target);
+                    removed.push((target, last_view, records.len()));
+                }
+                Op::Promote(i) => {
+                    let target = current[i % current.len()];
+                    server.log.push(alice.set_role(&id(&member(target)), Role::Admin, T0 + 50).unwrap());
+                }
+                Op::Rotate => server.publish_rotation(alice.rotate(T0 + 60).unwrap()),
+                Op::Write => {
+                    let text = format!("record {}", records.len());
+                    records.push((text.clone(), alice.encrypt(text.as_bytes(), &CTX, TEXT).unwrap()));
+                }
+            }
+        }
+        for m in &current {
+            let ws = server.load(&member(*m), alice.head(), None).unwrap();
+            proptest::prop_assert_eq!(ws.head(), alice.head());
+            proptest::prop_assert_eq!(ws.epoch(), alice.epoch());
+            for (text, record) in &records {
+                proptest::prop_assert_eq!(&decrypt_text(&ws, record).unwrap(), text);
+            }
+        }
+        for (m, last_view, written_before) in &removed {
+            proptest::prop_assert_eq!(code(server.load(&member(*m), alice.head(), None)), "not_a_member");
+            for (i, (text, record)) in records.iter().enumerate() {
+                let got = decrypt_text(last_view, record);
+                if i < *written_before {
+                    proptest::prop_assert_eq!(&got.unwrap(), text);
+                } else {
+                    proptest::prop_assert_eq!(got, Err("unknown_epoch"));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn attack_junk_history_link_does_not_hide_the_real_one() {
+    let (mut alice, _, mut server, _) = with_bob();
+    let before = alice.encrypt(b"Epoch 0.", &CTX, TEXT).unwrap();
+    server.publish_rotation(alice.rotate(T0 + 50).unwrap());
+    let mut junk = server.history[0].clone();
+    junk[30] ^= 1;
+    // Only the epoch-1 grant, so epoch 0 must come through a history link.
+    let latest = server.grants_for(&member(2)).pop().unwrap();
+    let load = |s: &Server| {
+        s.load_with_grants(
+            &member(2),
+            std::slice::from_ref(&latest),
+            alice.head(),
+            None,
+        )
+    };
+    // Junk first, then the real link: the real one is used.
+    let mut attacked = server.clone();
+    attacked.history.insert(0, junk.clone());
+    let ws = load(&attacked).unwrap();
+    assert_eq!(decrypt_text(&ws, &before).unwrap(), "Epoch 0.");
+    // Junk alone: the load says so.
+    attacked.history = vec![junk];
+    assert_eq!(code(load(&attacked)), "decryption_failed");
+}

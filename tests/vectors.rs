@@ -162,12 +162,48 @@ fn run(v: &HashMap<String, String>) -> String {
                 );
                 assert_eq!(link.inviter_id().to_vec(), hex(v, "inviter id"));
                 assert_eq!(link.invite_id().to_vec(), hex(v, "invite id"));
+                // FORMAT.md#invite-secret, computed here from the formulas alone.
+                let hkdf = |ikm: &[u8], salt: &[u8], info: &[u8]| {
+                    let mut out = [0u8; 32];
+                    hkdf::Hkdf::<sha2::Sha256>::new(Some(salt), ikm)
+                        .expand(info, &mut out)
+                        .unwrap();
+                    out
+                };
+                let root = hkdf(
+                    &hex(v, "inviter seed"),
+                    &[],
+                    b"confide/v1/member/invite-root",
+                );
+                let mut info = b"confide/v1/invite-secret\x00".to_vec();
+                info.extend_from_slice(&hex(v, "invite nonce"));
+                let secret = hkdf(&root, &hex(v, "workspace id"), &info);
+                assert_eq!(secret.to_vec(), hex(v, "invite secret"));
+                let invite_id = hkdf(&secret, &hex(v, "workspace id"), b"confide/v1/invite-id");
+                assert_eq!(invite_id.to_vec(), hex(v, "invite id"));
                 let invitee = MemberSecretKey::derive(MemberSeed::from_bytes(
                     hex(v, "invitee seed").try_into().unwrap(),
                 ));
                 assert_eq!(link.accept(&invitee), hex(v, "acceptance"));
                 let acceptance = Acceptance::parse(&hex(v, "acceptance")).unwrap();
                 assert_eq!(acceptance.invite_id().to_vec(), hex(v, "invite id"));
+                "success".into()
+            }
+        },
+        "backup" => match confide::backup::import(&hex(v, "backup"), &v["passphrase"]) {
+            Err(e) => e.code().to_string(),
+            Ok(member) => {
+                assert_eq!(
+                    member.seed().expose_secret().to_vec(),
+                    hex(v, "member seed")
+                );
+                "success".into()
+            }
+        },
+        "recovery kit" => match confide::recovery_kit::decode(&v["kit"]) {
+            Err(e) => e.code().to_string(),
+            Ok(seed) => {
+                assert_eq!(seed.expose_secret().to_vec(), hex(v, "member seed"));
                 "success".into()
             }
         },
@@ -201,6 +237,8 @@ fn all_vectors() {
         "bundle.txt",
         "workspace_log.txt",
         "invite.txt",
+        "backup.txt",
+        "kit.txt",
     ] {
         assert!(dir.join(required).exists(), "{required} missing");
     }

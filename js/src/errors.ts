@@ -64,7 +64,17 @@ export type ConfideErrorCode =
   /** This workspace came from a bare grant and has no membership log. */
   | "no_membership_log"
   /** Nothing anchors the log: pass a pinned head or the invite link. */
-  | "no_trust_anchor";
+  | "no_trust_anchor"
+  /** The passphrase is too short or too guessable to protect a backup. */
+  | "weak_passphrase"
+  /** The passphrase does not open this backup. */
+  | "wrong_passphrase"
+  /** The recovery kit has a typo, a missing or extra character. */
+  | "bad_recovery_kit"
+  /** No member is saved on this device under this name. */
+  | "no_saved_member"
+  /** This environment cannot keep a member on the device (no IndexedDB or WebCrypto). */
+  | "device_storage_unavailable";
 
 const CODES: ReadonlySet<string> = new Set<ConfideErrorCode>([
   "invalid_argument", "malformed", "unsupported_version", "wrong_workspace", "unknown_epoch",
@@ -72,7 +82,8 @@ const CODES: ReadonlySet<string> = new Set<ConfideErrorCode>([
   "random_unavailable", "internal", "broken_chain", "unknown_signer", "not_authorized",
   "rollback_detected", "fork_detected", "invite_unknown", "invite_used", "invite_expired", "bad_acceptance",
   "inviter_mismatch", "not_a_member", "already_member", "last_admin", "key_mismatch", "missing_grant",
-  "no_membership_log", "no_trust_anchor",
+  "no_membership_log", "no_trust_anchor", "weak_passphrase", "wrong_passphrase", "bad_recovery_kit",
+  "no_saved_member", "device_storage_unavailable",
 ]);
 
 /** The one error type Confide throws. Branch on `code`, not on `message`. */

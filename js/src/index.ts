@@ -20,6 +20,7 @@ import wasmInit, {
   WasmWorkspace, recordLength,
 } from "../wasm/confide_wasm.js";
 import { ConfideError } from "./errors.js";
+import { deleteSeed, loadSeed, saveSeed } from "./device.js";
 import { engineStream, hasWebCrypto, streamOptions, wasmEngine, webCryptoDecryptor, webCryptoEncryptor } from "./engines.js";
 import {
   bytesArg, call, CHUNK_BYTES, contextArg, describe, property, ENCRYPTED_CHUNK_BYTES, markInitialized, MAX_PLAINTEXT_BYTES,
@@ -233,6 +234,32 @@ function rotation(raw: unknown): Rotation {
   };
 }
 
+function passphraseArg(passphrase: unknown): string {
+  if (typeof passphrase !== "string") {
+    throw new ConfideError("invalid_argument", `"passphrase" expected a string, got ${describe(passphrase)}`);
+  }
+  if (passphrase.length > 4096) {
+    throw new ConfideError("invalid_argument", `"passphrase" expected at most 4096 characters, got ${passphrase.length}`);
+  }
+  // One passphrase, one byte string, however the keyboard composed it (FORMAT.md#passphrase-backup).
+  return passphrase.normalize("NFC");
+}
+
+function storageName(options: unknown): string {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfideError("invalid_argument", `"options" expected { name? }, got ${describe(options)}`);
+  }
+  const name = property(options, "name", "name") ?? "default";
+  if (typeof name !== "string" || name.length === 0 || name.length > 256) {
+    throw new ConfideError("invalid_argument", `"name" expected a non-empty string of at most 256 characters, got ${describe(name)}`);
+  }
+  return name;
+}
+
+function assertReadyForDevice(): void {
+  call(() => undefined); // not_initialized before init()
+}
+
 function nowOption(options: unknown): number {
   if (typeof options !== "object" || options === null) {
     throw new ConfideError("invalid_argument", `"options" expected an object, got ${describe(options)}`);
@@ -349,6 +376,94 @@ export class Member {
     const c = bytesArg("challenge", challenge, 1024);
     const inner = Member.inner(this);
     return call(() => inner.signServerChallenge(c));
+  }
+
+  /**
+   * The member seed sealed under `passphrase` (at least 12 characters, not a common or
+   * repetitive one), for the server to keep. Argon2id, 64 MiB and 9 passes by default
+   * (`"interactive"`, about half a second in a browser), or 256 MiB and 4 passes
+   * (`"sensitive"`). The passphrase is NFC-normalized first. Runs on the calling thread.
+   * @throws {ConfideError} `weak_passphrase`, `invalid_argument`, `freed`, `random_unavailable`.
+   */
+  async exportWithPassphrase(passphrase: string, options: { strength?: "interactive" | "sensitive" } = {}): Promise<Uint8Array> {
+    const p = passphraseArg(passphrase);
+    const strength = typeof options === "object" && options !== null ? property(options, "strength", "strength") ?? "interactive" : undefined;
+    if (strength !== "interactive" && strength !== "sensitive") {
+      throw new ConfideError("invalid_argument", `"strength" expected "interactive" or "sensitive", got ${describe(strength)}`);
+    }
+    const inner = Member.inner(this);
+    return call(() => inner.exportWithPassphrase(p, strength === "sensitive"));
+  }
+
+  /**
+   * Opens a passphrase backup. Its Argon2id parameters are checked before any work, so a
+   * hostile backup cannot freeze the page.
+   * @throws {ConfideError} `wrong_passphrase`, `malformed`, `unsupported_version`,
+   *   `decryption_failed`, `invalid_argument`.
+   */
+  static async importWithPassphrase(backup: Uint8Array, passphrase: string): Promise<Member> {
+    const b = bytesArg("backup", backup, 4096);
+    const p = passphraseArg(passphrase);
+    return new Member(memberToken, call(() => WasmMember.importWithPassphrase(b, p)));
+  }
+
+  /**
+   * The recovery kit: the seed as 11 groups of 5 characters with a checksum, to print or
+   * write down and keep offline. Anyone holding it is this member.
+   * @throws {ConfideError} `freed`.
+   */
+  recoveryKit(): string {
+    const inner = Member.inner(this);
+    return call(() => inner.recoveryKit());
+  }
+
+  /**
+   * The member behind a recovery kit. Case, spaces and hyphens are forgiven, and O, I, L
+   * read as 0, 1, 1; any other typo, and any swap of two neighbours, is `bad_recovery_kit`.
+   * @throws {ConfideError} `bad_recovery_kit`, `invalid_argument`.
+   */
+  static fromRecoveryKit(kit: string): Member {
+    if (typeof kit !== "string" || kit.length > 1024) {
+      throw new ConfideError("invalid_argument", `"kit" expected a string of at most 1024 characters, got ${describe(kit)}`);
+    }
+    return new Member(memberToken, call(() => WasmMember.fromRecoveryKit(kit)));
+  }
+
+  /**
+   * Keeps this member on this device (IndexedDB, under `name`), sealed by a non-extractable
+   * WebCrypto key that is stored beside it. Raw seed bytes are never stored. Replaces any
+   * member saved under the same name.
+   * @throws {ConfideError} `device_storage_unavailable` (no IndexedDB, e.g. Node), `freed`.
+   */
+  async saveToDevice(options: { name?: string } = {}): Promise<void> {
+    const name = storageName(options);
+    const inner = Member.inner(this);
+    await saveSeed(name, this.id, call(() => inner.seedForDeviceStorage()));
+  }
+
+  /**
+   * The member saved on this device under `name`.
+   * @throws {ConfideError} `no_saved_member`, `device_storage_unavailable`, `decryption_failed`.
+   */
+  static async loadFromDevice(options: { name?: string } = {}): Promise<Member> {
+    const name = storageName(options);
+    assertReadyForDevice();
+    const { seed, memberId } = await loadSeed(name);
+    const member = new Member(memberToken, call(() => WasmMember.fromDeviceSeed(seed)));
+    seed.fill(0);
+    if (member.id !== memberId) {
+      member.free();
+      throw new ConfideError("malformed", "the member saved on this device does not match its record");
+    }
+    return member;
+  }
+
+  /**
+   * Forgets the member saved on this device under `name` (nothing happens if there is none).
+   * @throws {ConfideError} `device_storage_unavailable`.
+   */
+  static async deleteFromDevice(options: { name?: string } = {}): Promise<void> {
+    await deleteSeed(storageName(options));
   }
 
   /** @internal */

@@ -26,6 +26,16 @@ await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const url = `http://127.0.0.1:${server.address().port}/browser.html`;
 const deadline = (ms, what) => new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: timed out`)), ms).unref());
 
+/** Adds the device-storage reload check's outcome to a suite result. */
+function withDevice(result, outcomes) {
+  for (const [when, d] of outcomes) {
+    result.total++;
+    if (d?.ok) result.passed++;
+    else result.failed.push({ name: `device storage, ${when}`, message: d?.message ?? "no result" });
+  }
+  return result;
+}
+
 async function inChromium() {
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
@@ -35,7 +45,17 @@ async function inChromium() {
     const page = await browser.newPage();
     await page.goto(url);
     await page.waitForFunction(() => window.__suite !== undefined, null, { timeout: 60_000 });
-    return { result: await page.evaluate(() => window.__suite), agent: await page.evaluate(() => navigator.userAgent) };
+    const result = await page.evaluate(() => window.__suite);
+    const agent = await page.evaluate(() => navigator.userAgent);
+    // The member the suite saved, from a new page and then after a reload of it.
+    const device = async () => {
+      await page.waitForFunction(() => window.__device !== undefined, null, { timeout: 30_000 });
+      return page.evaluate(() => window.__device);
+    };
+    await page.goto(url.replace("browser.html", "device.html"));
+    const fresh = await device();
+    await page.reload();
+    return { result: withDevice(result, [["new page", fresh], ["reload", await device()]]), agent };
   } finally {
     await browser.close();
   }
@@ -56,13 +76,23 @@ async function inFirefox() {
     }
     const { sessionId } = await wd("POST", "/session", { capabilities: { alwaysMatch: { "moz:firefoxOptions": { args: ["-headless"] } } } });
     try {
+      const poll = async (name, what) => {
+        for (let i = 0; i < 600; i++) {
+          const value = await wd("POST", `/session/${sessionId}/execute/sync`, { script: `return window.${name} ?? null`, args: [] });
+          if (value) return value;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`${what} did not finish in Firefox`);
+      };
       await wd("POST", `/session/${sessionId}/url`, { url });
-      for (let i = 0; i < 600; i++) {
-        const result = await wd("POST", `/session/${sessionId}/execute/sync`, { script: "return window.__suite ?? null", args: [] });
-        if (result) return { result, agent: await wd("POST", `/session/${sessionId}/execute/sync`, { script: "return navigator.userAgent", args: [] }) };
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error("suite did not finish in Firefox");
+      const result = await poll("__suite", "suite");
+      const agent = await wd("POST", `/session/${sessionId}/execute/sync`, { script: "return navigator.userAgent", args: [] });
+      // The member the suite saved, from a new page and then after a reload of it.
+      const deviceUrl = url.replace("browser.html", "device.html");
+      await wd("POST", `/session/${sessionId}/url`, { url: deviceUrl });
+      const fresh = await poll("__device", "device page");
+      await wd("POST", `/session/${sessionId}/refresh`, {});
+      return { result: withDevice(result, [["new page", fresh], ["reload", await poll("__device", "reloaded device page")]]), agent };
     } finally {
       await wd("DELETE", `/session/${sessionId}`).catch(() => {});
     }

@@ -88,15 +88,33 @@ export async function runSuite({ confide, hazmat, vectors }) {
     }
   });
 
-  check("every vector gives its expected outcome through the package", () => {
+  check("every vector gives its expected outcome through the package", async () => {
     ok(vectors.length >= 30, `only ${vectors.length} vectors`);
-    for (const v of vectors) {
+    const asyncCode = async (f) => {
+      try {
+        await f();
+        return "success";
+      } catch (e) {
+        return e?.name === "ConfideError" ? e.code : `non-ConfideError ${e?.name}`;
+      }
+    };
+    for (const v of vectors.filter((v) => v.kind === "backup")) {
+      const got = await asyncCode(async () => {
+        const m = await Member.importWithPassphrase(hex(v.backup), v.passphrase);
+        ok(m.fingerprint === hazmat.memberFromSeed(hex(v["member seed"])).fingerprint, "backup member");
+      });
+      ok(got === v.expect, `${v.name}: expected ${v.expect}, got ${got}`);
+    }
+    for (const v of vectors.filter((v) => v.kind !== "backup")) {
       const got = code(() => {
         if (v.kind === "bundle") {
           ok(Member.fingerprintOf(hex(v.bundle)) === v.fingerprint, "fingerprint");
           ok(toHex(hazmat.memberFromSeed(hex(v["member seed"])).publicBundle) === v.bundle, "bundle from seed");
         } else if (v.kind === "workspace") {
           checkWorkspaceVector(v);
+        } else if (v.kind === "recovery kit") {
+          const m = Member.fromRecoveryKit(v.kit);
+          ok(m.fingerprint === hazmat.memberFromSeed(hex(v["member seed"])).fingerprint, "kit member");
         } else if (v.kind === "invite") {
           const d = Invite.describe(v["invite link"]);
           ok(toHex(b64(d.inviteId)) === v["invite id"] && toHex(b64(d.inviterId)) === v["inviter id"], "invite ids");
@@ -504,6 +522,81 @@ export async function runSuite({ confide, hazmat, vectors }) {
       ok(got === want, `${name}: expected ${want}, got ${got}`);
     }
     ok(ws.members.length === 1 && ws.epoch === 0, "still works");
+  });
+
+  // ---------- backups, recovery kits, device storage (FORMAT.md#passphrase-backup) ----------
+  const asyncCode = async (f) => {
+    try {
+      await f();
+      return "success";
+    } catch (e) {
+      return e?.name === "ConfideError" ? e.code : `non-ConfideError ${e?.name}`;
+    }
+  };
+
+  check("passphrase backups and recovery kits round trip; weak, wrong and hostile inputs give their codes", async () => {
+    const alice = Member.generate();
+    const backup = await alice.exportWithPassphrase("correct horse battery staple");
+    ok(backup.length === 139 && backup[3] === 1, "backup layout");
+    ok((await Member.importWithPassphrase(backup, "correct horse battery staple")).fingerprint === alice.fingerprint, "import");
+    // NFC: a composed and a decomposed é are one passphrase.
+    const composed = await alice.exportWithPassphrase("Séance du mardi à neuf heures");
+    const decomposed = "Se\u0301ance du mardi a\u0300 neuf heures";
+    ok((await Member.importWithPassphrase(composed, decomposed)).fingerprint === alice.fingerprint, "NFC");
+    ok(await asyncCode(() => Member.importWithPassphrase(backup, "correct horse battery stapler")) === "wrong_passphrase", "wrong");
+    for (const weak of ["short", "aaaaaaaaaaaaaaaa", "passwordpassword", "123456789012", "hunter2hunter2"]) {
+      ok(await asyncCode(() => alice.exportWithPassphrase(weak)) === "weak_passphrase", `weak ${weak}`);
+    }
+    const hostile = backup.slice();
+    hostile.set([0xff, 0xff, 0xff, 0xff], 5); // 4 TiB of memory
+    const t = performance.now();
+    ok(await asyncCode(() => Member.importWithPassphrase(hostile, "correct horse battery staple")) === "malformed", "hostile");
+    ok(performance.now() - t < 100, `hostile backup refused in ${performance.now() - t} ms`);
+    ok(await asyncCode(() => alice.exportWithPassphrase("correct horse battery staple", { strength: "extreme" })) === "invalid_argument", "strength");
+    const kit = alice.recoveryKit();
+    ok(/^([0-9A-HJKMNP-TV-Z]{5} ){10}[0-9A-HJKMNP-TV-Z]{5}$/.test(kit), "kit shape");
+    ok(Member.fromRecoveryKit(kit.toLowerCase().replace(/ /g, "")).fingerprint === alice.fingerprint, "kit forgives case and spaces");
+    const typo = kit.slice(0, 3) + (kit[3] === "7" ? "8" : "7") + kit.slice(4);
+    ok(code(() => Member.fromRecoveryKit(typo)) === "bad_recovery_kit", "kit typo");
+    ok(code(() => Member.fromRecoveryKit(42)) === "invalid_argument", "kit type");
+  });
+
+  check("device storage keeps a member sealed under a non-extractable key, or says why it cannot", async () => {
+    const seed = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 3);
+    const member = hazmat.memberFromSeed(seed);
+    if (typeof indexedDB === "undefined") {
+      ok(await asyncCode(() => member.saveToDevice()) === "device_storage_unavailable", "save without IndexedDB");
+      ok(await asyncCode(() => Member.loadFromDevice()) === "device_storage_unavailable", "load without IndexedDB");
+      return;
+    }
+    await Member.deleteFromDevice({ name: "suite" });
+    ok(await asyncCode(() => Member.loadFromDevice({ name: "suite" })) === "no_saved_member", "nothing saved");
+    await member.saveToDevice({ name: "suite" });
+    ok((await Member.loadFromDevice({ name: "suite" })).fingerprint === member.fingerprint, "load");
+    // What IndexedDB holds: no seed bytes anywhere, and a key script cannot export.
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open("confide");
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const record = await new Promise((resolve, reject) => {
+      const req = db.transaction("members").objectStore("members").get("suite");
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    db.close();
+    const bytesOf = (v) => (v instanceof Uint8Array ? [v] : typeof v === "object" && v !== null ? Object.values(v).flatMap(bytesOf) : []);
+    const hexSeed = toHex(seed);
+    ok(bytesOf(record).length >= 2 && bytesOf(record).every((b) => !toHex(b).includes(hexSeed)), "the seed is not stored");
+    ok(!JSON.stringify(record).includes(hexSeed), "nor as text");
+    ok(record.key instanceof CryptoKey && record.key.extractable === false, "the key is non-extractable");
+    ok(await asyncCode(() => crypto.subtle.exportKey("raw", record.key)) !== "success", "and cannot be exported");
+    await Member.deleteFromDevice({ name: "suite" });
+    ok(await asyncCode(() => Member.loadFromDevice({ name: "suite" })) === "no_saved_member", "deleted");
+    // For the reload check that browser.mjs runs next (device.html).
+    const kept = Member.generate();
+    await kept.saveToDevice({ name: "reload-check" });
+    localStorage.setItem("confide-reload-check", kept.fingerprint);
   });
 
   await init();

@@ -64,6 +64,69 @@ impl Member {
         self.0.fingerprint().to_digits()
     }
 
+    /// The seed sealed under a passphrase with Argon2id (docs/FORMAT.md#passphrase-backup).
+    /// The passphrase is taken by value and zeroized.
+    #[wasm_bindgen(js_name = exportWithPassphrase)]
+    pub fn export_with_passphrase(
+        &self,
+        passphrase: String,
+        sensitive: bool,
+    ) -> Result<Vec<u8>, JsValue> {
+        let passphrase = Zeroizing::new(passphrase);
+        let strength = if sensitive {
+            confide::backup::Strength::Sensitive
+        } else {
+            confide::backup::Strength::Interactive
+        };
+        confide::backup::export(&self.0, &passphrase, strength).map_err(to_js)
+    }
+
+    /// Opens a passphrase backup.
+    #[wasm_bindgen(js_name = importWithPassphrase)]
+    pub fn import_with_passphrase(backup: &[u8], passphrase: String) -> Result<Member, JsValue> {
+        let passphrase = Zeroizing::new(passphrase);
+        confide::backup::import(backup, &passphrase)
+            .map(Member)
+            .map_err(to_js)
+    }
+
+    /// The recovery kit: the seed as 11 groups of 5 symbols (docs/FORMAT.md#recovery-kit).
+    #[wasm_bindgen(js_name = recoveryKit)]
+    pub fn recovery_kit(&self) -> String {
+        confide::recovery_kit::encode(self.0.seed()).to_string()
+    }
+
+    /// A member from its recovery kit.
+    #[wasm_bindgen(js_name = fromRecoveryKit)]
+    pub fn from_recovery_kit(kit: String) -> Result<Member, JsValue> {
+        let kit = Zeroizing::new(kit);
+        confide::recovery_kit::decode(&kit)
+            .map(|seed| Member(confide::MemberSecretKey::derive(seed)))
+            .map_err(to_js)
+    }
+
+    /// The raw seed, for the package's device storage to wrap with a non-extractable
+    /// WebCrypto key (docs/SECURITY.md#device-storage). It reveals no more than
+    /// `recoveryKit`; the package never exports it.
+    #[wasm_bindgen(js_name = seedForDeviceStorage)]
+    pub fn seed_for_device_storage(&self) -> Uint8Array {
+        secret_to_js(self.0.seed().expose_secret())
+    }
+
+    /// A member from a seed unwrapped by the package's device storage. Taken by value and
+    /// zeroized.
+    #[wasm_bindgen(js_name = fromDeviceSeed)]
+    pub fn from_device_seed(seed: Vec<u8>) -> Result<Member, JsValue> {
+        let seed = Zeroizing::new(seed);
+        let bytes: [u8; 32] = seed
+            .as_slice()
+            .try_into()
+            .map_err(|_| js_error("malformed", "stored seed: expected length 32"))?;
+        Ok(Member(confide::MemberSecretKey::derive(
+            confide::MemberSeed::from_bytes(bytes),
+        )))
+    }
+
     /// Signs a storage server's login challenge (64-byte Ed25519 signature under the
     /// `confide/v1/server-challenge` label).
     #[wasm_bindgen(js_name = signServerChallenge)]
