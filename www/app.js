@@ -30,6 +30,7 @@ const EXPLAIN = {
   unsupported_version: "the data was written by a newer version of Confide.",
   wrong_workspace: "this item belongs to another workspace.",
   unknown_epoch: "it was written with a key you do not hold (after you left, or before you could read it).",
+  bad_recovery_kit: "the recovery kit has a typo, or a character is missing or extra.",
   bad_signature: "a signature does not verify: someone altered the data.",
   not_for_this_member: "the key grant is addressed to someone else.",
   not_initialized: "the Confide module has not loaded.",
@@ -80,6 +81,7 @@ const ui = Object.fromEntries(
   [
     "status", "invitation", "inviter-id", "waiting", "waiting-fingerprint", "invitation-error",
     "identity-new", "create-identity", "identity-facts", "my-fingerprint", "session-state", "identity-error",
+    "restore-kit", "restore-identity", "kit-step", "recovery-kit", "kit-fingerprint", "print-kit", "kit-saved",
     "workspace", "workspace-new", "create-workspace", "workspace-open", "workspace-id", "workspace-epoch",
     "my-role", "refresh", "workspace-error", "work-area",
     "note-form", "editor-title", "client-input", "note-input", "transcript-input", "save-note", "new-note",
@@ -179,15 +181,16 @@ const pins = {
 
 // ---------- identity ----------------------------------------------------------------
 
-async function createIdentity() {
-  state.member = Member.generate();
+/** Logs `member` in and moves on: the kit step for a new identity, then the workspace. */
+async function useIdentity(member, { isNew, how }) {
+  state.member = member;
   state.session = new Session(state.member);
   await state.session.login();
   ui.myFingerprint.textContent = state.member.fingerprint;
-  ui.sessionState.textContent = "Logged in by signing the server's challenge (no password).";
+  ui.sessionState.textContent = `${how} Logged in by signing the server's challenge (no password).`;
   ui.identityNew.hidden = true;
   ui.identityFacts.hidden = false;
-  await afterIdentityCreated();
+  if (isNew) await saveRecoveryKit();
   if (state.inviteLink !== null) {
     await acceptInvite();
   } else {
@@ -195,12 +198,52 @@ async function createIdentity() {
   }
 }
 
+async function createIdentity() {
+  const member = Member.generate();
+  await keepOnDevice(member);
+  await useIdentity(member, { isNew: true, how: "New identity, kept in this browser." });
+}
+
+async function restoreIdentity() {
+  const member = Member.fromRecoveryKit(ui.restoreKit.value);
+  ui.restoreKit.value = "";
+  await keepOnDevice(member);
+  await useIdentity(member, { isNew: false, how: "Restored from your recovery kit." });
+}
+
+/** Keeps the member in IndexedDB, sealed by a non-extractable key; memory only if refused. */
+async function keepOnDevice(member) {
+  try {
+    await member.saveToDevice({ name: "confide-demo" });
+  } catch {
+    // Private mode or storage disabled: the identity lives as long as the page.
+  }
+}
+
+/** The identity this browser kept, if any: no kit step, straight to work. */
+async function resumeIdentity() {
+  let member;
+  try {
+    member = await Member.loadFromDevice({ name: "confide-demo" });
+  } catch {
+    return false; // nothing kept (no_saved_member), or no storage here
+  }
+  await useIdentity(member, { isNew: false, how: "Welcome back: your identity was kept in this browser." });
+  return true;
+}
+
 /**
- * RECOVERY KIT STEP. The place for "save your recovery kit" (identity persistence issue:
- * member.saveToDevice(), member.recoveryKit()): show the kit, wait until the therapist has
- * saved it, then return. Everything after identity creation waits on this function.
+ * "Save your recovery kit" (FORMAT.md#recovery-kit): shown once, after creating an identity.
+ * Nothing goes on until the therapist says the kit is saved.
  */
-async function afterIdentityCreated() {}
+async function saveRecoveryKit() {
+  ui.recoveryKit.textContent = state.member.recoveryKit();
+  ui.kitFingerprint.textContent = state.member.fingerprint;
+  ui.kitStep.hidden = false;
+  await new Promise((resolve) => ui.kitSaved.addEventListener("click", resolve, { once: true }));
+  ui.kitStep.hidden = true;
+  ui.recoveryKit.textContent = "—"; // off the screen once saved
+}
 
 // ---------- joining by invite --------------------------------------------------------
 
@@ -781,6 +824,12 @@ function wire() {
       ui.createIdentity.disabled = state.member !== null;
     }),
   );
+  ui.restoreIdentity.addEventListener("click", () =>
+    action(ui.restoreIdentity, ui.identityError, "Could not restore your identity", restoreIdentity).then(() => {
+      ui.restoreIdentity.disabled = state.member !== null;
+    }),
+  );
+  ui.printKit.addEventListener("click", () => window.print());
   ui.createWorkspace.addEventListener("click", () =>
     action(ui.createWorkspace, ui.workspaceError, "Could not create the workspace", async () => {
       await createWorkspace();
@@ -834,8 +883,17 @@ async function main() {
   }
   wire();
   readInviteFromUrl();
-  ui.createIdentity.disabled = false;
   ui.status.textContent = "Ready. Keys are made and kept in this browser.";
+  try {
+    if (!(await resumeIdentity())) {
+      ui.createIdentity.disabled = false;
+      ui.restoreIdentity.disabled = false;
+    }
+  } catch (e) {
+    showError(ui.identityError, e, "Could not resume your identity");
+    ui.createIdentity.disabled = false;
+    ui.restoreIdentity.disabled = false;
+  }
   document.body.dataset.state = "ready";
 }
 

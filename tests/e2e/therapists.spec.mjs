@@ -16,6 +16,7 @@ import { WINDOW, findAnyWindow, indexWindows, readTree } from "./scan.mjs";
 // In order: the at-rest test reads what the flow left on the server.
 test.describe.configure({ mode: "serial" });
 
+const KIT = /^([0-9A-HJKMNP-TV-Z]{5} ){10}[0-9A-HJKMNP-TV-Z]{5}$/;
 const FINGERPRINT = /^(\d{5} ){11}\d{5}$/;
 const SHOTS = process.env.CONFIDE_SCREENSHOTS === "1";
 const VIEWPORT = { width: 1360, height: 900 };
@@ -60,6 +61,13 @@ test("two therapists share notes, a transcript and a recording; removal shuts on
   await expect(a.getByTestId("my-fingerprint")).toHaveText(FINGERPRINT);
   const aliceFp = (await a.getByTestId("my-fingerprint").textContent()).trim();
   await expect(a.getByTestId("session-state")).toContainText("Logged in");
+  // The recovery kit step comes first: 11 groups of 5, and nothing goes on until it is saved.
+  await expect(a.getByTestId("kit-step")).toBeVisible();
+  await expect(a.getByTestId("recovery-kit")).toHaveText(KIT);
+  await expect(a.getByTestId("kit-fingerprint")).toHaveText(aliceFp);
+  await expect(a.getByTestId("workspace")).toBeHidden();
+  await a.getByTestId("kit-saved").click();
+  await expect(a.getByTestId("kit-step")).toBeHidden();
 
   await a.getByTestId("create-workspace").click();
   await expect(a.locator("body")).toHaveAttribute("data-state", "open");
@@ -164,6 +172,7 @@ test("two therapists share notes, a transcript and a recording; removal shuts on
   await expect(b.getByTestId("invitation")).toBeVisible();
   expect(b.url()).not.toContain("confide-invite"); // the secret left the address bar
   await b.getByTestId("create-identity").click();
+  await b.getByTestId("kit-saved").click();
   await expect(b.getByTestId("waiting")).toBeVisible();
   await expect(b.getByTestId("waiting-fingerprint")).toHaveText(FINGERPRINT);
   const bobFp = (await b.getByTestId("waiting-fingerprint").textContent()).trim();
@@ -225,6 +234,46 @@ test("two therapists share notes, a transcript and a recording; removal shuts on
 
   await aliceContext.close();
   await bobContext.close();
+});
+
+test("the recovery kit: a reload keeps the identity, the printed kit restores it elsewhere, a typo is caught", async ({ browser }) => {
+  const first = await browser.newContext();
+  const a = await first.newPage();
+  await a.goto("/");
+  await expect(a.locator("body")).toHaveAttribute("data-state", "ready");
+  await a.getByTestId("create-identity").click();
+  await expect(a.getByTestId("recovery-kit")).toHaveText(KIT);
+  const kit = (await a.getByTestId("recovery-kit").textContent()).trim();
+  const fp = (await a.getByTestId("my-fingerprint").textContent()).trim();
+  // Printing shows the kit card alone.
+  await a.emulateMedia({ media: "print" });
+  expect(await a.getByTestId("recovery-kit").evaluate((el) => getComputedStyle(el).visibility)).toBe("visible");
+  expect(await a.getByTestId("my-fingerprint").evaluate((el) => getComputedStyle(el).visibility)).toBe("hidden");
+  await a.emulateMedia({ media: "screen" });
+  await a.getByTestId("kit-saved").click();
+
+  // A reload: the identity comes back from this browser's storage, with no kit step.
+  await a.reload();
+  await expect(a.getByTestId("my-fingerprint")).toHaveText(fp);
+  await expect(a.getByTestId("session-state")).toContainText("Welcome back");
+  await expect(a.getByTestId("kit-step")).toBeHidden();
+  await first.close();
+
+  // Another browser profile: a typo is caught, the kit as printed restores the same identity.
+  const second = await browser.newContext();
+  const b = await second.newPage();
+  await b.goto("/");
+  await expect(b.locator("body")).toHaveAttribute("data-state", "ready");
+  await b.getByText("I have a recovery kit").click();
+  const typo = kit.slice(0, 8) + (kit[8] === "7" ? "8" : "7") + kit.slice(9);
+  await b.getByTestId("restore-kit").fill(typo);
+  await b.getByTestId("restore-identity").click();
+  await expect(b.getByTestId("identity-error").getByTestId("error-code")).toHaveText("bad_recovery_kit");
+  await b.getByTestId("restore-kit").fill(kit.toLowerCase());
+  await b.getByTestId("restore-identity").click();
+  await expect(b.getByTestId("my-fingerprint")).toHaveText(fp);
+  await expect(b.getByTestId("session-state")).toContainText("Restored");
+  await second.close();
 });
 
 test("the server's files hold none of it: no note, client, transcript or 64 bytes of audio", async () => {
