@@ -124,7 +124,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedBackup<'_>, ParseError> {
     check_tag(bytes, BACKUP_TAG, BACKUP_VERSION, object)?;
     let short = || ParseError::Length {
         what: object,
-        expected: "115 to 171",
+        expected: "123 to 171",
         got: bytes.len(),
     };
     let fixed = bytes.get(..FIXED_HEADER_LEN).ok_or_else(short)?;

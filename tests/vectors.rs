@@ -204,6 +204,18 @@ fn run(v: &HashMap<String, String>) -> String {
             Err(e) => e.code().to_string(),
             Ok(seed) => {
                 assert_eq!(seed.expose_secret().to_vec(), hex(v, "member seed"));
+                // A kit as written (upper case, single spaces) is exactly what its seed encodes to.
+                let canonical = v["kit"].len() == 65
+                    && v["kit"].chars().enumerate().all(|(i, c)| {
+                        if i % 6 == 5 {
+                            c == ' '
+                        } else {
+                            "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)
+                        }
+                    });
+                if canonical {
+                    assert_eq!(*confide::recovery_kit::encode(&seed), v["kit"]);
+                }
                 "success".into()
             }
         },
