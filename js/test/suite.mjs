@@ -594,6 +594,34 @@ export async function runSuite({ confide, hazmat, vectors }) {
     ok(!JSON.stringify(record).includes(hexSeed), "nor as text");
     ok(record.key instanceof CryptoKey && record.key.extractable === false, "the key is non-extractable");
     ok(await asyncCode(() => crypto.subtle.exportKey("raw", record.key)) !== "success", "and cannot be exported");
+    // A record whose member id is rewritten, or whose sealed seed comes from another record, does not open.
+    const other = Member.generate();
+    await other.saveToDevice({ name: "suite-other" });
+    const put = (name, value) =>
+      new Promise((resolve, reject) => {
+        const req = indexedDB.open("confide");
+        req.onsuccess = () => {
+          const tx = req.result.transaction("members", "readwrite");
+          tx.objectStore("members").put(value, name);
+          tx.oncomplete = () => (req.result.close(), resolve());
+          tx.onerror = () => reject(tx.error);
+        };
+        req.onerror = () => reject(req.error);
+      });
+    await put("suite", { ...record, memberId: other.id });
+    ok(await asyncCode(() => Member.loadFromDevice({ name: "suite" })) === "decryption_failed", "rewritten member id");
+    const otherRecord = await new Promise((resolve, reject) => {
+      const req = indexedDB.open("confide");
+      req.onsuccess = () => {
+        const get = req.result.transaction("members").objectStore("members").get("suite-other");
+        get.onsuccess = () => (req.result.close(), resolve(get.result));
+        get.onerror = () => reject(get.error);
+      };
+      req.onerror = () => reject(req.error);
+    });
+    await put("suite", { ...record, sealed: otherRecord.sealed, iv: otherRecord.iv });
+    ok(await asyncCode(() => Member.loadFromDevice({ name: "suite" })) === "decryption_failed", "sealed seed from another record");
+    await Member.deleteFromDevice({ name: "suite-other" });
     await Member.deleteFromDevice({ name: "suite" });
     ok(await asyncCode(() => Member.loadFromDevice({ name: "suite" })) === "no_saved_member", "deleted");
     // For the reload check that browser.mjs runs next (device.html).
