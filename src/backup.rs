@@ -10,7 +10,7 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::error::{BackupError, ParseError};
+use crate::error::{ArgumentError, BackupError, ParseError};
 use crate::member::{MemberSecretKey, MemberSeed, SEED_LEN, check_tag};
 use crate::primitives::{Aes256GcmKey, hkdf_sha256_32, labels};
 use crate::rng::{random_array, system_rng};
@@ -302,7 +302,8 @@ pub fn check_passphrase(passphrase: &str) -> Result<(), BackupError> {
     Ok(())
 }
 
-/// Seals `member`'s seed under `passphrase` (FORMAT.md#passphrase-backup).
+/// Seals `member`'s seed under `passphrase` (FORMAT.md#passphrase-backup). The caller
+/// normalizes the passphrase to NFC first, as the JS package does.
 ///
 /// # Errors
 /// `WeakPassphrase`; `InvalidArgument` if randomness is unavailable.
@@ -317,7 +318,7 @@ pub fn export(
 /// [`export`] with explicit parameters and generator (tests and vectors).
 ///
 /// # Errors
-/// `WeakPassphrase`, or `Malformed` for parameters outside the bounds.
+/// `WeakPassphrase`, or `InvalidArgument` for parameters outside the bounds.
 pub fn export_with_rng(
     member: &MemberSecretKey,
     passphrase: &str,
@@ -325,7 +326,10 @@ pub fn export_with_rng(
     rng: &mut impl CryptoRng,
 ) -> Result<Vec<u8>, BackupError> {
     check_passphrase(passphrase)?;
-    params.check()?;
+    // FORMAT.md#passphrase-backup, exporting step 2: a caller's mistake, not bad bytes.
+    params.check().map_err(|_| ArgumentError::OutOfRange {
+        what: "argon2 parameters",
+    })?;
     let salt: [u8; SALT_LEN] = random_array(rng);
     let nonce: [u8; NONCE_LEN] = random_array(rng);
     let stretched = stretch(passphrase.as_bytes(), &salt, params)?;

@@ -128,6 +128,40 @@ fn hostile_parameters_are_refused_before_any_work() {
 }
 
 #[test]
+fn exporting_with_parameters_outside_the_limits_is_invalid_argument() {
+    let m = member();
+    for params in [
+        KdfParams {
+            memory_kib: limits::MIN_MEMORY_KIB - 1,
+            ..LEAST
+        },
+        KdfParams {
+            memory_kib: limits::MAX_MEMORY_KIB + 1,
+            ..LEAST
+        },
+        KdfParams {
+            iterations: limits::MIN_ITERATIONS - 1,
+            ..LEAST
+        },
+        KdfParams {
+            iterations: limits::MAX_ITERATIONS + 1,
+            ..LEAST
+        },
+        KdfParams {
+            parallelism: 0,
+            ..LEAST
+        },
+        KdfParams {
+            parallelism: limits::MAX_PARALLELISM + 1,
+            ..LEAST
+        },
+    ] {
+        let got = backup::export_with_rng(&m, PASSPHRASE, params, &mut seeded_rng([1; 32]));
+        assert_eq!(code(got), "invalid_argument", "{params:?}");
+    }
+}
+
+#[test]
 fn weak_passphrases_are_refused_with_weak_passphrase() {
     let m = member();
     for weak in [

@@ -241,6 +241,10 @@ function passphraseArg(passphrase: unknown): string {
   if (passphrase.length > 4096) {
     throw new ConfideError("invalid_argument", `"passphrase" expected at most 4096 characters, got ${passphrase.length}`);
   }
+  // A lone surrogate would reach wasm as U+FFFD, merging passphrases (FORMAT.md#passphrase-backup).
+  if (/\p{Surrogate}/u.test(passphrase)) {
+    throw new ConfideError("invalid_argument", `"passphrase" expected well-formed Unicode, got a lone surrogate`);
+  }
   // One passphrase, one byte string, however the keyboard composed it (FORMAT.md#passphrase-backup).
   return passphrase.normalize("NFC");
 }

@@ -556,6 +556,9 @@ export async function runSuite({ confide, hazmat, vectors }) {
     ok(await asyncCode(() => Member.importWithPassphrase(hostile, "correct horse battery staple")) === "malformed", "hostile");
     ok(performance.now() - t < 100, `hostile backup refused in ${performance.now() - t} ms`);
     ok(await asyncCode(() => alice.exportWithPassphrase("correct horse battery staple", { strength: "extreme" })) === "invalid_argument", "strength");
+    // A lone surrogate is not Unicode: it would reach wasm as U+FFFD, so two passphrases would be one.
+    ok(await asyncCode(() => alice.exportWithPassphrase("correct horse battery \uD800")) === "invalid_argument", "lone surrogate, export");
+    ok(await asyncCode(() => Member.importWithPassphrase(backup, "correct horse battery \uDC00")) === "invalid_argument", "lone surrogate, import");
     const kit = alice.recoveryKit();
     ok(/^([0-9A-HJKMNP-TV-Z]{5} ){10}[0-9A-HJKMNP-TV-Z]{5}$/.test(kit), "kit shape");
     ok(Member.fromRecoveryKit(kit.toLowerCase().replace(/ /g, "")).fingerprint === alice.fingerprint, "kit forgives case and spaces");
