@@ -1,9 +1,11 @@
-// What a backup unlock leaves in the wasm instance (docs/SECURITY.md): linear memory before
-// and after an unlock at each strength. Wasm memory never shrinks, so the growth stays for
-// the page's life (zeroized). Prints one JSON line. Usage: node bench/argon2-memory.mjs
+// What a backup unlock leaves in the package's wasm instance (docs/SECURITY.md#memory): its
+// linear memory before and after unlocks at each strength, which run Argon2id in a throwaway
+// worker instance; then after one Argon2id run in the package's own instance, as the
+// fallback without workers does, for comparison. Prints one JSON line.
+// Usage: node bench/argon2-memory.mjs
 import { readFileSync } from "node:fs";
 import { init, Member } from "../js/dist/index.js";
-import { initSync } from "../js/wasm/confide_wasm.js";
+import { argon2Stretch, initSync } from "../js/wasm/confide_wasm.js";
 
 await init();
 // init() already instantiated the module; initSync returns those same exports (and memory).
@@ -13,10 +15,11 @@ const passphrase = "correct horse battery staple";
 const member = Member.generate();
 const before = mib();
 const interactive = await member.exportWithPassphrase(passphrase);
-const afterInteractiveExport = mib();
 await Member.importWithPassphrase(interactive, passphrase);
 const afterInteractive = mib();
 const sensitive = await member.exportWithPassphrase(passphrase, { strength: "sensitive" });
 await Member.importWithPassphrase(sensitive, passphrase);
 const afterSensitive = mib();
-console.log(JSON.stringify({ before, afterInteractiveExport, afterInteractive, afterSensitive }));
+argon2Stretch(passphrase, new Uint8Array(32), 64 * 1024, 3, 1).fill(0);
+const afterInProcess = mib();
+console.log(JSON.stringify({ before, afterInteractive, afterSensitive, afterInProcess }));

@@ -285,15 +285,23 @@ function envRows(env, tp, init) {
     const a = tp.argon2;
     if (a) {
       const confide = median(a.confideMs);
+      const stretched = median(a.stretchMs);
       const peer = median(a.hashWasmMs);
-      const target = "≤ 0.75×";
       rows.push([
-        `Unlock a backup (\`Member.importWithPassphrase\`, Argon2id ${a.params.memorySize / 1024} MiB × ${a.params.iterations} passes; median of ${a.confideMs.length})`,
+        `Argon2id ${a.params.memorySize / 1024} MiB × ${a.params.iterations} passes (\`argon2Stretch\`, the wasm function the unlock worker runs; median of ${a.stretchMs.length})`,
+        fmtMs(stretched),
+        `hash-wasm \`argon2id\`, same parameters: ${fmtMs(peer)}`,
+        `${fmtRatio(stretched / peer)} of its time`,
+        "≤ 0.75×",
+        met(stretched / peer <= 0.75),
+      ]);
+      rows.push([
+        `Unlock a backup (\`Member.importWithPassphrase\`: worker start, Argon2id, HKDF, AES-GCM; median of ${a.confideMs.length})`,
         fmtMs(confide),
         `hash-wasm \`argon2id\`, same parameters: ${fmtMs(peer)}`,
         `${fmtRatio(confide / peer)} of its time`,
-        target,
-        met(confide / peer <= 0.75),
+        "(info)",
+        "—",
       ]);
       if (env === "Chromium") {
         rows.push(["Unlock time at the default strength", fmtMs(confide), "—", "—", "0.5–1 s", met(confide >= 500 && confide <= 1000)]);
@@ -416,9 +424,10 @@ function render(r) {
     const m = r.argonMemory;
     L.push("## Memory: a backup unlock in Node", "");
     L.push(
-      "The wasm instance's linear memory before and after Argon2id (`bench/argon2-memory.mjs`). Wasm memory never " +
-        "shrinks: the blocks Argon2 used are zeroized and freed to Confide's allocator, which reuses them, but the " +
-        "instance keeps the pages until the page (or process) goes away.",
+      "The package's wasm instance's linear memory before and after unlocks (`bench/argon2-memory.mjs`). Wasm memory " +
+        "never shrinks, so the package runs Argon2id in a throwaway instance in a worker, terminated after each " +
+        "derivation; its own instance does not grow. The last row runs one Argon2id in the package's own instance, as " +
+        "the fallback without workers does: those pages (zeroized after use) stay until the page or process goes away.",
       "",
     );
     L.push(
@@ -426,6 +435,7 @@ function render(r) {
         ["Wasm memory after `init()`", `${m.before.toFixed(1)} MiB`, "—", "—", "(info)", "—"],
         ["After an interactive export and unlock (64 MiB Argon2id)", `${m.afterInteractive.toFixed(1)} MiB`, "—", "—", "(info)", "—"],
         ["After a sensitive export and unlock (256 MiB Argon2id)", `${m.afterSensitive.toFixed(1)} MiB`, "—", "—", "(info)", "—"],
+        ["After one 64 MiB Argon2id in the package's own instance (fallback)", `${m.afterInProcess.toFixed(1)} MiB`, "—", "—", "(info)", "—"],
       ]),
       "",
     );

@@ -114,6 +114,13 @@ pub struct ParsedBackup<'a> {
     sealed: &'a [u8],
 }
 
+impl ParsedBackup<'_> {
+    /// The Argon2id salt.
+    pub fn salt(&self) -> &[u8] {
+        self.salt
+    }
+}
+
 /// Parses a backup and checks its parameters and lengths (FORMAT.md#passphrase-backup,
 /// steps 1 to 4). Cheap: runs before any key derivation.
 ///
@@ -174,13 +181,29 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedBackup<'_>, ParseError> {
     })
 }
 
-/// Argon2id over the passphrase, into a 32-byte key; the working memory is zeroized after.
-/// (It stays allocated to the wasm instance, whose memory never shrinks; SECURITY.md.)
-fn stretch(
-    passphrase: &[u8],
+/// Argon2id over the passphrase (FORMAT.md#passphrase-backup, `k`), into a 32-byte key; the
+/// working memory is zeroized after. Parameters and salt outside the limits are refused first.
+/// In wasm the memory stays allocated to the instance, which is why the JS package runs this
+/// in a throwaway instance (SECURITY.md#memory).
+///
+/// # Errors
+/// `InvalidArgument` for parameters or a salt outside the limits.
+pub fn stretch(
+    passphrase: &str,
     salt: &[u8],
     params: KdfParams,
 ) -> Result<Zeroizing<[u8; 32]>, BackupError> {
+    let out_of_range = |_| ArgumentError::OutOfRange {
+        what: "argon2 parameters",
+    };
+    params.check().map_err(out_of_range)?;
+    if !(limits::MIN_SALT_LEN..=limits::MAX_SALT_LEN).contains(&salt.len()) {
+        return Err(ArgumentError::OutOfRange {
+            what: "argon2 salt",
+        }
+        .into());
+    }
+    let passphrase = passphrase.as_bytes();
     let argon_params = Params::new(
         params.memory_kib,
         params.iterations,
@@ -325,30 +348,69 @@ pub fn export_with_rng(
     params: KdfParams,
     rng: &mut impl CryptoRng,
 ) -> Result<Vec<u8>, BackupError> {
+    let plan = prepare_export_with_rng(passphrase, params, rng)?;
+    let stretched = stretch(passphrase, &plan.salt, plan.params)?;
+    Ok(finish_export(member, &plan, &stretched))
+}
+
+/// What a backup will be made with, chosen before the passphrase is stretched: exporting
+/// steps 1 to 3 of FORMAT.md#passphrase-backup. Lets the Argon2id step run elsewhere.
+pub struct ExportPlan {
+    /// The Argon2id parameters.
+    pub params: KdfParams,
+    /// The Argon2id salt.
+    pub salt: [u8; SALT_LEN],
+    nonce: [u8; NONCE_LEN],
+}
+
+/// Checks the passphrase policy and picks salt and nonce for a new backup.
+///
+/// # Errors
+/// `WeakPassphrase`; `InvalidArgument` if randomness is unavailable.
+pub fn prepare_export(passphrase: &str, strength: Strength) -> Result<ExportPlan, BackupError> {
+    prepare_export_with_rng(passphrase, strength.params(), &mut system_rng()?)
+}
+
+/// [`prepare_export`] with explicit parameters and generator.
+///
+/// # Errors
+/// `WeakPassphrase`, or `InvalidArgument` for parameters outside the bounds.
+pub fn prepare_export_with_rng(
+    passphrase: &str,
+    params: KdfParams,
+    rng: &mut impl CryptoRng,
+) -> Result<ExportPlan, BackupError> {
     check_passphrase(passphrase)?;
-    // FORMAT.md#passphrase-backup, exporting step 2: a caller's mistake, not bad bytes.
+    // Exporting step 2: a caller's mistake, not bad bytes.
     params.check().map_err(|_| ArgumentError::OutOfRange {
         what: "argon2 parameters",
     })?;
-    let salt: [u8; SALT_LEN] = random_array(rng);
-    let nonce: [u8; NONCE_LEN] = random_array(rng);
-    let stretched = stretch(passphrase.as_bytes(), &salt, params)?;
-    let (check, key) = split_key(&stretched);
+    Ok(ExportPlan {
+        params,
+        salt: random_array(rng),
+        nonce: random_array(rng),
+    })
+}
+
+/// Writes the backup from a plan and the passphrase stretched with its salt and parameters
+/// ([`stretch`]): exporting step 4.
+pub fn finish_export(member: &MemberSecretKey, plan: &ExportPlan, stretched: &[u8; 32]) -> Vec<u8> {
+    let (check, key) = split_key(stretched);
     let mut out =
         Vec::with_capacity(FIXED_HEADER_LEN + SALT_LEN + CHECK_LEN + NONCE_LEN + SEALED_LEN);
     out.extend_from_slice(BACKUP_TAG);
     out.push(BACKUP_VERSION);
     out.push(ARGON2ID_13);
-    out.extend_from_slice(&params.memory_kib.to_be_bytes());
-    out.extend_from_slice(&params.iterations.to_be_bytes());
-    out.push(params.parallelism);
+    out.extend_from_slice(&plan.params.memory_kib.to_be_bytes());
+    out.extend_from_slice(&plan.params.iterations.to_be_bytes());
+    out.push(plan.params.parallelism);
     out.push(SALT_LEN_BYTE);
-    out.extend_from_slice(&salt);
+    out.extend_from_slice(&plan.salt);
     out.extend_from_slice(&check);
-    out.extend_from_slice(&nonce);
-    let sealed = key.seal_with_aad(&nonce, &out, member.seed().expose_secret());
+    out.extend_from_slice(&plan.nonce);
+    let sealed = key.seal_with_aad(&plan.nonce, &out, member.seed().expose_secret());
     out.extend_from_slice(&sealed);
-    Ok(out)
+    out
 }
 
 /// Opens a backup with `passphrase` (FORMAT.md#passphrase-backup): parameters are checked
@@ -358,8 +420,20 @@ pub fn export_with_rng(
 /// `Malformed`/`UnsupportedVersion` (before any work), `WrongPassphrase`, `DecryptionFailed`.
 pub fn import(bytes: &[u8], passphrase: &str) -> Result<MemberSecretKey, BackupError> {
     let backup = parse(bytes)?;
-    let stretched = stretch(passphrase.as_bytes(), backup.salt, backup.params)?;
-    let (check, key) = split_key(&stretched);
+    let stretched = stretch(passphrase, backup.salt, backup.params)?;
+    open_with_stretched(&backup, &stretched)
+}
+
+/// Opening steps 5 to 7 of FORMAT.md#passphrase-backup, given the passphrase stretched with
+/// the backup's salt and parameters ([`stretch`]).
+///
+/// # Errors
+/// `WrongPassphrase`, `DecryptionFailed`.
+pub fn open_with_stretched(
+    backup: &ParsedBackup<'_>,
+    stretched: &[u8; 32],
+) -> Result<MemberSecretKey, BackupError> {
+    let (check, key) = split_key(stretched);
     if !bool::from(check.as_slice().ct_eq(backup.check)) {
         return Err(BackupError::WrongPassphrase);
     }

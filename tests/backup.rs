@@ -162,6 +162,55 @@ fn exporting_with_parameters_outside_the_limits_is_invalid_argument() {
 }
 
 #[test]
+fn stretching_alone_refuses_what_a_backup_could_not_hold_before_any_work() {
+    // The entry the JS package's Argon2 worker calls: bounds checked here too, not only by parse.
+    let salt = [7u8; 32];
+    let cases = [
+        (
+            KdfParams {
+                memory_kib: limits::MAX_MEMORY_KIB + 1,
+                ..LEAST
+            },
+            &salt[..],
+        ),
+        (
+            KdfParams {
+                iterations: u32::MAX,
+                ..LEAST
+            },
+            &salt[..],
+        ),
+        (
+            KdfParams {
+                parallelism: 0,
+                ..LEAST
+            },
+            &salt[..],
+        ),
+        (LEAST, &salt[..limits::MIN_SALT_LEN - 1]),
+        (LEAST, &[0u8; limits::MAX_SALT_LEN + 1][..]),
+    ];
+    for (params, salt) in cases {
+        let t = Instant::now();
+        let got = backup::stretch(PASSPHRASE, salt, params).map(|_| ());
+        assert_eq!(
+            code(got),
+            "invalid_argument",
+            "{params:?}, salt {}",
+            salt.len()
+        );
+        assert!(t.elapsed() < Duration::from_millis(20));
+    }
+    // And what it returns is what export and import use: k of FORMAT.md#passphrase-backup.
+    let m = member();
+    let bytes = backup_of(&m);
+    let parsed = backup::parse(&bytes).unwrap();
+    let k = backup::stretch(PASSPHRASE, parsed.salt(), parsed.params).unwrap();
+    let opened = backup::open_with_stretched(&parsed, &k).unwrap();
+    assert_eq!(opened.seed().expose_secret(), m.seed().expose_secret());
+}
+
+#[test]
 fn weak_passphrases_are_refused_with_weak_passphrase() {
     let m = member();
     for weak in [

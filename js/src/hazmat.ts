@@ -72,3 +72,10 @@ export function encryptStreamWithSeed(
     throw fromWasm(e);
   }
 }
+
+/** The byte length of this package's own wasm instance's memory (the one `init()` made). */
+export function wasmMemoryBytes(): number {
+  // With the module initialized, initSync returns its exports without instantiating again.
+  const exports = wasm.initSync({ module: undefined as never }) as unknown as { memory: WebAssembly.Memory };
+  return exports.memory.buffer.byteLength;
+}

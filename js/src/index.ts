@@ -15,15 +15,16 @@
  * @module
  */
 
-import wasmInit, {
-  acceptInvite, describeInvite, initSync, memberIdOf, WasmChunkReader, WasmDecryptor, WasmMember, WasmMessageKeys,
-  WasmWorkspace, recordLength,
+import {
+  acceptInvite, backupKdfInput, describeInvite, initSync, memberIdOf, prepareBackup, WasmChunkReader, WasmDecryptor,
+  WasmMember, WasmMessageKeys, WasmWorkspace, recordLength,
 } from "../wasm/confide_wasm.js";
 import { ConfideError } from "./errors.js";
+import { setCompiledModule, stretch } from "./kdf.js";
 import { deleteSeed, loadSeed, saveSeed } from "./device.js";
 import { engineStream, hasWebCrypto, streamOptions, wasmEngine, webCryptoDecryptor, webCryptoEncryptor } from "./engines.js";
 import {
-  bytesArg, call, CHUNK_BYTES, contextArg, describe, property, ENCRYPTED_CHUNK_BYTES, markInitialized, MAX_PLAINTEXT_BYTES,
+  bytesArg, call, CHUNK_BYTES, contextArg, describe, isNode, property, ENCRYPTED_CHUNK_BYTES, markInitialized, MAX_PLAINTEXT_BYTES,
   MAX_RECORD_BYTES, MIN_RECORD_BYTES, padOption, PREFIX_BYTES,
 } from "./util.js";
 
@@ -163,11 +164,6 @@ export interface InviteDescription {
 const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
 let ready: Promise<void> | undefined;
 
-function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === "string";
-}
-
 /**
  * Loads the wasm module. Memoized: call it as often as you like; every call returns the
  * same promise. Works in Node >= 20 and in browsers.
@@ -176,6 +172,7 @@ function isNode(): boolean {
 export function init(options: InitOptions = {}): Promise<void> {
   ready ??= (async () => {
     const source = options.wasm;
+    let module: WebAssembly.Module;
     if (source === undefined && isNode()) {
       // Node: read and compile the bytes ourselves. The async loader would probe
       // Request/Response, which makes Node load its fetch implementation (~17 ms).
@@ -184,10 +181,13 @@ export function init(options: InitOptions = {}): Promise<void> {
         readFile(url: URL): Promise<Uint8Array>;
       };
       const bytes = await readFile(new URL("../wasm/confide_wasm_bg.wasm", import.meta.url));
-      initSync({ module: await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>) });
+      module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
     } else {
-      await wasmInit(source === undefined ? undefined : { module_or_path: source as never });
+      module = await compileModule(source);
     }
+    initSync({ module });
+    // Kept for the throwaway instances that run Argon2id (kdf.ts).
+    setCompiledModule(module);
     markInitialized();
   })().catch((e: unknown) => {
     ready = undefined;
@@ -196,6 +196,22 @@ export function init(options: InitOptions = {}): Promise<void> {
   return ready;
 }
 
+
+/** Compiles the module from what `init({ wasm })` was given, or from the package's file. */
+async function compileModule(source: InitOptions["wasm"]): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source as BufferSource);
+  const response =
+    source === undefined || typeof source === "string" || source instanceof URL
+      ? await fetch(source ?? new URL("../wasm/confide_wasm_bg.wasm", import.meta.url))
+      : await source;
+  if (!response.ok) throw new ConfideError("internal", `the Confide wasm module failed to load (HTTP ${response.status})`);
+  // compileStreaming needs the application/wasm type; a server without it still works.
+  if (response.headers.get("Content-Type")?.split(";")[0]?.trim() === "application/wasm") {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
 
 /** wasm is fed at most this much per call, so its memory stays small whatever chunks arrive. */
 
@@ -386,7 +402,8 @@ export class Member {
    * The member seed sealed under `passphrase` (at least 12 characters, not a common or
    * repetitive one), for the server to keep. Argon2id, 64 MiB and 9 passes by default
    * (`"interactive"`, about half a second in a browser), or 256 MiB and 4 passes
-   * (`"sensitive"`). The passphrase is NFC-normalized first. Runs on the calling thread.
+   * (`"sensitive"`). The passphrase is NFC-normalized first. Argon2id runs in a worker that is
+   * discarded afterwards, so the page stays responsive and keeps none of its memory.
    * @throws {ConfideError} `weak_passphrase`, `invalid_argument`, `freed`, `random_unavailable`.
    */
   async exportWithPassphrase(passphrase: string, options: { strength?: "interactive" | "sensitive" } = {}): Promise<Uint8Array> {
@@ -395,8 +412,21 @@ export class Member {
     if (strength !== "interactive" && strength !== "sensitive") {
       throw new ConfideError("invalid_argument", `"strength" expected "interactive" or "sensitive", got ${describe(strength)}`);
     }
-    const inner = Member.inner(this);
-    return call(() => inner.exportWithPassphrase(p, strength === "sensitive"));
+    Member.inner(this);
+    const plan = call(() => prepareBackup(p, strength === "sensitive"));
+    try {
+      const input = plan.kdfInput();
+      const key = await stretch(p, input);
+      input.free();
+      try {
+        const inner = Member.inner(this); // again: the member may have been freed meanwhile
+        return call(() => inner.finishBackup(plan, key));
+      } finally {
+        key.fill(0);
+      }
+    } finally {
+      plan.free();
+    }
   }
 
   /**
@@ -408,7 +438,14 @@ export class Member {
   static async importWithPassphrase(backup: Uint8Array, passphrase: string): Promise<Member> {
     const b = bytesArg("backup", backup, 4096);
     const p = passphraseArg(passphrase);
-    return new Member(memberToken, call(() => WasmMember.importWithPassphrase(b, p)));
+    // Steps 1 to 4 of FORMAT.md#passphrase-backup: a hostile backup is refused before any work.
+    const input = call(() => backupKdfInput(b));
+    const key = await stretch(p, input).finally(() => input.free());
+    try {
+      return new Member(memberToken, call(() => WasmMember.openBackup(b, key)));
+    } finally {
+      key.fill(0);
+    }
   }
 
   /**

@@ -16,6 +16,12 @@ export const ENCRYPTED_CHUNK_BYTES = 16400;
 let initialized = false;
 
 /** Called once the wasm module is instantiated. */
+/** Whether this is Node (which has no Web Worker and reads files instead of fetching). */
+export function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === "string";
+}
+
 export function markInitialized(): void {
   initialized = true;
 }

@@ -64,28 +64,22 @@ impl Member {
         self.0.fingerprint().to_digits()
     }
 
-    /// The seed sealed under a passphrase with Argon2id (docs/FORMAT.md#passphrase-backup).
-    /// The passphrase is taken by value and zeroized.
-    #[wasm_bindgen(js_name = exportWithPassphrase)]
-    pub fn export_with_passphrase(
-        &self,
-        passphrase: String,
-        sensitive: bool,
-    ) -> Result<Vec<u8>, JsValue> {
-        let passphrase = Zeroizing::new(passphrase);
-        let strength = if sensitive {
-            confide::backup::Strength::Sensitive
-        } else {
-            confide::backup::Strength::Interactive
-        };
-        confide::backup::export(&self.0, &passphrase, strength).map_err(to_js)
+    /// Writes a backup from `plan` and the passphrase stretched by `argon2Stretch` with the
+    /// plan's inputs (docs/FORMAT.md#passphrase-backup, exporting step 4). `stretched` is
+    /// taken by value and zeroized.
+    #[wasm_bindgen(js_name = finishBackup)]
+    pub fn finish_backup(&self, plan: &ExportPlan, stretched: Vec<u8>) -> Result<Vec<u8>, JsValue> {
+        let stretched = stretched_key(stretched)?;
+        Ok(confide::backup::finish_export(&self.0, &plan.0, &stretched))
     }
 
-    /// Opens a passphrase backup.
-    #[wasm_bindgen(js_name = importWithPassphrase)]
-    pub fn import_with_passphrase(backup: &[u8], passphrase: String) -> Result<Member, JsValue> {
-        let passphrase = Zeroizing::new(passphrase);
-        confide::backup::import(backup, &passphrase)
+    /// Opens a backup with the passphrase stretched by `argon2Stretch` with the inputs of
+    /// `backupKdfInput(backup)` (opening steps 5 to 7). `stretched` is zeroized.
+    #[wasm_bindgen(js_name = openBackup)]
+    pub fn open_backup(backup: &[u8], stretched: Vec<u8>) -> Result<Member, JsValue> {
+        let stretched = stretched_key(stretched)?;
+        let parsed = confide::backup::parse(backup).map_err(to_js)?;
+        confide::backup::open_with_stretched(&parsed, &stretched)
             .map(Member)
             .map_err(to_js)
     }
@@ -784,4 +778,111 @@ impl MessageKeys {
     pub fn base_nonce(&self) -> Vec<u8> {
         self.material.base_nonce().to_vec()
     }
+}
+
+/// A 32-byte stretched passphrase from JS, zeroized on drop.
+fn stretched_key(bytes: Vec<u8>) -> Result<Zeroizing<[u8; 32]>, JsValue> {
+    let bytes = Zeroizing::new(bytes);
+    let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+        js_error(
+            "invalid_argument",
+            "stretched passphrase: expected length 32",
+        )
+    })?;
+    Ok(Zeroizing::new(key))
+}
+
+/// The Argon2id inputs of a backup: parameters and salt (docs/FORMAT.md#passphrase-backup).
+#[wasm_bindgen(js_name = WasmKdfInput)]
+pub struct KdfInput {
+    params: confide::backup::KdfParams,
+    salt: Vec<u8>,
+}
+
+#[wasm_bindgen(js_class = WasmKdfInput)]
+impl KdfInput {
+    /// Memory in KiB.
+    #[wasm_bindgen(getter, js_name = memoryKib)]
+    pub fn memory_kib(&self) -> u32 {
+        self.params.memory_kib
+    }
+
+    /// Passes.
+    #[wasm_bindgen(getter)]
+    pub fn iterations(&self) -> u32 {
+        self.params.iterations
+    }
+
+    /// Lanes.
+    #[wasm_bindgen(getter)]
+    pub fn parallelism(&self) -> u8 {
+        self.params.parallelism
+    }
+
+    /// The salt.
+    #[wasm_bindgen(getter)]
+    pub fn salt(&self) -> Vec<u8> {
+        self.salt.clone()
+    }
+}
+
+/// A backup about to be made: the policy has passed, salt and nonce are chosen.
+#[wasm_bindgen(js_name = WasmExportPlan)]
+pub struct ExportPlan(confide::backup::ExportPlan);
+
+#[wasm_bindgen(js_class = WasmExportPlan)]
+impl ExportPlan {
+    /// What to stretch the passphrase with.
+    #[wasm_bindgen(js_name = kdfInput)]
+    pub fn kdf_input(&self) -> KdfInput {
+        KdfInput {
+            params: self.0.params,
+            salt: self.0.salt.to_vec(),
+        }
+    }
+}
+
+/// Checks the passphrase policy and plans a backup at the interactive or sensitive strength
+/// (docs/FORMAT.md#passphrase-backup, exporting steps 1 to 3). Zeroizes the passphrase.
+#[wasm_bindgen(js_name = prepareBackup)]
+pub fn prepare_backup(passphrase: String, sensitive: bool) -> Result<ExportPlan, JsValue> {
+    let passphrase = Zeroizing::new(passphrase);
+    let strength = if sensitive {
+        confide::backup::Strength::Sensitive
+    } else {
+        confide::backup::Strength::Interactive
+    };
+    confide::backup::prepare_export(&passphrase, strength)
+        .map(ExportPlan)
+        .map_err(to_js)
+}
+
+/// Parses a backup and checks its parameters (opening steps 1 to 4), before any Argon2id.
+#[wasm_bindgen(js_name = backupKdfInput)]
+pub fn backup_kdf_input(backup: &[u8]) -> Result<KdfInput, JsValue> {
+    let parsed = confide::backup::parse(backup).map_err(to_js)?;
+    Ok(KdfInput {
+        params: parsed.params,
+        salt: parsed.salt().to_vec(),
+    })
+}
+
+/// Argon2id of the passphrase (docs/FORMAT.md#passphrase-backup, `k`). The JS package calls
+/// this in a throwaway instance, so the 64 MiB or more it grows goes back to the browser.
+#[wasm_bindgen(js_name = argon2Stretch)]
+pub fn argon2_stretch(
+    passphrase: String,
+    salt: &[u8],
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u8,
+) -> Result<Uint8Array, JsValue> {
+    let passphrase = Zeroizing::new(passphrase);
+    let params = confide::backup::KdfParams {
+        memory_kib,
+        iterations,
+        parallelism,
+    };
+    let stretched = confide::backup::stretch(&passphrase, salt, params).map_err(to_js)?;
+    Ok(secret_to_js(stretched.as_slice()))
 }
