@@ -213,8 +213,6 @@ async function compileModule(source: InitOptions["wasm"]): Promise<WebAssembly.M
   return WebAssembly.compile(await response.arrayBuffer());
 }
 
-/** wasm is fed at most this much per call, so its memory stays small whatever chunks arrive. */
-
 /** Invites, from the invitee's side. */
 export const Invite = {
   /**
@@ -412,12 +410,11 @@ export class Member {
     if (strength !== "interactive" && strength !== "sensitive") {
       throw new ConfideError("invalid_argument", `"strength" expected "interactive" or "sensitive", got ${describe(strength)}`);
     }
-    Member.inner(this);
+    Member.inner(this); // `freed` before any work
     const plan = call(() => prepareBackup(p, strength === "sensitive"));
     try {
       const input = plan.kdfInput();
-      const key = await stretch(p, input);
-      input.free();
+      const key = await stretch(p, input).finally(() => input.free());
       try {
         const inner = Member.inner(this); // again: the member may have been freed meanwhile
         return call(() => inner.finishBackup(plan, key));

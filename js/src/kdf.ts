@@ -51,11 +51,10 @@ export async function stretch(passphrase: string, input: KdfInput): Promise<Uint
   return call(() => argon2Stretch(passphrase, salt, memoryKib, iterations, parallelism));
 }
 
-const THREAD_URL = new URL("./kdf-thread.js", import.meta.url);
-
 function inWebWorker(job: KdfJob): Promise<KdfReply> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(THREAD_URL, { type: "module" });
+    // Written out in the call, the form bundlers recognize and emit the worker for.
+    const worker = new Worker(new URL("./kdf-thread.js", import.meta.url), { type: "module" });
     worker.onmessage = (event: MessageEvent<KdfReply>) => {
       worker.terminate();
       resolve(event.data);
@@ -82,7 +81,7 @@ async function inNodeWorker(job: KdfJob): Promise<KdfReply> {
     Worker: new (url: URL) => NodeWorker;
   };
   return new Promise((resolve, reject) => {
-    const worker = new NodeWorker(THREAD_URL);
+    const worker = new NodeWorker(new URL("./kdf-thread.js", import.meta.url));
     worker.once("message", (reply) => {
       void worker.terminate();
       resolve(reply);
