@@ -56,10 +56,7 @@ pub async fn put_blob(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let member = session.member_id;
-    state
-        .store
-        .run(move |conn| require_member(conn, ws.as_bytes(), &member).map(|_| ()))
-        .await?;
+    state.store.run_as_member(ws, member, |_| Ok(())).await?;
     if declared.is_some_and(|n| n > cap) {
         return Err(ApiError::too_large());
     }
@@ -217,8 +214,7 @@ pub async fn get_blob(
     let blob = wire::name(&blob)?.to_owned();
     let file_name: Option<String> = state
         .store
-        .run(move |conn| {
-            require_member(conn, ws.as_bytes(), &session.member_id)?;
+        .run_as_member(ws, session.member_id, move |conn| {
             Ok(conn
                 .query_row(
                     "SELECT file FROM blobs WHERE workspace_id = ?1 AND blob_id = ?2",
@@ -286,8 +282,7 @@ pub async fn delete_blob(
     let blob = wire::name(&blob)?.to_owned();
     let file: Option<String> = state
         .store
-        .run(move |conn| {
-            require_member(conn, ws.as_bytes(), &session.member_id)?;
+        .run_as_member(ws, session.member_id, move |conn| {
             Ok(conn
                 .query_row(
                     "DELETE FROM blobs WHERE workspace_id = ?1 AND blob_id = ?2 RETURNING file",
@@ -314,8 +309,7 @@ pub async fn list_blobs(
     let ws = wire::workspace_id(&ws)?;
     let rows: Vec<(String, i64, i64)> = state
         .store
-        .run(move |conn| {
-            require_member(conn, ws.as_bytes(), &session.member_id)?;
+        .run_as_member(ws, session.member_id, move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT blob_id, size, updated_at FROM blobs WHERE workspace_id = ?1 \
                  ORDER BY blob_id",

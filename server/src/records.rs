@@ -74,8 +74,7 @@ pub async fn get_record(
     wire::name(&field)?;
     let body: Option<Vec<u8>> = state
         .store
-        .run(move |conn| {
-            require_member(conn, ws.as_bytes(), &session.member_id)?;
+        .run_as_member(ws, session.member_id, move |conn| {
             Ok(conn
                 .query_row(
                     "SELECT body FROM records \
@@ -104,8 +103,7 @@ pub async fn delete_record(
     wire::name(&field)?;
     let deleted = state
         .store
-        .run(move |conn| {
-            require_member(conn, ws.as_bytes(), &session.member_id)?;
+        .run_as_member(ws, session.member_id, move |conn| {
             Ok(conn.execute(
                 "DELETE FROM records WHERE workspace_id = ?1 AND record_id = ?2 AND field = ?3",
                 (&ws.as_bytes()[..], &record, &field),
@@ -130,8 +128,7 @@ pub async fn list_records(
     let ws = wire::workspace_id(&ws)?;
     let rows: Vec<(String, String, i64, i64)> = state
         .store
-        .run(move |conn| {
-            require_member(conn, ws.as_bytes(), &session.member_id)?;
+        .run_as_member(ws, session.member_id, move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT record_id, field, length(body), updated_at FROM records \
                  WHERE workspace_id = ?1 ORDER BY record_id, field",

@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rusqlite::Connection;
+use confide::{Fingerprint, WorkspaceId};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::ApiError;
 
@@ -163,6 +164,56 @@ impl Store {
         })
         .await
         .map_err(|e| ApiError::internal(&e))?
+    }
+
+    /// Runs `f` for a current member of `workspace` (404 for anyone else, who cannot tell it
+    /// from a workspace that does not exist).
+    ///
+    /// # Errors
+    /// 404 for a non-member, or whatever `f` returns.
+    pub async fn run_as_member<T, F>(
+        &self,
+        workspace: WorkspaceId,
+        member: [u8; Fingerprint::ID_LEN],
+        f: F,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.run(move |conn| {
+            require_member(conn, workspace.as_bytes(), &member)?;
+            f(conn)
+        })
+        .await
+    }
+
+    /// Runs `f` in an immediate transaction for an admin of `workspace`, and commits if it
+    /// succeeds: 404 for a non-member, 403 with `refusal` for a member who is not an admin.
+    ///
+    /// # Errors
+    /// 404, 403, or whatever `f` returns.
+    pub async fn run_as_admin<T, F>(
+        &self,
+        workspace: WorkspaceId,
+        member: [u8; Fingerprint::ID_LEN],
+        refusal: &'static str,
+        f: F,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !require_member(&tx, workspace.as_bytes(), &member)? {
+                return Err(ApiError::forbidden(refusal));
+            }
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
     }
 
     /// Where finished blobs live.

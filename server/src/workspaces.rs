@@ -305,8 +305,7 @@ pub async fn get_log(
     let ws = wire::workspace_id(&ws)?;
     let entries = state
         .store
-        .run(move |conn| {
-            require_member(conn, ws.as_bytes(), &session.member_id)?;
+        .run_as_member(ws, session.member_id, move |conn| {
             load_entries(conn, ws.as_bytes())
         })
         .await?;
@@ -422,16 +421,15 @@ pub async fn post_grants(
     let ws = wire::workspace_id(&ws)?;
     state
         .store
-        .run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            if !require_member(&tx, ws.as_bytes(), &session.member_id)? {
-                return Err(ApiError::forbidden("only admins post grants"));
-            }
-            let log = stored_log(&tx, ws.as_bytes())?;
-            insert_grants(&tx, &log, &req.grants)?;
-            tx.commit()?;
-            Ok(())
-        })
+        .run_as_admin(
+            ws,
+            session.member_id,
+            "only admins post grants",
+            move |tx| {
+                let log = stored_log(tx, ws.as_bytes())?;
+                insert_grants(tx, &log, &req.grants)
+            },
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -448,8 +446,7 @@ pub async fn get_grants(
     let ws = wire::workspace_id(&ws)?;
     let grants: Vec<Vec<u8>> = state
         .store
-        .run(move |conn| {
-            require_member(conn, ws.as_bytes(), &session.member_id)?;
+        .run_as_member(ws, session.member_id, move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT body FROM grants WHERE workspace_id = ?1 AND member_id = ?2 ORDER BY id",
             )?;
@@ -482,17 +479,17 @@ pub async fn post_history(
     let ws = wire::workspace_id(&ws)?;
     state
         .store
-        .run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            if !require_member(&tx, ws.as_bytes(), &session.member_id)? {
-                return Err(ApiError::forbidden("only admins post history links"));
-            }
-            for link in &req.links {
-                insert_history(&tx, ws.as_bytes(), &link.0)?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
+        .run_as_admin(
+            ws,
+            session.member_id,
+            "only admins post history links",
+            move |tx| {
+                for link in &req.links {
+                    insert_history(tx, ws.as_bytes(), &link.0)?;
+                }
+                Ok(())
+            },
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -509,8 +506,7 @@ pub async fn get_history(
     let ws = wire::workspace_id(&ws)?;
     let links: Vec<Vec<u8>> = state
         .store
-        .run(move |conn| {
-            require_member(conn, ws.as_bytes(), &session.member_id)?;
+        .run_as_member(ws, session.member_id, move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT body FROM history_links WHERE workspace_id = ?1 ORDER BY id",
             )?;
@@ -632,8 +628,7 @@ pub async fn get_acceptances(
         .transpose()?;
     let rows: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = state
         .store
-        .run(move |conn| {
-            require_member(conn, ws.as_bytes(), &session.member_id)?;
+        .run_as_member(ws, session.member_id, move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT invite_id, member_id, body FROM acceptances WHERE workspace_id = ?1 \
                  AND (?2 IS NULL OR invite_id = ?2) ORDER BY rowid",
