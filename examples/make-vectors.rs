@@ -718,8 +718,8 @@ fn membership_vectors(dir: &Path, alice: &MemberSecretKey, bob: &MemberSecretKey
 
 /// FORMAT.md#passphrase-backup and #recovery-kit: alice's seed as a backup and as a kit.
 fn backup_vectors(dir: &Path, alice: &MemberSecretKey) {
-    use confide::backup::{self, KdfParams, limits};
-    use confide::recovery_kit;
+    use confide::identity::backup::{self, KdfParams, limits};
+    use confide::identity::recovery_kit;
     let seed = alice.seed().expose_secret();
     let passphrase = "correct horse battery staple";
     let least = KdfParams {

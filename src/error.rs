@@ -110,12 +110,12 @@ impl fmt::Display for ArgumentError {
             Self::ContextField { what, got } => write!(
                 f,
                 "{what}: expected between 1 and {} UTF-8 bytes, got {got}",
-                crate::record::MAX_CONTEXT_FIELD_LEN
+                crate::limits::MAX_CONTEXT_FIELD_LEN
             ),
             Self::TooLong { got } => write!(
                 f,
                 "plaintext: expected at most {} bytes for a one-shot record, got {got}",
-                crate::record::MAX_ONE_SHOT_LEN
+                crate::limits::MAX_ONE_SHOT_LEN
             ),
             Self::NotText => write!(f, "plaintext: expected UTF-8 text for a text record"),
             Self::RandomUnavailable => write!(f, "the system random number generator failed"),

@@ -3,6 +3,15 @@
 //! This is the core: plain Rust, no `wasm-bindgen`. The byte formats are specified in
 //! `docs/FORMAT.md`; each module cites the section it implements.
 //!
+//! The modules are layered; a module imports only from the layers below it:
+//!
+//! | Layer | Modules | What |
+//! |-------|---------|------|
+//! | facade | [`workspace`] | a workspace as one member sees it |
+//! | concepts | [`membership`], [`record`], [`identity`] | the log, invites, grants, history links; records and streams; members, backups, kits |
+//! | primitives | [`chunked`], [`padding`], [`labels`] | C2SP chunked encryption, PADMÉ, every label |
+//! | bottom | [`keys`], [`limits`], [`error`], [`rng`] | key and id newtypes, caps, errors, randomness |
+//!
 //! ```
 //! use confide::{MemberSecretKey, Workspace, RecordContext, EncryptOptions, ContentType};
 //! let alice = MemberSecretKey::generate()?;
@@ -23,35 +32,30 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod backup;
-pub mod chunked;
 pub mod error;
-mod grant;
-mod history;
-pub mod invite;
-pub mod log;
-pub mod member;
-pub mod padding;
+mod format;
+pub mod identity;
+pub mod keys;
+pub mod limits;
+pub mod membership;
 mod primitives;
 pub mod record;
-pub mod recovery_kit;
 pub mod rng;
-pub mod stream;
 pub mod workspace;
 
-pub use chunked::MessageKeyMaterial;
 pub use error::{
     ArgumentError, BackupError, DecryptError, ErrorCode, GrantError, MembershipError, ParseError,
 };
-pub use grant::GRANT_LEN;
-pub use history::{HISTORY_LINK_LEN, KEY_CHECK_LEN};
-pub use invite::{ACCEPTANCE_LEN, Acceptance, InviteLink};
-pub use log::{Head, LogEntry, MemberRecord, MembershipLog, Role};
-pub use member::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, MemberSeed};
-pub use primitives::labels;
-pub use record::{ContentType, RecordContext, RecordHeader};
-pub use stream::{RecordChunkReader, RecordDecryptor, RecordEncryptor};
+pub use identity::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, MemberSeed};
+pub use keys::{ContentKey, WorkspaceId};
+pub use membership::{
+    ACCEPTANCE_LEN, Acceptance, GRANT_LEN, HISTORY_LINK_LEN, Head, InviteLink, KEY_CHECK_LEN,
+    LogEntry, MemberRecord, MembershipLog, Role,
+};
+pub use primitives::chunked::MessageKeyMaterial;
+pub use primitives::{chunked, labels, padding};
+pub use record::stream::{RecordChunkReader, RecordDecryptor, RecordEncryptor};
+pub use record::{ContentType, RecordContext, RecordHeader, RecordKeys};
 pub use workspace::{
-    Admission, ContentKey, EncryptOptions, LoadInput, MemberGrant, NewInvite, Rotation, Workspace,
-    WorkspaceId,
+    Admission, EncryptOptions, LoadInput, MemberGrant, NewInvite, Rotation, Workspace,
 };

@@ -4,67 +4,18 @@
 use std::collections::BTreeMap;
 
 use rand_core::CryptoRng;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::Zeroizing;
 
-use crate::error::{ArgumentError, DecryptError, GrantError, MembershipError, ParseError};
-use crate::grant;
-use crate::history::{self, HistoryLink};
-use crate::invite::{Acceptance, InviteLink, InviteSecret};
-use crate::log::{EntryBody, Head, LogEntry, MAX_INVITE_SECONDS, MembershipLog, Role};
-use crate::member::{Fingerprint, MemberPublicBundle, MemberSecretKey};
-use crate::record::{self, ContentType, RecordContext, RecordHeader};
+use crate::error::{ArgumentError, DecryptError, GrantError, MembershipError};
+use crate::identity::{Fingerprint, MemberPublicBundle, MemberSecretKey};
+use crate::keys::{ContentKey, WorkspaceId};
+use crate::membership::grant;
+use crate::membership::history::{self, HistoryLink};
+use crate::membership::invite::{Acceptance, InviteLink, InviteSecret};
+use crate::membership::log::{EntryBody, Head, LogEntry, MAX_INVITE_SECONDS, MembershipLog, Role};
+use crate::record::stream::RecordEncryptor;
+use crate::record::{self, ContentType, RecordContext, RecordHeader, RecordKeys};
 use crate::rng::{random_array, system_rng};
-use crate::stream::RecordEncryptor;
-
-/// A workspace's 16-byte random id. Public.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct WorkspaceId([u8; WorkspaceId::LEN]);
-
-impl WorkspaceId {
-    /// Length in bytes.
-    pub const LEN: usize = 16;
-
-    /// Wraps 16 bytes.
-    pub fn from_bytes(bytes: [u8; Self::LEN]) -> Self {
-        Self(bytes)
-    }
-
-    /// Parses 16 bytes from a slice.
-    ///
-    /// # Errors
-    /// [`ParseError::Length`] unless `bytes` is exactly 16 bytes.
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, ParseError> {
-        bytes.try_into().map(Self).map_err(|_| ParseError::Length {
-            what: "workspace id",
-            expected: "exactly 16",
-            got: bytes.len(),
-        })
-    }
-
-    /// The id's bytes.
-    pub fn as_bytes(&self) -> &[u8; Self::LEN] {
-        &self.0
-    }
-}
-
-/// A workspace content key for one epoch: the C2SP input key of every record of that
-/// epoch (FORMAT.md#content-key).
-#[derive(Zeroize, ZeroizeOnDrop)]
-pub struct ContentKey([u8; 32]);
-
-impl ContentKey {
-    pub(crate) fn generate_with_rng(rng: &mut impl CryptoRng) -> Self {
-        Self(random_array(rng))
-    }
-
-    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-
-    pub(crate) fn expose_secret(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
 
 /// A workspace as one member sees it.
 pub struct Workspace {
@@ -165,7 +116,7 @@ impl Workspace {
         now: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Self, MembershipError> {
-        let id = WorkspaceId(random_array(rng));
+        let id = WorkspaceId::generate_with_rng(rng);
         let current_key = ContentKey::generate_with_rng(rng);
         let log =
             MembershipLog::create(&member, id, now, history::key_check(&id, 0, &current_key))?;
@@ -208,39 +159,6 @@ impl Workspace {
     /// The member acting in this workspace.
     pub fn member(&self) -> &MemberSecretKey {
         &self.member
-    }
-
-    /// The key a record names: its workspace must be this one and its epoch held.
-    pub(crate) fn key_for_record(
-        &self,
-        header: &RecordHeader,
-    ) -> Result<&ContentKey, DecryptError> {
-        if header.workspace_id != self.id {
-            return Err(DecryptError::WrongWorkspace);
-        }
-        self.key_for(header.epoch)
-            .ok_or(DecryptError::UnknownEpoch {
-                epoch: header.epoch,
-            })
-    }
-
-    /// The header of a new record in the current epoch.
-    pub(crate) fn header_for_new_record(
-        &self,
-        content_type: ContentType,
-        padded: bool,
-    ) -> RecordHeader {
-        RecordHeader {
-            content_type,
-            padded,
-            workspace_id: self.id,
-            epoch: self.epoch,
-        }
-    }
-
-    /// The key new records use.
-    pub(crate) fn current_key(&self) -> &ContentKey {
-        &self.current_key
     }
 
     fn key_for(&self, epoch: u32) -> Option<&ContentKey> {
@@ -776,5 +694,33 @@ impl Workspace {
     #[cfg(feature = "hazmat")]
     pub fn hazmat_content_key(&self, epoch: u32) -> Option<[u8; 32]> {
         self.key_for(epoch).map(|k| *k.expose_secret())
+    }
+}
+
+impl crate::record::sealed::Sealed for Workspace {}
+
+impl RecordKeys for Workspace {
+    fn key_for_record(&self, header: &RecordHeader) -> Result<&ContentKey, DecryptError> {
+        if header.workspace_id != self.id {
+            return Err(DecryptError::WrongWorkspace);
+        }
+        self.key_for(header.epoch)
+            .ok_or(DecryptError::UnknownEpoch {
+                epoch: header.epoch,
+            })
+    }
+
+    fn key_for_new_record(
+        &self,
+        content_type: ContentType,
+        padded: bool,
+    ) -> (RecordHeader, &ContentKey) {
+        let header = RecordHeader {
+            content_type,
+            padded,
+            workspace_id: self.id,
+            epoch: self.epoch,
+        };
+        (header, &self.current_key)
     }
 }

@@ -10,8 +10,8 @@
 
 use std::time::{Duration, Instant};
 
-use confide::backup::{self, KdfParams, Strength, limits};
-use confide::recovery_kit::{self, KIT_SYMBOLS};
+use confide::identity::backup::{self, KdfParams, Strength, limits};
+use confide::identity::recovery_kit::{self, KIT_SYMBOLS};
 use confide::rng::seeded_rng;
 use confide::{ErrorCode, MemberSecretKey, MemberSeed};
 

@@ -318,7 +318,7 @@ fn chunk_reader_opens_any_chunk_and_checks_position_and_finality() {
 fn an_external_aead_engine_produces_and_opens_the_same_bytes() {
     use aes_gcm::aead::Aead;
     use aes_gcm::{Aes256Gcm, KeyInit};
-    use confide::stream::{external_decryption, external_encryption_with_rng};
+    use confide::record::stream::{external_decryption, external_encryption_with_rng};
     let ws = workspace();
     let plaintext = data(2 * 16384 + 777);
     let (prefix, material) =

@@ -190,7 +190,7 @@ fn run(v: &HashMap<String, String>) -> String {
                 "success".into()
             }
         },
-        "backup" => match confide::backup::import(&hex(v, "backup"), &v["passphrase"]) {
+        "backup" => match confide::identity::backup::import(&hex(v, "backup"), &v["passphrase"]) {
             Err(e) => e.code().to_string(),
             Ok(member) => {
                 assert_eq!(
@@ -200,7 +200,7 @@ fn run(v: &HashMap<String, String>) -> String {
                 "success".into()
             }
         },
-        "recovery kit" => match confide::recovery_kit::decode(&v["kit"]) {
+        "recovery kit" => match confide::identity::recovery_kit::decode(&v["kit"]) {
             Err(e) => e.code().to_string(),
             Ok(seed) => {
                 assert_eq!(seed.expose_secret().to_vec(), hex(v, "member seed"));
@@ -214,7 +214,7 @@ fn run(v: &HashMap<String, String>) -> String {
                         }
                     });
                 if canonical {
-                    assert_eq!(*confide::recovery_kit::encode(&seed), v["kit"]);
+                    assert_eq!(*confide::identity::recovery_kit::encode(&seed), v["kit"]);
                 }
                 "success".into()
             }

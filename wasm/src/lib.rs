@@ -70,7 +70,9 @@ impl Member {
     #[wasm_bindgen(js_name = finishBackup)]
     pub fn finish_backup(&self, plan: &ExportPlan, stretched: Vec<u8>) -> Result<Vec<u8>, JsValue> {
         let stretched = stretched_key(stretched)?;
-        Ok(confide::backup::finish_export(&self.0, &plan.0, &stretched))
+        Ok(confide::identity::backup::finish_export(
+            &self.0, &plan.0, &stretched,
+        ))
     }
 
     /// Opens a backup with the passphrase stretched by `argon2Stretch` with the inputs of
@@ -78,8 +80,8 @@ impl Member {
     #[wasm_bindgen(js_name = openBackup)]
     pub fn open_backup(backup: &[u8], stretched: Vec<u8>) -> Result<Member, JsValue> {
         let stretched = stretched_key(stretched)?;
-        let parsed = confide::backup::parse(backup).map_err(to_js)?;
-        confide::backup::open_with_stretched(&parsed, &stretched)
+        let parsed = confide::identity::backup::parse(backup).map_err(to_js)?;
+        confide::identity::backup::open_with_stretched(&parsed, &stretched)
             .map(Member)
             .map_err(to_js)
     }
@@ -87,14 +89,14 @@ impl Member {
     /// The recovery kit: the seed as 11 groups of 5 symbols (docs/FORMAT.md#recovery-kit).
     #[wasm_bindgen(js_name = recoveryKit)]
     pub fn recovery_kit(&self) -> String {
-        confide::recovery_kit::encode(self.0.seed()).to_string()
+        confide::identity::recovery_kit::encode(self.0.seed()).to_string()
     }
 
     /// A member from its recovery kit.
     #[wasm_bindgen(js_name = fromRecoveryKit)]
     pub fn from_recovery_kit(kit: String) -> Result<Member, JsValue> {
         let kit = Zeroizing::new(kit);
-        confide::recovery_kit::decode(&kit)
+        confide::identity::recovery_kit::decode(&kit)
             .map(|seed| Member(confide::MemberSecretKey::derive(seed)))
             .map_err(to_js)
     }
@@ -523,7 +525,7 @@ pub mod hazmat {
         seed: &[u8],
     ) -> Result<MessageKeys, JsValue> {
         let ctx = RecordContext { record_id, field };
-        let (prefix, material) = confide::stream::external_encryption_with_rng(
+        let (prefix, material) = confide::record::stream::external_encryption_with_rng(
             &workspace.0,
             &ctx,
             ContentType::Bytes,
@@ -715,7 +717,7 @@ impl MessageKeys {
         let content_type = content_type(is_text);
         let ctx = RecordContext { record_id, field };
         let mut rng = confide::rng::system_rng().map_err(to_js)?;
-        let (prefix, material) = confide::stream::external_encryption_with_rng(
+        let (prefix, material) = confide::record::stream::external_encryption_with_rng(
             &workspace.0,
             &ctx,
             content_type,
@@ -740,7 +742,8 @@ impl MessageKeys {
     ) -> Result<MessageKeys, JsValue> {
         let ctx = RecordContext { record_id, field };
         let (header, material) =
-            confide::stream::external_decryption(&workspace.0, start, &ctx).map_err(to_js)?;
+            confide::record::stream::external_decryption(&workspace.0, start, &ctx)
+                .map_err(to_js)?;
         Ok(MessageKeys {
             prefix: Vec::new(),
             padded: header.padded,
@@ -795,7 +798,7 @@ fn stretched_key(bytes: Vec<u8>) -> Result<Zeroizing<[u8; 32]>, JsValue> {
 /// The Argon2id inputs of a backup: parameters and salt (docs/FORMAT.md#passphrase-backup).
 #[wasm_bindgen(js_name = WasmKdfInput)]
 pub struct KdfInput {
-    params: confide::backup::KdfParams,
+    params: confide::identity::backup::KdfParams,
     salt: Vec<u8>,
 }
 
@@ -828,7 +831,7 @@ impl KdfInput {
 
 /// A backup about to be made: the policy has passed, salt and nonce are chosen.
 #[wasm_bindgen(js_name = WasmExportPlan)]
-pub struct ExportPlan(confide::backup::ExportPlan);
+pub struct ExportPlan(confide::identity::backup::ExportPlan);
 
 #[wasm_bindgen(js_class = WasmExportPlan)]
 impl ExportPlan {
@@ -848,11 +851,11 @@ impl ExportPlan {
 pub fn prepare_backup(passphrase: String, sensitive: bool) -> Result<ExportPlan, JsValue> {
     let passphrase = Zeroizing::new(passphrase);
     let strength = if sensitive {
-        confide::backup::Strength::Sensitive
+        confide::identity::backup::Strength::Sensitive
     } else {
-        confide::backup::Strength::Interactive
+        confide::identity::backup::Strength::Interactive
     };
-    confide::backup::prepare_export(&passphrase, strength)
+    confide::identity::backup::prepare_export(&passphrase, strength)
         .map(ExportPlan)
         .map_err(to_js)
 }
@@ -860,7 +863,7 @@ pub fn prepare_backup(passphrase: String, sensitive: bool) -> Result<ExportPlan,
 /// Parses a backup and checks its parameters (opening steps 1 to 4), before any Argon2id.
 #[wasm_bindgen(js_name = backupKdfInput)]
 pub fn backup_kdf_input(backup: &[u8]) -> Result<KdfInput, JsValue> {
-    let parsed = confide::backup::parse(backup).map_err(to_js)?;
+    let parsed = confide::identity::backup::parse(backup).map_err(to_js)?;
     Ok(KdfInput {
         params: parsed.params,
         salt: parsed.salt().to_vec(),
@@ -878,11 +881,11 @@ pub fn argon2_stretch(
     parallelism: u8,
 ) -> Result<Uint8Array, JsValue> {
     let passphrase = Zeroizing::new(passphrase);
-    let params = confide::backup::KdfParams {
+    let params = confide::identity::backup::KdfParams {
         memory_kib,
         iterations,
         parallelism,
     };
-    let stretched = confide::backup::stretch(&passphrase, salt, params).map_err(to_js)?;
+    let stretched = confide::identity::backup::stretch(&passphrase, salt, params).map_err(to_js)?;
     Ok(secret_to_js(stretched.as_slice()))
 }

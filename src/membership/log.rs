@@ -9,11 +9,12 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use ed25519_dalek::Signature;
 
 use crate::error::{MembershipError, ParseError};
-use crate::history::KEY_CHECK_LEN;
-use crate::invite::{ACCEPTANCE_LEN, Acceptance, INVITE_NONCE_LEN};
-use crate::member::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, check_tag};
+use crate::format::check_tag;
+use crate::identity::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey};
+use crate::keys::WorkspaceId;
+use crate::membership::history::KEY_CHECK_LEN;
+use crate::membership::invite::{ACCEPTANCE_LEN, Acceptance, INVITE_NONCE_LEN};
 use crate::primitives::{labels, sha256};
-use crate::workspace::WorkspaceId;
 
 const ID: usize = Fingerprint::ID_LEN;
 const ENTRY_TAG: &[u8; 3] = b"CFL";

@@ -1,6 +1,9 @@
 //! Member identity: a 32-byte seed, the keys derived from it, the public bundle and
 //! its fingerprint (docs/FORMAT.md#member-identity).
 
+pub mod backup;
+pub mod recovery_kit;
+
 use core::fmt;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
@@ -10,6 +13,7 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::{ArgumentError, ParseError};
+use crate::format::check_tag;
 use crate::primitives::{hkdf_sha256_32, labels, sha512};
 use crate::rng::{random_array, system_rng};
 
@@ -258,30 +262,6 @@ impl fmt::Debug for MemberPublicBundle {
         f.debug_tuple("MemberPublicBundle")
             .field(&self.fingerprint().to_digits())
             .finish()
-    }
-}
-
-/// Checks `tag || version` at the start of `bytes`.
-pub(crate) fn check_tag(
-    bytes: &[u8],
-    tag: &[u8; 3],
-    version: u8,
-    object: &'static str,
-) -> Result<(), ParseError> {
-    match bytes {
-        [a, b, c, v, ..] if [*a, *b, *c] == *tag => {
-            if *v == version {
-                Ok(())
-            } else {
-                Err(ParseError::UnsupportedVersion { object, got: *v })
-            }
-        }
-        _ if bytes.len() < 4 => Err(ParseError::Length {
-            what: object,
-            expected: "at least 4",
-            got: bytes.len(),
-        }),
-        _ => Err(ParseError::WrongTag { object }),
     }
 }
 

@@ -11,7 +11,8 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{ArgumentError, BackupError, ParseError};
-use crate::member::{MemberSecretKey, MemberSeed, SEED_LEN, check_tag};
+use crate::format::check_tag;
+use crate::identity::{MemberSecretKey, MemberSeed, SEED_LEN};
 use crate::primitives::{Aes256GcmKey, hkdf_sha256_32, labels};
 use crate::rng::{random_array, system_rng};
 

@@ -3,6 +3,9 @@
 //! Every derivation uses a versioned label from [`labels`]; nothing here is
 //! hand-written cryptography, only calls into the RustCrypto crates.
 
+pub mod chunked;
+pub mod padding;
+
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::{AeadInOut, Aes256Gcm, KeyInit};
 use hkdf::Hkdf;

@@ -6,14 +6,14 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::chunked::{
+use crate::error::{ArgumentError, DecryptError, ParseError};
+use crate::keys::ContentKey;
+use crate::primitives::chunked::{
     CHUNK_LEN, ENCRYPTED_CHUNK_LEN, MessageKeyMaterial, MessageKeys, PREFIX_LEN, SALT_LEN, TAG_LEN,
 };
-use crate::error::{ArgumentError, DecryptError, ParseError};
-use crate::padding;
-use crate::record::{self, HEADER_LEN, MIN_RECORD_LEN, RecordContext, RecordHeader};
+use crate::primitives::padding;
+use crate::record::{self, HEADER_LEN, MIN_RECORD_LEN, RecordContext, RecordHeader, RecordKeys};
 use crate::rng::random_array;
-use crate::workspace::{ContentKey, Workspace};
 
 /// Encrypts one record incrementally. Each full 16 KiB chunk is sealed as soon as it is
 /// complete (c2sp.org/chunked-encryption#implementation-notes): no look-ahead is needed,
@@ -198,10 +198,10 @@ impl RecordDecryptor {
     /// Takes more ciphertext; returns the plaintext of every chunk that authenticated.
     ///
     /// # Errors
-    /// As [`Workspace::decrypt`]. After an error, every call fails with `DecryptionFailed`.
+    /// As [`crate::Workspace::decrypt`]. After an error, every call fails with `DecryptionFailed`.
     pub fn push(
         &mut self,
-        workspace: &Workspace,
+        workspace: &(impl RecordKeys + ?Sized),
         mut data: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
         if let DecryptState::Failed = self.state {
@@ -237,8 +237,11 @@ impl RecordDecryptor {
     /// Ends the record: opens the final chunk and checks that the record is complete.
     ///
     /// # Errors
-    /// `DecryptionFailed` for a record that ends early; otherwise as [`Workspace::decrypt`].
-    pub fn finish(mut self, workspace: &Workspace) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+    /// `DecryptionFailed` for a record that ends early; otherwise as [`crate::Workspace::decrypt`].
+    pub fn finish(
+        mut self,
+        workspace: &(impl RecordKeys + ?Sized),
+    ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
         let mut out = Zeroizing::new(Vec::with_capacity(ENCRYPTED_CHUNK_LEN + MIN_RECORD_LEN));
         if let DecryptState::Prefix = self.state {
             if self.buf.len() < MIN_RECORD_LEN {
@@ -283,7 +286,11 @@ impl RecordDecryptor {
         Ok(out)
     }
 
-    fn advance(&mut self, workspace: &Workspace, out: &mut Vec<u8>) -> Result<(), DecryptError> {
+    fn advance(
+        &mut self,
+        workspace: &(impl RecordKeys + ?Sized),
+        out: &mut Vec<u8>,
+    ) -> Result<(), DecryptError> {
         match &mut self.state {
             DecryptState::Prefix => {
                 let ctx = RecordContext {
@@ -458,7 +465,7 @@ impl Utf8Check {
 
 /// The first 98 bytes of a record, verified (see [`verified_material`]), as core message keys.
 fn checked_keys(
-    workspace: &Workspace,
+    workspace: &(impl RecordKeys + ?Sized),
     start: &[u8],
     ctx: &RecordContext<'_>,
 ) -> Result<(MessageKeys, RecordHeader), DecryptError> {
@@ -477,9 +484,9 @@ impl RecordChunkReader {
     /// Checks the header and commitment from the record's first 98 bytes (or more).
     ///
     /// # Errors
-    /// As [`Workspace::decrypt`] for the header, workspace, epoch, context and commitment.
+    /// As [`crate::Workspace::decrypt`] for the header, workspace, epoch, context and commitment.
     pub fn new(
-        workspace: &Workspace,
+        workspace: &(impl RecordKeys + ?Sized),
         start: &[u8],
         ctx: &RecordContext<'_>,
     ) -> Result<Self, DecryptError> {
@@ -531,17 +538,17 @@ impl RecordChunkReader {
 /// # Errors
 /// [`ArgumentError`] for an invalid context.
 pub fn external_encryption_with_rng(
-    workspace: &Workspace,
+    workspace: &(impl RecordKeys + ?Sized),
     ctx: &RecordContext<'_>,
     content_type: crate::ContentType,
     rng: &mut impl CryptoRng,
 ) -> Result<(Vec<u8>, MessageKeyMaterial), ArgumentError> {
     ctx.validate()?;
-    let header = workspace.header_for_new_record(content_type, false);
+    let (header, key) = workspace.key_for_new_record(content_type, false);
     let encoded = header.encode();
     let salt: [u8; SALT_LEN] = random_array(rng);
     let (material, commitment) = MessageKeyMaterial::derive(
-        workspace.current_key().expose_secret(),
+        key.expose_secret(),
         &salt,
         &record::context_bytes(&encoded, ctx),
     );
@@ -557,9 +564,9 @@ pub fn external_encryption_with_rng(
 /// header and message keys.
 ///
 /// # Errors
-/// As [`Workspace::decrypt`] for those steps.
+/// As [`crate::Workspace::decrypt`] for those steps.
 pub fn external_decryption(
-    workspace: &Workspace,
+    workspace: &(impl RecordKeys + ?Sized),
     start: &[u8],
     ctx: &RecordContext<'_>,
 ) -> Result<(RecordHeader, MessageKeyMaterial), DecryptError> {
@@ -571,7 +578,7 @@ pub fn external_decryption(
 /// Steps 1 to 8 of FORMAT.md#decrypting-a-record on the first 98 bytes of a record: parse the
 /// header, check workspace and epoch, derive the message keys, compare the commitment.
 fn verified_material(
-    workspace: &Workspace,
+    workspace: &(impl RecordKeys + ?Sized),
     start: &[u8],
     ctx: &RecordContext<'_>,
 ) -> Result<(RecordHeader, MessageKeyMaterial, [u8; 32]), DecryptError> {
@@ -609,7 +616,7 @@ fn verified_material(
 mod tests {
     use super::*;
     use crate::rng::seeded_rng;
-    use crate::{ContentType, EncryptOptions, MemberSecretKey};
+    use crate::{ContentType, EncryptOptions, MemberSecretKey, Workspace};
 
     const CTX: RecordContext<'static> = RecordContext {
         record_id: "n",
@@ -651,7 +658,7 @@ mod tests {
         let ws = workspace();
         let ctx = CTX;
         for pad in [false, true] {
-            let header = ws.header_for_new_record(ContentType::Text, pad);
+            let header = ws.key_for_new_record(ContentType::Text, pad).0;
             // Sealed below the API, which refuses non-UTF-8 text (FORMAT.md#record-context).
             let encoded = header.encode();
             let body = if pad {
@@ -662,8 +669,10 @@ mod tests {
             let salt = [9u8; SALT_LEN];
             let mut bad = encoded.to_vec();
             bad.extend(
-                crate::chunked::seal(
-                    ws.current_key().expose_secret(),
+                crate::primitives::chunked::seal(
+                    ws.key_for_new_record(ContentType::Text, pad)
+                        .1
+                        .expose_secret(),
                     &salt,
                     &record::context_bytes(&encoded, &ctx),
                     &body,

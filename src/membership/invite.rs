@@ -7,9 +7,10 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::{MembershipError, ParseError};
-use crate::member::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, check_tag};
+use crate::format::check_tag;
+use crate::identity::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey};
+use crate::keys::WorkspaceId;
 use crate::primitives::{hkdf_sha256_32, hmac_sha256, labels};
-use crate::workspace::WorkspaceId;
 
 const ID: usize = Fingerprint::ID_LEN;
 /// The fragment key an invite link starts with (after `#`).

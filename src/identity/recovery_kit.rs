@@ -10,7 +10,7 @@
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::BackupError;
-use crate::member::{MemberSeed, SEED_LEN};
+use crate::identity::{MemberSeed, SEED_LEN};
 
 /// Crockford's base32 alphabet: digits and letters without I, L, O and U.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";

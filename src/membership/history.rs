@@ -8,9 +8,9 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{MembershipError, ParseError};
-use crate::member::check_tag;
+use crate::format::check_tag;
+use crate::keys::{ContentKey, WorkspaceId};
 use crate::primitives::{Aes256GcmKey, hkdf_sha256_32, labels};
-use crate::workspace::{ContentKey, WorkspaceId};
 
 const HISTORY_TAG: &[u8; 3] = b"CFH";
 const HISTORY_VERSION: u8 = 1;

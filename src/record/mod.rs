@@ -1,26 +1,25 @@
 //! Records: a Confide header followed by one C2SP chunked-encryption message
 //! (docs/FORMAT.md#record).
 
+pub mod stream;
+
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use crate::chunked::{self, OpenError, SALT_LEN};
 use crate::error::{ArgumentError, DecryptError, ParseError};
-use crate::member::check_tag;
-use crate::padding;
+use crate::format::check_tag;
+use crate::keys::{ContentKey, WorkspaceId};
+use crate::primitives::chunked::{self, OpenError, SALT_LEN};
 use crate::primitives::labels;
+use crate::primitives::padding;
 use crate::rng::random_array;
-use crate::workspace::{ContentKey, WorkspaceId};
 
 /// Tag and version of a record.
 const RECORD_TAG: &[u8; 3] = b"CFR";
 const RECORD_VERSION: u8 = 1;
 /// Length of the record header (FORMAT.md#record-header).
 pub const HEADER_LEN: usize = 4 + 1 + 1 + WorkspaceId::LEN + 4;
-/// Longest `recordId` or `field`, in UTF-8 bytes.
-pub const MAX_CONTEXT_FIELD_LEN: usize = 1024;
-/// Longest plaintext a one-shot record takes; larger inputs are streamed.
-pub const MAX_ONE_SHOT_LEN: usize = 256 * 1024 * 1024;
+pub use crate::limits::{MAX_CONTEXT_FIELD_LEN, MAX_ONE_SHOT_LEN};
 /// Shortest possible record: a header and an empty unpadded message.
 pub const MIN_RECORD_LEN: usize = HEADER_LEN + chunked::PREFIX_LEN + chunked::TAG_LEN;
 
@@ -145,6 +144,29 @@ impl RecordHeader {
             epoch: u32::from_be_bytes(epoch_bytes),
         })
     }
+}
+
+/// Where records find their content keys: implemented by [`crate::Workspace`]. Sealed, so
+/// only this crate decides which key a record may use.
+pub trait RecordKeys: sealed::Sealed {
+    /// The key a record's header names (FORMAT.md#decrypting-a-record, steps 5 and 6).
+    ///
+    /// # Errors
+    /// `WrongWorkspace` for another workspace's record, `UnknownEpoch` for an epoch whose
+    /// key is not held.
+    fn key_for_record(&self, header: &RecordHeader) -> Result<&ContentKey, DecryptError>;
+
+    /// The header of a record written now, and the key it is written under.
+    fn key_for_new_record(
+        &self,
+        content_type: ContentType,
+        padded: bool,
+    ) -> (RecordHeader, &ContentKey);
+}
+
+pub(crate) mod sealed {
+    /// Keeps [`super::RecordKeys`] implementable only inside the crate.
+    pub trait Sealed {}
 }
 
 /// `"confide/v1/record" || 0x00 || header || u16(len(recordId)) || recordId || u16(len(field)) || field`.

@@ -7,9 +7,10 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::error::{GrantError, ParseError};
-use crate::member::{Fingerprint, MemberPublicBundle, MemberSecretKey, XWing, check_tag};
+use crate::format::check_tag;
+use crate::identity::{Fingerprint, MemberPublicBundle, MemberSecretKey, XWing};
+use crate::keys::{ContentKey, WorkspaceId};
 use crate::primitives::labels;
-use crate::workspace::{ContentKey, WorkspaceId};
 
 /// RFC 9180 §7.2: KDF HKDF-SHA256 (0x0001). RFC 9180 §7.3: AEAD AES-256-GCM (0x0002).
 type Kdf = hpke::kdf::HkdfSha256;
