@@ -490,13 +490,7 @@ fn membership_vectors(dir: &Path, alice: &MemberSecretKey, bob: &MemberSecretKey
     let removal = team
         .remove_with_rng(&bob.fingerprint().id(), T0 + 360, &mut seeded_rng([37; 32]))
         .expect("remove bob");
-    let log: Vec<&[u8]> = team
-        .membership()
-        .expect("log")
-        .entries()
-        .iter()
-        .map(|e| e.as_bytes())
-        .collect();
+    let log: Vec<&[u8]> = team.membership().expect("log").entries().collect();
     let head = team.head().expect("head").to_base64url();
     let grant_to = |grants: &[confide::MemberGrant], who: &MemberSecretKey| -> Vec<u8> {
         let id = who.fingerprint().id();
@@ -526,7 +520,7 @@ fn membership_vectors(dir: &Path, alice: &MemberSecretKey, bob: &MemberSecretKey
             } else {
                 "member"
             };
-            format!("{}:{role}", hex::encode(m.bundle().fingerprint().id()))
+            format!("{}:{role}", hex::encode(m.id()))
         })
         .collect::<Vec<_>>()
         .join(" ");

@@ -312,6 +312,10 @@ pub enum MembershipError {
     /// Nothing anchors the log to this member: no pinned head, no invite link, and no
     /// entry this member signed.
     NoTrustAnchor,
+    /// The log has more entries or bytes than a client verifies (FORMAT.md#limits).
+    LogTooLarge,
+    /// A remove entry names its own signer: leaving is a request another admin carries out.
+    CannotRemoveSelf,
 }
 
 impl fmt::Display for MembershipError {
@@ -346,6 +350,15 @@ impl fmt::Display for MembershipError {
                 f,
                 "nothing anchors the log: pass a pinned head or the invite link"
             ),
+            Self::LogTooLarge => write!(
+                f,
+                "the log is longer than {} entries or {} bytes",
+                crate::limits::MAX_LOG_ENTRIES,
+                crate::limits::MAX_LOG_BYTES
+            ),
+            Self::CannotRemoveSelf => {
+                write!(f, "an admin cannot remove itself: another admin removes it")
+            }
         }
     }
 }
@@ -377,6 +390,8 @@ impl ErrorCode for MembershipError {
             Self::DecryptionFailed => "decryption_failed",
             Self::NoMembershipLog => "no_membership_log",
             Self::NoTrustAnchor => "no_trust_anchor",
+            Self::LogTooLarge => "log_too_large",
+            Self::CannotRemoveSelf => "cannot_remove_self",
         }
     }
 }

@@ -58,4 +58,5 @@ pub use record::stream::{RecordChunkReader, RecordDecryptor, RecordEncryptor};
 pub use record::{ContentType, RecordContext, RecordHeader, RecordKeys};
 pub use workspace::{
     Admission, EncryptOptions, LoadInput, MemberGrant, NewInvite, Rotation, Workspace,
+    WorkspaceLoader,
 };

@@ -5,3 +5,7 @@
 pub const MAX_CONTEXT_FIELD_LEN: usize = 1024;
 /// Longest plaintext a one-shot record takes; larger inputs are streamed.
 pub const MAX_ONE_SHOT_LEN: usize = 256 * 1024 * 1024;
+/// Most entries a membership log may have (FORMAT.md#limits): checked before any is parsed.
+pub const MAX_LOG_ENTRIES: usize = 100_000;
+/// Most bytes a membership log's entries may add up to (FORMAT.md#limits): 32 MiB.
+pub const MAX_LOG_BYTES: usize = 32 * 1024 * 1024;

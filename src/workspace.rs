@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use crate::error::{ArgumentError, DecryptError, GrantError, MembershipError};
+use crate::error::{ArgumentError, DecryptError, GrantError, MembershipError, ParseError};
 use crate::identity::{Fingerprint, MemberPublicBundle, MemberSecretKey};
 use crate::keys::{ContentKey, WorkspaceId};
 use crate::membership::grant;
 use crate::membership::history::{self, HistoryLink};
 use crate::membership::invite::{Acceptance, InviteLink, InviteSecret};
 use crate::membership::log::{EntryBody, Head, LogEntry, MAX_INVITE_SECONDS, MembershipLog, Role};
+use crate::membership::log::{check_log_limits, check_pinned_head, raw};
 use crate::record::stream::RecordEncryptor;
 use crate::record::{self, ContentType, RecordContext, RecordHeader, RecordKeys};
 use crate::rng::{random_array, system_rng};
@@ -300,24 +301,39 @@ impl Workspace {
     }
 
     /// Loads a workspace from what the server returned, verifying all of it
-    /// (FORMAT.md#loading-a-workspace): the whole log from genesis; the pinned head or invite
-    /// link that anchors it; that `member` is a current member; each grant's signer,
-    /// recipient, epoch and key check; and each history link's key check.
+    /// (FORMAT.md#loading-a-workspace): first the cheap checks (the log's limits, and the
+    /// pinned head, invite link or own entry that anchors it), then the whole log from
+    /// genesis, that `member` is a current member, each grant's signer, recipient, epoch and
+    /// key check, and each history link's key check. Copies the log once; a
+    /// [`WorkspaceLoader`] takes it by value and verifies it in steps.
     ///
     /// # Errors
     /// The first check that fails, as a [`MembershipError`] with its own code.
     pub fn load(member: MemberSecretKey, input: &LoadInput<'_>) -> Result<Self, MembershipError> {
-        let log = MembershipLog::verify(input.log)?;
+        check_log_limits(input.log.len(), input.log.iter().map(|e| e.len()))?;
+        let log = input.log.iter().map(|e| e.to_vec()).collect();
+        let invite = input.invite.map(InviteLink::duplicate);
+        let mut loader = WorkspaceLoader::new(member, log, input.pinned_head, invite)?;
+        loader.verify(usize::MAX)?;
+        loader.finish(input.grants, input.history)
+    }
+
+    /// Steps 9 to 13 of FORMAT.md#loading-a-workspace, on a verified log.
+    fn from_verified_log(
+        member: MemberSecretKey,
+        log: MembershipLog,
+        pinned_head: Option<&Head>,
+        invite: Option<&InviteLink>,
+        grants: &[&[u8]],
+        history: &[&[u8]],
+    ) -> Result<Self, MembershipError> {
         let me = member.fingerprint().id();
-        let mut anchored = log.has_entry_signed_by(&me);
-        if let Some(head) = &input.pinned_head {
+        // The anchors again, now on verified state: they cannot disagree with the cheap
+        // checks that ran first, and stay as a second line.
+        if let Some(head) = pinned_head {
             log.check_pinned(head)?;
-            anchored = true;
         }
-        if let Some(link) = input.invite {
-            if link.workspace_id() != log.workspace_id() {
-                return Err(MembershipError::WrongWorkspace);
-            }
+        if let Some(link) = invite {
             let invite = log
                 .invite(&link.invite_id())
                 .ok_or(MembershipError::InviteUnknown)?;
@@ -327,10 +343,6 @@ impl Workspace {
             if invite.used_by != Some(me) {
                 return Err(MembershipError::NotAMember);
             }
-            anchored = true;
-        }
-        if !anchored {
-            return Err(MembershipError::NoTrustAnchor);
         }
         if !log.is_active(&me) {
             return Err(MembershipError::NotAMember);
@@ -341,7 +353,7 @@ impl Workspace {
         // The current key apart from the rest: the map is only ever inserted into and read.
         let mut current_key = None;
         let mut keys = BTreeMap::new();
-        for bytes in input.grants {
+        for bytes in grants {
             let header = grant::peek(bytes)?;
             if header.workspace_id != id {
                 return Err(MembershipError::WrongWorkspace);
@@ -351,7 +363,7 @@ impl Workspace {
             }
             let key_check = log.key_check(header.epoch)?;
             let granter = log.granter(header.epoch, &header.granter_id)?;
-            let opened = grant::open(&member, bytes, granter)?;
+            let opened = grant::open(&member, bytes, &granter)?;
             history::verify_key_check(&id, header.epoch, &opened.key, key_check)?;
             if header.epoch == epoch {
                 current_key = Some(opened.key);
@@ -362,7 +374,7 @@ impl Workspace {
         let current_key = current_key.ok_or(MembershipError::MissingGrant)?;
 
         let mut links = Vec::new();
-        for bytes in input.history {
+        for bytes in history {
             let link = HistoryLink::parse(bytes)?;
             if link.workspace_id != id {
                 return Err(MembershipError::WrongWorkspace);
@@ -477,7 +489,7 @@ impl Workspace {
         };
         let member = &self.member;
         let log = self.log.as_mut().ok_or(MembershipError::NoMembershipLog)?;
-        let log_entry = log.append(member, now, body)?.as_bytes().to_vec();
+        let log_entry = log.append(member, now, body)?.to_vec();
         Ok(NewInvite {
             link: InviteLink::new(self.id, secret, inviter_id),
             log_entry,
@@ -539,7 +551,7 @@ impl Workspace {
         let body = EntryBody::Admit {
             acceptance: Box::new(acceptance),
         };
-        let log_entry = log.append(member, now, body)?.as_bytes().to_vec();
+        let log_entry = log.append(member, now, body)?.to_vec();
         Ok(Admission {
             log_entry,
             member_id: bundle.fingerprint().id(),
@@ -557,7 +569,7 @@ impl Workspace {
         member_id: &[u8; Fingerprint::ID_LEN],
         now: u64,
     ) -> Result<Rotation, MembershipError> {
-        self.start_epoch_with_rng(Some(*member_id), now, &mut system_rng()?)
+        self.remove_with_rng(member_id, now, &mut system_rng()?)
     }
 
     /// [`Workspace::remove`] with an explicit generator.
@@ -570,6 +582,10 @@ impl Workspace {
         now: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Rotation, MembershipError> {
+        // FORMAT.md#rotation: a leaving admin would hold the key meant to shut it out.
+        if *member_id == self.member.fingerprint().id() {
+            return Err(MembershipError::CannotRemoveSelf);
+        }
         self.start_epoch_with_rng(Some(*member_id), now, rng)
     }
 
@@ -616,17 +632,17 @@ impl Workspace {
         };
         let member = &self.member;
         let log = self.log.as_mut().ok_or(MembershipError::NoMembershipLog)?;
-        let log_entry = log.append(member, now, body)?.as_bytes().to_vec();
+        let log_entry = log.append(member, now, body)?.to_vec();
         // The log has moved on: move the keys with it before anything else can fail.
         let history_link = history::seal(&self.id, epoch, &key, &self.current_key);
         let previous = core::mem::replace(&mut self.current_key, key);
         self.earlier_keys.insert(self.epoch, previous);
         self.epoch = epoch;
-        let recipients: Vec<MemberPublicBundle> = self
+        let recipients = self
             .log_mut()?
             .members()
-            .map(|m| m.bundle().clone())
-            .collect();
+            .map(|m| m.bundle())
+            .collect::<Result<Vec<MemberPublicBundle>, _>>()?;
         let mut grants = Vec::with_capacity(recipients.len());
         for bundle in &recipients {
             grants.push(MemberGrant {
@@ -665,28 +681,40 @@ impl Workspace {
         };
         let member = &self.member;
         let log = self.log.as_mut().ok_or(MembershipError::NoMembershipLog)?;
-        Ok(log.append(member, now, body)?.as_bytes().to_vec())
+        Ok(log.append(member, now, body)?.to_vec())
     }
 
-    /// Applies entries another admin appended since this workspace was loaded. Grants and
-    /// history links for a new epoch need [`Workspace::load`] again.
+    /// Applies entries another admin appended since this workspace was loaded, each at the
+    /// cost of one signature check. Grants and history links for a new epoch need
+    /// [`Workspace::load`] again.
     ///
     /// # Errors
-    /// As [`MembershipLog::verify`] for the new entries; `MissingGrant` if they start an
-    /// epoch (reload to get its grant).
+    /// As [`MembershipLog::push`] for the new entries, or `MissingGrant` if they start an
+    /// epoch (reload to get its grant). The log is unchanged unless every new entry verifies.
     pub fn extend_log<E: AsRef<[u8]>>(&mut self, entries: &[E]) -> Result<(), MembershipError> {
         let epoch = self.epoch;
         let log = self.log_mut()?;
-        // Replayed whole rather than cloned and extended: one code path, and no Clone of the
-        // roster in the wasm. The log is unchanged unless every new entry verifies.
-        let mut all: Vec<&[u8]> = log.entries().iter().map(LogEntry::as_bytes).collect();
-        all.extend(entries.iter().map(AsRef::as_ref));
-        let extended = MembershipLog::verify(&all)?;
-        if extended.epoch() != epoch {
-            return Err(MembershipError::MissingGrant);
+        check_log_limits(
+            log.len().saturating_add(entries.len()),
+            log.entries()
+                .map(<[u8]>::len)
+                .chain(entries.iter().map(|e| e.as_ref().len())),
+        )?;
+        let before = log.len();
+        let outcome = entries
+            .iter()
+            .try_for_each(|e| log.push(e.as_ref().to_vec()))
+            .and_then(|()| {
+                if log.epoch() == epoch {
+                    Ok(())
+                } else {
+                    Err(MembershipError::MissingGrant)
+                }
+            });
+        if outcome.is_err() {
+            log.truncate(before)?;
         }
-        *log = extended;
-        Ok(())
+        outcome
     }
 
     /// The content key of `epoch`, for test-only independent implementations
@@ -723,4 +751,153 @@ impl RecordKeys for Workspace {
         };
         (header, &self.current_key)
     }
+}
+
+/// A workspace load in steps (FORMAT.md#loading-a-workspace), so that a page can verify a
+/// long log without freezing: [`WorkspaceLoader::new`] makes the cheap checks (limits,
+/// anchors) on the raw entries, [`WorkspaceLoader::verify`] verifies some entries at a time,
+/// and [`WorkspaceLoader::finish`] checks membership, grants and history links.
+pub struct WorkspaceLoader {
+    member: MemberSecretKey,
+    pending: std::vec::IntoIter<Vec<u8>>,
+    log: Option<MembershipLog>,
+    pinned_head: Option<Head>,
+    invite: Option<InviteLink>,
+}
+
+impl WorkspaceLoader {
+    /// Takes the log's entries and makes every check that needs no signature: the log's
+    /// limits, then its anchors (FORMAT.md#loading-a-workspace, steps 1 to 6).
+    ///
+    /// # Errors
+    /// `LogTooLarge`, `Malformed`, `UnsupportedVersion`, `WrongWorkspace`,
+    /// `RollbackDetected`, `ForkDetected`, `InviteUnknown`, `InviterMismatch`, `NotAMember`,
+    /// `NoTrustAnchor`.
+    pub fn new(
+        member: MemberSecretKey,
+        log: Vec<Vec<u8>>,
+        pinned_head: Option<Head>,
+        invite: Option<InviteLink>,
+    ) -> Result<Self, MembershipError> {
+        check_log_limits(log.len(), log.iter().map(Vec::len))?;
+        check_anchors(&member, &log, pinned_head.as_ref(), invite.as_ref())?;
+        Ok(Self {
+            member,
+            pending: log.into_iter(),
+            log: None,
+            pinned_head,
+            invite,
+        })
+    }
+
+    /// Verifies up to `max_entries` more entries (FORMAT.md#verifying-a-log). Returns whether
+    /// the whole log is verified.
+    ///
+    /// # Errors
+    /// The first rule an entry breaks; every later call fails the same way.
+    pub fn verify(&mut self, max_entries: usize) -> Result<bool, MembershipError> {
+        for _ in 0..max_entries {
+            let Some(entry) = self.pending.next() else {
+                return Ok(true);
+            };
+            match &mut self.log {
+                Some(log) => log.push(entry),
+                None => MembershipLog::from_genesis(entry).map(|log| self.log = Some(log)),
+            }
+            .inspect_err(|_| {
+                // Nothing more is verified after a failure.
+                self.pending = Vec::new().into_iter();
+                self.log = None;
+            })?;
+        }
+        Ok(self.pending.len() == 0)
+    }
+
+    /// How many entries are verified so far, and how many there are in all.
+    pub fn progress(&self) -> (usize, usize) {
+        let done = self.log.as_ref().map_or(0, MembershipLog::len);
+        (done, done + self.pending.len())
+    }
+
+    /// Finishes the load once every entry is verified: membership, grants and history links
+    /// (FORMAT.md#loading-a-workspace, steps 9 to 13).
+    ///
+    /// # Errors
+    /// As [`Workspace::load`]; `Malformed` if entries are still unverified.
+    pub fn finish(
+        mut self,
+        grants: &[&[u8]],
+        history: &[&[u8]],
+    ) -> Result<Workspace, MembershipError> {
+        if self.pending.len() > 0 {
+            return Err(ParseError::Field {
+                what: "membership log (not yet verified)",
+            }
+            .into());
+        }
+        let log = self.log.take().ok_or(ParseError::Length {
+            what: "membership log",
+            expected: "at least 1 entry",
+            got: 0,
+        })?;
+        Workspace::from_verified_log(
+            self.member,
+            log,
+            self.pinned_head.as_ref(),
+            self.invite.as_ref(),
+            grants,
+            history,
+        )
+    }
+}
+
+/// FORMAT.md#loading-a-workspace, steps 2 to 6, on raw entries: the pinned head, the invite
+/// link and the member's own entries, checked by hashing one entry and reading fixed
+/// offsets. Nothing here trusts the bytes: the log is verified next, and these results
+/// hold for the verified log exactly when it verifies.
+fn check_anchors(
+    member: &MemberSecretKey,
+    log: &[Vec<u8>],
+    pinned_head: Option<&Head>,
+    invite: Option<&InviteLink>,
+) -> Result<(), MembershipError> {
+    let genesis = log.first().ok_or(ParseError::Length {
+        what: "membership log",
+        expected: "at least 1 entry",
+        got: 0,
+    })?;
+    LogEntry::check_header(genesis)?;
+    let workspace_id = raw::workspace_id(genesis).ok_or(ParseError::Field { what: "log entry" })?;
+    let me = member.fingerprint().id();
+    let mut anchored = false;
+    if let Some(head) = pinned_head {
+        check_pinned_head(workspace_id, log, head)?;
+        anchored = true;
+    }
+    if let Some(link) = invite {
+        if link.workspace_id() != workspace_id {
+            return Err(MembershipError::WrongWorkspace);
+        }
+        let invite_id = link.invite_id();
+        let invite_entry = log
+            .iter()
+            .find(|e| raw::invite_id(e) == Some(invite_id))
+            .ok_or(MembershipError::InviteUnknown)?;
+        if raw::signer_id(invite_entry) != Some(link.inviter_id()) {
+            return Err(MembershipError::InviterMismatch);
+        }
+        let used_by_me = log
+            .iter()
+            .filter_map(|e| raw::admission(e))
+            .find(|(id, _)| *id == invite_id)
+            .is_some_and(|(_, bundle)| bundle == member.public_bundle().as_bytes());
+        if !used_by_me {
+            return Err(MembershipError::NotAMember);
+        }
+        anchored = true;
+    }
+    if !anchored && !log.iter().any(|e| raw::signer_id(e) == Some(me)) {
+        return Err(MembershipError::NoTrustAnchor);
+    }
+    Ok(())
 }

@@ -9,11 +9,12 @@
 use confide::rng::seeded_rng;
 use confide::{
     ContentType, EncryptOptions, ErrorCode, Head, InviteLink, LoadInput, MemberSecretKey,
-    MemberSeed, MembershipError, RecordContext, Role, Rotation, Workspace,
+    MembershipError, RecordContext, Role, Rotation, Workspace,
 };
-use ed25519_dalek::{Signer, SigningKey};
-use hkdf::Hkdf;
-use sha2::{Digest, Sha256};
+use ed25519_dalek::Signer;
+
+mod common;
+use common::{id, member, signing_key};
 
 const T0: u64 = 1_790_000_000;
 const WEEK: u64 = 7 * 86_400;
@@ -25,14 +26,6 @@ const TEXT: EncryptOptions = EncryptOptions {
     content_type: ContentType::Text,
     pad: true,
 };
-
-fn member(n: u8) -> MemberSecretKey {
-    MemberSecretKey::derive(MemberSeed::from_bytes([n; 32]))
-}
-
-fn id(m: &MemberSecretKey) -> [u8; 32] {
-    m.fingerprint().id()
-}
 
 fn code<T>(r: Result<T, MembershipError>) -> &'static str {
     match r {
@@ -104,7 +97,7 @@ fn create() -> (Workspace, Server) {
     let mut server = Server::default();
     server
         .log
-        .push(ws.membership().unwrap().entries()[0].as_bytes().to_vec());
+        .push(ws.membership().unwrap().entries().next().unwrap().to_vec());
     server
         .grants
         .push((id(ws.member()), ws.grant(&bundle).unwrap()));
@@ -140,43 +133,10 @@ fn with_bob() -> (Workspace, Workspace, Server, InviteLink) {
 
 // ---------- forging helpers: what an attacker with some key can produce -----------------
 
-fn hkdf32(ikm: &[u8], info: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    Hkdf::<Sha256>::new(Some(&[]), ikm)
-        .expand(info, &mut out)
-        .unwrap();
-    out
-}
-
-/// The Ed25519 key of member `n`, derived as FORMAT.md#member-identity says.
-fn signing_key(n: u8) -> SigningKey {
-    SigningKey::from_bytes(&hkdf32(&[n; 32], b"confide/v1/member/ed25519"))
-}
-
-fn entry_hash(entry: &[u8]) -> [u8; 32] {
-    Sha256::new()
-        .chain_update(b"confide/v1/log-entry-hash\x00")
-        .chain_update(entry)
-        .finalize()
-        .into()
-}
-
 /// A log entry built from FORMAT.md#log-entry alone and signed by member `n`, whatever
 /// the log says about `n`.
 fn forge_entry(n: u8, server: &Server, time: u64, kind: u8, body: &[u8]) -> Vec<u8> {
-    let genesis = &server.log[0];
-    let mut e = b"CFL\x01".to_vec();
-    e.extend_from_slice(&genesis[4..20]);
-    e.extend_from_slice(&u32::try_from(server.log.len()).unwrap().to_be_bytes());
-    e.extend_from_slice(&entry_hash(server.log.last().unwrap()));
-    e.extend_from_slice(&id(&member(n)));
-    e.extend_from_slice(&time.to_be_bytes());
-    e.push(kind);
-    e.extend_from_slice(body);
-    let mut signed = b"confide/v1/log-entry\x00".to_vec();
-    signed.extend_from_slice(&e);
-    e.extend_from_slice(&signing_key(n).sign(&signed).to_bytes());
-    e
+    common::forge_entry(n, &server.log, time, kind, body)
 }
 
 fn decrypt_text(ws: &Workspace, record: &[u8]) -> Result<String, &'static str> {
@@ -197,7 +157,7 @@ fn an_invitee_joins_through_the_link_and_reads_the_workspace() {
         .membership()
         .unwrap()
         .members()
-        .map(|m| (m.bundle().fingerprint().id(), m.role()))
+        .map(|m| (m.id(), m.role()))
         .collect();
     assert_eq!(
         roster,
@@ -308,11 +268,116 @@ fn a_promoted_member_administers_and_a_demoted_one_cannot() {
 #[test]
 fn the_last_admin_cannot_leave_or_be_demoted() {
     let (mut alice, _, _, _) = with_bob();
-    assert_eq!(code(alice.remove(&id(&member(1)), T0 + 30)), "last_admin");
+    assert_eq!(
+        code(alice.remove(&id(&member(1)), T0 + 30)),
+        "cannot_remove_self"
+    );
     assert_eq!(
         code(alice.set_role(&id(&member(1)), Role::Member, T0 + 30)),
         "last_admin"
     );
+}
+
+/// Issue 10, defect 1: a remove entry naming its own signer would have the leaver sign the
+/// new epoch's grants, which nobody accepts, and brick the workspace. It is refused in the
+/// API and in every log; leaving is a request another admin carries out.
+#[test]
+fn an_admin_cannot_remove_itself_and_another_admin_carries_out_its_leave_request() {
+    let (mut alice, ws_bob, mut server, _) = with_bob();
+    let carol = member(3);
+    let carol_link = invite(&mut alice, &mut server, &carol, Role::Admin);
+    let mut ws_carol = server.load(&carol, None, Some(&carol_link)).unwrap();
+    assert_eq!(
+        code(ws_carol.remove(&id(&carol), T0 + 40)),
+        "cannot_remove_self"
+    );
+    // The same entry made below the API: no log that holds it verifies.
+    let mut body = id(&carol).to_vec();
+    body.extend_from_slice(&1u32.to_be_bytes());
+    body.extend_from_slice(&[7u8; 32]);
+    let mut forged = server.clone();
+    forged.log.push(forge_entry(3, &server, T0 + 40, 4, &body));
+    assert_eq!(
+        code(forged.load(&member(1), alice.head(), None)),
+        "cannot_remove_self"
+    );
+    assert_eq!(
+        code(forged.load(&carol, ws_carol.head(), None)),
+        "cannot_remove_self"
+    );
+
+    // Carol asks to leave; Alice removes her. Everyone who stays loads and reads on.
+    server.publish_rotation(alice.remove(&id(&carol), T0 + 50).unwrap());
+    let record = alice.encrypt(b"after Carol left", &CTX, TEXT).unwrap();
+    let alice_again = server.load(&member(1), alice.head(), None).unwrap();
+    let bob_again = server.load(&member(2), ws_bob.head(), None).unwrap();
+    for ws in [&alice_again, &bob_again] {
+        assert_eq!(ws.epoch(), 1);
+        assert_eq!(decrypt_text(ws, &record).unwrap(), "after Carol left");
+    }
+    assert_eq!(
+        code(server.load(&carol, ws_carol.head(), None)),
+        "not_a_member"
+    );
+}
+
+/// Issue 10, defect 3: the caps are checked before any entry is parsed, and the anchor
+/// before any signature, so a server cannot make a client verify a log it will refuse.
+#[test]
+fn a_log_past_its_limits_or_its_anchor_is_refused_before_verification() {
+    use confide::limits::{MAX_LOG_BYTES, MAX_LOG_ENTRIES};
+    let too_many = Server {
+        log: vec![vec![0u8; 4]; MAX_LOG_ENTRIES + 1],
+        ..Server::default()
+    };
+    assert_eq!(code(too_many.load(&member(1), None, None)), "log_too_large");
+    let too_long = Server {
+        log: vec![vec![0u8; MAX_LOG_BYTES / 2 + 1]; 2],
+        ..Server::default()
+    };
+    assert_eq!(code(too_long.load(&member(1), None, None)), "log_too_large");
+    assert_eq!(
+        code(confide::MembershipLog::verify(&too_many.log)),
+        "log_too_large"
+    );
+
+    // A long tail of garbage after the entry Alice pinned, with that entry altered: the
+    // pinned head is checked first and stops the load.
+    let (alice, _, server, _) = with_bob();
+    let mut attacked = server.clone();
+    attacked.log[2][200] ^= 1;
+    attacked.log.extend(vec![vec![0xff; 1625]; 10_000]);
+    assert_eq!(
+        code(attacked.load(&member(1), alice.head(), None)),
+        "fork_detected"
+    );
+    // With the pinned entry intact, the same garbage is found by verification.
+    let mut tail = server.clone();
+    tail.log.extend(vec![vec![0xff; 1625]; 10]);
+    assert_eq!(code(tail.load(&member(1), alice.head(), None)), "malformed");
+}
+
+/// Appending to a loaded workspace verifies only the new entries, and a bad one leaves the
+/// log as it was.
+#[test]
+fn extending_the_log_keeps_it_unchanged_when_an_entry_fails() {
+    let (mut alice, mut ws_bob, mut server, _) = with_bob();
+    let before = ws_bob.head();
+    let new = alice.create_invite(Role::Member, T0 + 60, WEEK).unwrap();
+    let good = new.log_entry.clone();
+    let mut bad = alice
+        .create_invite(Role::Member, T0 + 61, WEEK)
+        .unwrap()
+        .log_entry;
+    bad[100] ^= 1;
+    assert_eq!(
+        code(ws_bob.extend_log(&[good.clone(), bad])),
+        "bad_signature"
+    );
+    assert_eq!(ws_bob.head(), before);
+    server.log.push(good.clone());
+    ws_bob.extend_log(&[good]).unwrap();
+    assert_eq!(ws_bob.head().unwrap().seq(), 3);
 }
 
 #[test]
@@ -362,10 +427,13 @@ fn attack_substituted_bundle_in_the_log() {
     let admit = &mut attacked.log[2];
     let offset = 97 + 52;
     admit[offset..offset + 1316].copy_from_slice(member(9).public_bundle().as_bytes());
+    // Bob's link expects his own admission: the anchor check sees someone else's first.
     assert_eq!(
         code(attacked.load(&member(2), None, Some(&link))),
-        "bad_signature"
+        "not_a_member"
     );
+    // Alice, anchored by her own entries, verifies the log: the signature no longer holds.
+    assert_eq!(code(attacked.load(&member(1), None, None)), "bad_signature");
     // Swap the creator's bundle in the genesis entry.
     let mut attacked = server.clone();
     attacked.log[0][97..97 + 1316].copy_from_slice(member(9).public_bundle().as_bytes());
@@ -518,10 +586,14 @@ fn attack_altered_invite() {
     entry[97 + 32 + 16] = 1;
     let mut attacked = server.clone();
     attacked.log.push(entry);
+    // Alice pinned the invite she made: the altered entry is not it, and the load stops
+    // there, before verifying any signature (FORMAT.md#loading-a-workspace).
     assert_eq!(
         code(attacked.load(&member(1), alice.head(), None)),
-        "bad_signature"
+        "fork_detected"
     );
+    // Without that head, verification finds the altered entry.
+    assert_eq!(code(attacked.load(&member(1), None, None)), "bad_signature");
 
     server.log.push(new.log_entry);
     let acceptance = new.link.accept(&member(2));
@@ -600,10 +672,13 @@ fn attack_truncated_log() {
     // An entry dropped from the middle.
     let mut holed = server.clone();
     holed.log.remove(1);
+    // The invitee's link names an invite the holed log no longer has.
     assert_eq!(
         code(holed.load(&member(2), None, Some(&link))),
-        "broken_chain"
+        "invite_unknown"
     );
+    // Alice, anchored by her own genesis entry, finds the hole when she verifies the chain.
+    assert_eq!(code(holed.load(&member(1), None, None)), "broken_chain");
     // The genesis entry dropped.
     let mut headless = server.clone();
     headless.log.remove(0);

@@ -139,7 +139,7 @@ fn run(v: &HashMap<String, String>) -> String {
                             } else {
                                 "member"
                             };
-                            format!("{}:{role}", hex::encode(m.bundle().fingerprint().id()))
+                            format!("{}:{role}", hex::encode(m.id()))
                         })
                         .collect();
                     assert_eq!(members.join(" "), v["members"]);

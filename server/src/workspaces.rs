@@ -33,12 +33,7 @@ pub struct HeadJson {
 fn head_of(log: &MembershipLog) -> HeadJson {
     HeadJson {
         seq: log.head().seq(),
-        hash: B64(log
-            .entries()
-            .last()
-            .map(LogEntry::hash)
-            .unwrap_or_default()
-            .to_vec()),
+        hash: B64(log.head().hash().to_vec()),
     }
 }
 
@@ -85,15 +80,14 @@ fn commit_log(
         [ws],
     )?;
     for member in log.members() {
-        let bundle = member.bundle();
-        let id = bundle.fingerprint().id();
+        let id = member.id();
         tx.execute(
             "INSERT INTO workspace_members (workspace_id, member_id, admin) VALUES (?1, ?2, ?3)",
             (ws, &id[..], member.role() == confide::Role::Admin),
         )?;
         tx.execute(
             "INSERT OR IGNORE INTO members (id, bundle) VALUES (?1, ?2)",
-            (&id[..], bundle.as_bytes()),
+            (&id[..], member.bundle_bytes()),
         )?;
     }
     insert_grants(tx, log, grants)?;

@@ -317,7 +317,13 @@ async fn the_server_stores_only_logs_that_verify() {
 
     // A genesis entry signed by someone else than the session's member.
     let other = confide::Workspace::create(member(1), now()).unwrap();
-    let genesis = other.membership().unwrap().entries()[0].as_bytes().to_vec();
+    let genesis = other
+        .membership()
+        .unwrap()
+        .entries()
+        .next()
+        .unwrap()
+        .to_vec();
     let r = server
         .post(
             "/api/workspaces",
@@ -339,7 +345,7 @@ async fn the_server_stores_only_logs_that_verify() {
     );
 
     let mut ws = server.create_workspace(alice, &alice_t).await;
-    let genesis = ws.membership().unwrap().entries()[0].as_bytes().to_vec();
+    let genesis = ws.membership().unwrap().entries().next().unwrap().to_vec();
     let r = server
         .post(
             "/api/workspaces",

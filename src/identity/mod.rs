@@ -191,6 +191,20 @@ impl MemberPublicBundle {
     /// [`ParseError`] for any deviation from FORMAT.md#public-bundle, including a bad
     /// self-signature (a bundle that does not verify is not a bundle).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
+        let (bundle, body, sig) = Self::decode(bytes)?;
+        let mut signed = labels::BUNDLE_SIGNATURE.to_vec();
+        signed.extend_from_slice(body);
+        bundle
+            .verifying
+            .verify_strict(&signed, &sig)
+            .map_err(|_| ParseError::Field {
+                what: "bundle signature",
+            })?;
+        Ok(bundle)
+    }
+
+    /// Steps 1 to 4 of FORMAT.md#public-bundle: the bundle, its signed body and signature.
+    fn decode(bytes: &[u8]) -> Result<(Self, &[u8], Signature), ParseError> {
         let object = "public bundle";
         check_tag(bytes, BUNDLE_TAG, BUNDLE_VERSION, object)?;
         if bytes.len() != BUNDLE_LEN {
@@ -213,18 +227,21 @@ impl MemberPublicBundle {
         let sig = Signature::from_slice(sig).map_err(|_| ParseError::Field {
             what: "bundle signature",
         })?;
-        let mut signed = labels::BUNDLE_SIGNATURE.to_vec();
-        signed.extend_from_slice(body);
-        verifying
-            .verify_strict(&signed, &sig)
-            .map_err(|_| ParseError::Field {
-                what: "bundle signature",
-            })?;
-        Ok(Self {
+        let bundle = Self {
             encoded: bytes.to_vec(),
             verifying,
             kem,
-        })
+        };
+        Ok((bundle, body, sig))
+    }
+
+    /// Parses a bundle whose self-signature was verified before (it is inside a verified
+    /// log entry): the keys are decoded, the signature is not checked again.
+    ///
+    /// # Errors
+    /// [`ParseError`] if the bytes are not a bundle's.
+    pub(crate) fn from_verified_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
+        Self::decode(bytes).map(|(bundle, _, _)| bundle)
     }
 
     /// Whether `signature` is this member's signature of a server's login `challenge`
@@ -245,7 +262,7 @@ impl MemberPublicBundle {
 
     /// `SHA-512("confide/v1/fingerprint" || 0x00 || bundle)` (FORMAT.md#fingerprint).
     pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint(sha512(&[labels::FINGERPRINT, &self.encoded]))
+        Fingerprint::of_bundle_bytes(&self.encoded)
     }
 
     pub(crate) fn verifying_key(&self) -> &VerifyingKey {
@@ -272,6 +289,11 @@ pub struct Fingerprint([u8; 64]);
 impl Fingerprint {
     /// Length of the binary fingerprint that grants carry (the hash's first 32 bytes).
     pub const ID_LEN: usize = 32;
+
+    /// The fingerprint of encoded bundle bytes, unverified (FORMAT.md#fingerprint).
+    pub fn of_bundle_bytes(bundle: &[u8]) -> Self {
+        Self(sha512(&[labels::FINGERPRINT, bundle]))
+    }
 
     /// The 32-byte member id carried in grants.
     pub fn id(&self) -> [u8; Self::ID_LEN] {

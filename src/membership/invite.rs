@@ -142,6 +142,15 @@ impl InviteLink {
         })
     }
 
+    /// A second copy of the link (its secret zeroizes with each copy).
+    pub(crate) fn duplicate(&self) -> Self {
+        Self {
+            workspace_id: self.workspace_id,
+            secret: InviteSecret(self.secret.0),
+            inviter_id: self.inviter_id,
+        }
+    }
+
     /// The workspace the invite is for.
     pub fn workspace_id(&self) -> WorkspaceId {
         self.workspace_id

@@ -6,15 +6,19 @@
 //! of member keys and roles the rest of the crate trusts.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use ed25519_dalek::Signature;
+use std::collections::BTreeMap;
+
+use ed25519_dalek::{Signature, VerifyingKey};
 
 use crate::error::{MembershipError, ParseError};
 use crate::format::check_tag;
 use crate::identity::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey};
 use crate::keys::WorkspaceId;
+use crate::limits::{MAX_LOG_BYTES, MAX_LOG_ENTRIES};
 use crate::membership::history::KEY_CHECK_LEN;
 use crate::membership::invite::{ACCEPTANCE_LEN, Acceptance, INVITE_NONCE_LEN};
 use crate::primitives::{labels, sha256};
+use subtle::ConstantTimeEq;
 
 const ID: usize = Fingerprint::ID_LEN;
 const ENTRY_TAG: &[u8; 3] = b"CFL";
@@ -226,6 +230,14 @@ impl LogEntry {
     /// `Malformed` or `UnsupportedVersion` for bytes that are not a version-1 entry; for an
     /// admit entry, `BadSignature` if the embedded acceptance's signature does not verify.
     pub fn parse(bytes: &[u8]) -> Result<Self, MembershipError> {
+        Self::from_vec(bytes.to_vec())
+    }
+
+    /// Steps 1 and 2 of FORMAT.md#log-entry: tag, version and the least length.
+    ///
+    /// # Errors
+    /// `Malformed` or `UnsupportedVersion`.
+    pub fn check_header(bytes: &[u8]) -> Result<(), MembershipError> {
         check_tag(bytes, ENTRY_TAG, ENTRY_VERSION, "log entry")?;
         if bytes.len() < ENTRY_HEADER_LEN + SIGNATURE_LEN {
             return Err(ParseError::Length {
@@ -235,6 +247,16 @@ impl LogEntry {
             }
             .into());
         }
+        Ok(())
+    }
+
+    /// [`LogEntry::parse`], taking ownership of the bytes instead of copying them.
+    ///
+    /// # Errors
+    /// As [`LogEntry::parse`].
+    pub fn from_vec(encoded: Vec<u8>) -> Result<Self, MembershipError> {
+        let bytes = encoded.as_slice();
+        Self::check_header(bytes)?;
         let mut r = Reader(bytes.get(4..).unwrap_or_default());
         let workspace_id = WorkspaceId::from_bytes(r.array()?);
         let seq = u32::from_be_bytes(r.array()?);
@@ -245,7 +267,7 @@ impl LogEntry {
         let body = r.take(bytes.len() - ENTRY_HEADER_LEN - SIGNATURE_LEN)?;
         let body = EntryBody::parse(kind, body)?;
         Ok(Self {
-            encoded: bytes.to_vec(),
+            encoded,
             workspace_id,
             seq,
             prev_hash,
@@ -290,7 +312,7 @@ impl LogEntry {
 
     /// `SHA-256("confide/v1/log-entry-hash" || 0x00 || entry)` (FORMAT.md#entry-hash).
     pub fn hash(&self) -> [u8; 32] {
-        sha256(&[labels::LOG_ENTRY_HASH, &self.encoded])
+        entry_hash(&self.encoded)
     }
 
     /// The encoded entry, as stored by the server.
@@ -303,7 +325,7 @@ impl LogEntry {
         self.seq
     }
 
-    fn verify_signature(&self, signer: &MemberPublicBundle) -> Result<(), MembershipError> {
+    fn verify_signature(&self, signer: &VerifyingKey) -> Result<(), MembershipError> {
         let split = self.encoded.len() - SIGNATURE_LEN;
         let (signed, signature) = self.encoded.split_at(split);
         let signature =
@@ -311,9 +333,13 @@ impl LogEntry {
         let mut message = labels::LOG_ENTRY_SIGNATURE.to_vec();
         message.extend_from_slice(signed);
         signer
-            .verifying_key()
             .verify_strict(&message, &signature)
             .map_err(|_| MembershipError::BadSignature)
+    }
+
+    /// Hands the encoded bytes back, dropping the parsed body.
+    fn into_bytes(self) -> Vec<u8> {
+        self.encoded
     }
 }
 
@@ -378,29 +404,85 @@ impl Head {
     pub fn seq(&self) -> u32 {
         self.seq
     }
+
+    /// The entry hash of the entry it points at.
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
 }
 
-/// A member as the log describes it.
-pub struct MemberRecord {
-    bundle: MemberPublicBundle,
+/// A current member as the verified log describes it: a view into the log, which keeps
+/// every member's bundle only once, inside the entry that admitted it.
+pub struct MemberRecord<'a> {
+    id: [u8; ID],
     role: Role,
-    active: bool,
+    bundle: &'a [u8],
 }
 
-impl MemberRecord {
-    /// The member's bundle.
-    pub fn bundle(&self) -> &MemberPublicBundle {
-        &self.bundle
+impl MemberRecord<'_> {
+    /// The member id (the fingerprint id).
+    pub fn id(&self) -> [u8; ID] {
+        self.id
     }
 
     /// The member's role.
     pub fn role(&self) -> Role {
         self.role
     }
+
+    /// The member's encoded bundle, as its admission (or the genesis entry) carries it.
+    pub fn bundle_bytes(&self) -> &[u8] {
+        self.bundle
+    }
+
+    /// The member's bundle, parsed. Its self-signature was verified when the log was.
+    ///
+    /// # Errors
+    /// None for a verified log; `Malformed` is returned rather than panicking.
+    pub fn bundle(&self) -> Result<MemberPublicBundle, ParseError> {
+        MemberPublicBundle::from_verified_bytes(self.bundle)
+    }
+
+    /// The member's fingerprint.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of_bundle_bytes(self.bundle)
+    }
+}
+
+/// What the log keeps of each member it ever admitted: no copy of the bundle (it stays in
+/// the admitting entry), the parsed signing key, and the epochs in which it was an admin.
+struct RosterEntry {
+    /// Index of the entry that last admitted this member (the genesis entry for the creator).
+    admitted_by: usize,
+    verifying: VerifyingKey,
+    role: Role,
+    active: bool,
+    /// The epoch from which the member is an admin, while it is one.
+    admin_since: Option<u32>,
+    /// Closed spans `[first, last]` of epochs in which it was an admin at some point.
+    admin_spans: Vec<(u32, u32)>,
+}
+
+impl RosterEntry {
+    /// Whether the member was an admin at some point during `epoch`: `G(epoch)` of
+    /// FORMAT.md#verifying-a-log.
+    fn in_granters(&self, epoch: u32) -> bool {
+        self.admin_since.is_some_and(|since| since <= epoch)
+            || self
+                .admin_spans
+                .iter()
+                .any(|(first, last)| (*first..=*last).contains(&epoch))
+    }
+
+    /// Ends the member's current admin span at `last` (it stays in `G(last)`).
+    fn close_admin_span(&mut self, last: u32) {
+        if let Some(since) = self.admin_since.take() {
+            self.admin_spans.push((since, last));
+        }
+    }
 }
 
 struct InviteRecord {
-    invite_id: [u8; 32],
     inviter_id: [u8; ID],
     nonce: [u8; INVITE_NONCE_LEN],
     role: Role,
@@ -408,84 +490,72 @@ struct InviteRecord {
     used_by: Option<[u8; ID]>,
 }
 
-/// Every member the log ever admitted, by id: a vector kept sorted, searched by bisection.
-/// (A `BTreeMap` would do the same with kilobytes more wasm.)
-#[derive(Default)]
-struct Roster(Vec<([u8; ID], MemberRecord)>);
+/// Where a member's bundle sits inside the entry that carries it (FORMAT.md#entry-kinds).
+const CREATE_BUNDLE_AT: usize = ENTRY_HEADER_LEN;
+const ADMIT_BUNDLE_AT: usize = ENTRY_HEADER_LEN + 4 + WorkspaceId::LEN + 32;
 
-impl Roster {
-    fn position(&self, id: &[u8; ID]) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.cmp(id))
-    }
-
-    fn get(&self, id: &[u8; ID]) -> Option<&MemberRecord> {
-        let i = self.position(id).ok()?;
-        self.0.get(i).map(|(_, m)| m)
-    }
-
-    fn get_mut(&mut self, id: &[u8; ID]) -> Option<&mut MemberRecord> {
-        let i = self.position(id).ok()?;
-        self.0.get_mut(i).map(|(_, m)| m)
-    }
-
-    fn contains_key(&self, id: &[u8; ID]) -> bool {
-        self.position(id).is_ok()
-    }
-
-    /// Inserts or replaces the record of `id`.
-    fn insert(&mut self, id: [u8; ID], record: MemberRecord) {
-        match self.position(&id) {
-            Ok(i) => {
-                if let Some(slot) = self.0.get_mut(i) {
-                    slot.1 = record;
-                }
-            }
-            Err(i) => self.0.insert(i, (id, record)),
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (&[u8; ID], &MemberRecord)> {
-        self.0.iter().map(|(k, m)| (k, m))
-    }
-}
-
-/// A verified membership log and the roster it defines.
+/// A verified membership log and the roster it defines. Its memory is linear in the log:
+/// the entries once, and a fixed amount per member, invite and epoch
+/// (FORMAT.md#verifying-a-log).
 pub struct MembershipLog {
     workspace_id: WorkspaceId,
-    entries: Vec<LogEntry>,
-    members: Roster,
-    /// Member ids in order of admission, for listing.
+    /// Every entry as received, genesis first: the only copy of each.
+    entries: Vec<Vec<u8>>,
+    /// Sum of the entries' lengths.
+    total_bytes: usize,
+    /// Entry hash of the last entry: the next entry's previous hash.
+    last_hash: [u8; 32],
+    /// Every member the log ever admitted, by id.
+    roster: BTreeMap<[u8; ID], RosterEntry>,
+    /// Member ids in order of first admission, for listing.
     order: Vec<[u8; ID]>,
-    /// Invites in log order. Vectors and linear search rather than more B-tree types: each
-    /// generic collection adds kilobytes to the wasm (a thousand invites search in microseconds).
-    invites: Vec<InviteRecord>,
+    /// Every invite, by invite id.
+    invites: BTreeMap<[u8; 32], InviteRecord>,
     /// Key check per epoch, indexed by epoch.
     key_checks: Vec<[u8; KEY_CHECK_LEN]>,
-    /// For each epoch, every member who was an admin at some point during it: the members
-    /// entitled to grant that epoch's key.
-    epoch_admins: Vec<Vec<[u8; ID]>>,
 }
 
 impl MembershipLog {
     /// Replays and verifies a whole log from its genesis entry (FORMAT.md#verifying-a-log).
     ///
     /// # Errors
-    /// The first rule an entry breaks, as a [`MembershipError`].
+    /// `LogTooLarge` past [`MAX_LOG_ENTRIES`] or [`MAX_LOG_BYTES`], checked first; otherwise
+    /// the first rule an entry breaks, as a [`MembershipError`].
     pub fn verify<E: AsRef<[u8]>>(entries: &[E]) -> Result<Self, MembershipError> {
-        let mut iter = entries.iter();
+        check_log_limits(entries.len(), entries.iter().map(|e| e.as_ref().len()))?;
+        Self::verify_owned(entries.iter().map(|e| e.as_ref().to_vec()).collect())
+    }
+
+    /// [`MembershipLog::verify`], taking ownership of the entries instead of copying them.
+    ///
+    /// # Errors
+    /// As [`MembershipLog::verify`].
+    pub fn verify_owned(entries: Vec<Vec<u8>>) -> Result<Self, MembershipError> {
+        check_log_limits(entries.len(), entries.iter().map(Vec::len))?;
+        let mut iter = entries.into_iter();
         let genesis = iter.next().ok_or(ParseError::Length {
             what: "membership log",
             expected: "at least 1 entry",
             got: 0,
         })?;
-        let mut log = Self::from_genesis(LogEntry::parse(genesis.as_ref())?)?;
-        for bytes in iter {
-            log.apply(LogEntry::parse(bytes.as_ref())?)?;
+        let mut log = Self::from_genesis(genesis)?;
+        for entry in iter {
+            log.push(entry)?;
         }
         Ok(log)
     }
 
-    fn from_genesis(entry: LogEntry) -> Result<Self, MembershipError> {
+    /// Verifies a genesis entry and starts a log with it (FORMAT.md#verifying-a-log, steps 2
+    /// to 7).
+    ///
+    /// # Errors
+    /// The first rule the entry breaks.
+    pub fn from_genesis(genesis: Vec<u8>) -> Result<Self, MembershipError> {
+        check_log_limits(1, [genesis.len()])?;
+        Self::start(LogEntry::from_vec(genesis)?)
+    }
+
+    fn start(entry: LogEntry) -> Result<Self, MembershipError> {
         let EntryBody::Create { bundle, key_check } = &entry.body else {
             return Err(ParseError::Field {
                 what: "genesis entry kind",
@@ -499,47 +569,76 @@ impl MembershipLog {
         if entry.signer_id != creator_id {
             return Err(MembershipError::BadSignature);
         }
-        entry.verify_signature(bundle)?;
-        let mut members = Roster::default();
-        members.insert(
+        let verifying = *bundle.verifying_key();
+        entry.verify_signature(&verifying)?;
+        let key_check = *key_check;
+        let mut roster = BTreeMap::new();
+        roster.insert(
             creator_id,
-            MemberRecord {
-                bundle: (**bundle).clone(),
+            RosterEntry {
+                admitted_by: 0,
+                verifying,
                 role: Role::Admin,
                 active: true,
+                admin_since: Some(0),
+                admin_spans: Vec::new(),
             },
         );
+        let last_hash = entry.hash();
+        let encoded = entry.into_bytes();
         Ok(Self {
-            workspace_id: entry.workspace_id,
-            key_checks: vec![*key_check],
-            epoch_admins: vec![vec![creator_id]],
-            members,
+            workspace_id: WorkspaceId::from_bytes(
+                encoded
+                    .get(4..4 + WorkspaceId::LEN)
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or(ParseError::Field { what: "log entry" })?,
+            ),
+            total_bytes: encoded.len(),
+            entries: vec![encoded],
+            last_hash,
+            roster,
             order: vec![creator_id],
-            invites: Vec::new(),
-            entries: vec![entry],
+            invites: BTreeMap::new(),
+            key_checks: vec![key_check],
         })
     }
 
-    /// Checks one entry against the log so far and applies it (FORMAT.md#verifying-a-log).
+    /// Verifies one more entry against the log so far and applies it: the log grows by
+    /// exactly this entry, or is unchanged and the entry refused (FORMAT.md#verifying-a-log,
+    /// steps 8 to 13). Costs one signature check whatever the log's length.
+    ///
+    /// # Errors
+    /// `LogTooLarge` if the log would pass its limits; otherwise the rule the entry breaks.
+    pub fn push(&mut self, entry: Vec<u8>) -> Result<(), MembershipError> {
+        if self.entries.len() >= MAX_LOG_ENTRIES
+            || self.total_bytes.saturating_add(entry.len()) > MAX_LOG_BYTES
+        {
+            return Err(MembershipError::LogTooLarge);
+        }
+        self.apply(LogEntry::from_vec(entry)?)
+    }
+
+    /// Checks one parsed entry and applies it. Every check runs before any change, so a
+    /// refused entry leaves the log as it was.
     fn apply(&mut self, entry: LogEntry) -> Result<(), MembershipError> {
-        let expected_seq = u32::try_from(self.entries.len())
+        let seq = u32::try_from(self.entries.len())
             .map_err(|_| ParseError::Field { what: "log length" })?;
-        let prev_hash = self.entries.last().map(LogEntry::hash).unwrap_or_default();
-        if entry.seq != expected_seq
-            || entry.prev_hash != prev_hash
+        if entry.seq != seq
+            || entry.prev_hash != self.last_hash
             || entry.workspace_id != self.workspace_id
         {
-            return Err(MembershipError::BrokenChain { seq: expected_seq });
+            return Err(MembershipError::BrokenChain { seq });
         }
         let signer = self
-            .members
+            .roster
             .get(&entry.signer_id)
             .filter(|m| m.active)
             .ok_or(MembershipError::UnknownSigner)?;
-        entry.verify_signature(&signer.bundle)?;
+        entry.verify_signature(&signer.verifying)?;
         if signer.role != Role::Admin {
             return Err(MembershipError::NotAuthorized);
         }
+        let epoch = self.epoch();
         match &entry.body {
             EntryBody::Create { .. } => {
                 return Err(ParseError::Field {
@@ -553,7 +652,7 @@ impl MembershipLog {
                 role,
                 expires_at,
             } => {
-                if self.find_invite(invite_id).is_some() {
+                if self.invites.contains_key(invite_id) {
                     return Err(MembershipError::InviteUsed);
                 }
                 if *expires_at <= entry.time || *expires_at - entry.time > MAX_INVITE_SECONDS {
@@ -562,72 +661,101 @@ impl MembershipLog {
                     }
                     .into());
                 }
-                self.invites.push(InviteRecord {
-                    invite_id: *invite_id,
-                    inviter_id: entry.signer_id,
-                    nonce: *nonce,
-                    role: *role,
-                    expires_at: *expires_at,
-                    used_by: None,
-                });
-            }
-            EntryBody::Admit { acceptance } => {
-                let bundle = acceptance.bundle().clone();
-                let member_id = bundle.fingerprint().id();
-                let role = self.check_admission(acceptance, entry.signer_id, entry.time)?;
-                let invite_id = acceptance.invite_id();
-                if let Some(invite) = self.invites.iter_mut().find(|i| i.invite_id == invite_id) {
-                    invite.used_by = Some(member_id);
-                }
-                if !self.members.contains_key(&member_id) {
-                    self.order.push(member_id);
-                }
-                self.members.insert(
-                    member_id,
-                    MemberRecord {
-                        bundle,
-                        role,
-                        active: true,
+                self.invites.insert(
+                    *invite_id,
+                    InviteRecord {
+                        inviter_id: entry.signer_id,
+                        nonce: *nonce,
+                        role: *role,
+                        expires_at: *expires_at,
+                        used_by: None,
                     },
                 );
-                if role == Role::Admin {
-                    self.add_epoch_admin(member_id)?;
+            }
+            EntryBody::Admit { acceptance } => {
+                let role = self.check_admission(acceptance, entry.signer_id, entry.time)?;
+                let bundle = acceptance.bundle();
+                let member_id = bundle.fingerprint().id();
+                let verifying = *bundle.verifying_key();
+                if let Some(invite) = self.invites.get_mut(&acceptance.invite_id()) {
+                    invite.used_by = Some(member_id);
+                }
+                let admitted_by = self.entries.len();
+                let admin_since = (role == Role::Admin).then_some(epoch);
+                match self.roster.get_mut(&member_id) {
+                    // Admitted again after a removal: earlier admin spans still count.
+                    Some(record) => {
+                        record.admitted_by = admitted_by;
+                        record.role = role;
+                        record.active = true;
+                        record.admin_since = admin_since;
+                    }
+                    None => {
+                        self.order.push(member_id);
+                        self.roster.insert(
+                            member_id,
+                            RosterEntry {
+                                admitted_by,
+                                verifying,
+                                role,
+                                active: true,
+                                admin_since,
+                                admin_spans: Vec::new(),
+                            },
+                        );
+                    }
                 }
             }
             EntryBody::Remove {
                 member_id,
-                epoch,
+                epoch: new_epoch,
                 key_check,
             } => {
+                // FORMAT.md#verifying-a-log, Remove: leaving is a request another admin carries
+                // out, so the new epoch's grants come from someone who stays.
+                if *member_id == entry.signer_id {
+                    return Err(MembershipError::CannotRemoveSelf);
+                }
                 let target = self.active_member(member_id)?;
-                if target.role == Role::Admin && self.active_admins().count() < 2 {
+                if target.role == Role::Admin && self.active_admin_count() < 2 {
                     return Err(MembershipError::LastAdmin);
                 }
-                if let Some(m) = self.members.get_mut(member_id) {
+                self.check_next_epoch(*new_epoch, seq)?;
+                if let Some(m) = self.roster.get_mut(member_id) {
                     m.active = false;
+                    m.close_admin_span(epoch);
                 }
-                self.start_epoch(*epoch, *key_check, expected_seq)?;
+                self.key_checks.push(*key_check);
             }
             EntryBody::SetRole { member_id, role } => {
                 let target = self.active_member(member_id)?;
                 if target.role == Role::Admin
                     && *role != Role::Admin
-                    && self.active_admins().count() < 2
+                    && self.active_admin_count() < 2
                 {
                     return Err(MembershipError::LastAdmin);
                 }
-                if let Some(m) = self.members.get_mut(member_id) {
+                if let Some(m) = self.roster.get_mut(member_id) {
+                    match (m.role, *role) {
+                        (Role::Admin, Role::Member) => m.close_admin_span(epoch),
+                        (Role::Member, Role::Admin) => m.admin_since = Some(epoch),
+                        _ => {}
+                    }
                     m.role = *role;
                 }
-                if *role == Role::Admin {
-                    self.add_epoch_admin(*member_id)?;
-                }
             }
-            EntryBody::Rotate { epoch, key_check } => {
-                self.start_epoch(*epoch, *key_check, expected_seq)?;
+            EntryBody::Rotate {
+                epoch: new_epoch,
+                key_check,
+            } => {
+                self.check_next_epoch(*new_epoch, seq)?;
+                self.key_checks.push(*key_check);
             }
         }
-        self.entries.push(entry);
+        self.last_hash = entry.hash();
+        let encoded = entry.into_bytes();
+        self.total_bytes += encoded.len();
+        self.entries.push(encoded);
         Ok(())
     }
 
@@ -644,7 +772,8 @@ impl MembershipLog {
             return Err(MembershipError::WrongWorkspace);
         }
         let invite = self
-            .find_invite(&acceptance.invite_id())
+            .invites
+            .get(&acceptance.invite_id())
             .ok_or(MembershipError::InviteUnknown)?;
         if invite.inviter_id != admitter_id {
             return Err(MembershipError::NotAuthorized);
@@ -661,50 +790,28 @@ impl MembershipLog {
         Ok(invite.role)
     }
 
-    fn start_epoch(
-        &mut self,
-        epoch: u32,
-        key_check: [u8; KEY_CHECK_LEN],
-        seq: u32,
-    ) -> Result<(), MembershipError> {
-        if Some(epoch) != self.epoch().checked_add(1) {
-            return Err(MembershipError::BrokenChain { seq });
+    /// A new epoch must be the current one plus one.
+    fn check_next_epoch(&self, epoch: u32, seq: u32) -> Result<(), MembershipError> {
+        if Some(epoch) == self.epoch().checked_add(1) {
+            Ok(())
+        } else {
+            Err(MembershipError::BrokenChain { seq })
         }
-        self.key_checks.push(key_check);
-        let mut admins = Vec::new();
-        for (id, _) in self.active_admins() {
-            admins.push(*id);
-        }
-        self.epoch_admins.push(admins);
-        Ok(())
     }
 
-    fn add_epoch_admin(&mut self, id: [u8; ID]) -> Result<(), MembershipError> {
-        let admins = self
-            .epoch_admins
-            .last_mut()
-            .ok_or(MembershipError::UnknownEpoch { epoch: 0 })?;
-        if !admins.contains(&id) {
-            admins.push(id);
-        }
-        Ok(())
-    }
-
-    fn find_invite(&self, invite_id: &[u8; 32]) -> Option<&InviteRecord> {
-        self.invites.iter().find(|i| i.invite_id == *invite_id)
-    }
-
-    fn active_member(&self, id: &[u8; ID]) -> Result<&MemberRecord, MembershipError> {
-        self.members
+    fn active_member(&self, id: &[u8; ID]) -> Result<&RosterEntry, MembershipError> {
+        self.roster
             .get(id)
             .filter(|m| m.active)
             .ok_or(MembershipError::NotAMember)
     }
 
-    fn active_admins(&self) -> impl Iterator<Item = (&[u8; ID], &MemberRecord)> {
-        self.members
-            .iter()
-            .filter(|(_, m)| m.active && m.role == Role::Admin)
+    fn active_admin_count(&self) -> usize {
+        self.roster
+            .values()
+            .filter(|m| m.active && m.role == Role::Admin)
+            .take(2)
+            .count()
     }
 
     /// Appends a new entry signed by `signer`, checked by the same rules as a replayed one.
@@ -713,13 +820,20 @@ impl MembershipLog {
         signer: &MemberSecretKey,
         time: u64,
         body: EntryBody,
-    ) -> Result<&LogEntry, MembershipError> {
+    ) -> Result<&[u8], MembershipError> {
         let seq = u32::try_from(self.entries.len())
             .map_err(|_| ParseError::Field { what: "log length" })?;
-        let prev = self.entries.last().map(LogEntry::hash).unwrap_or_default();
-        let entry = LogEntry::sign(signer, self.workspace_id, seq, prev, time, body);
+        let entry = LogEntry::sign(signer, self.workspace_id, seq, self.last_hash, time, body);
+        if self.entries.len() >= MAX_LOG_ENTRIES
+            || self.total_bytes.saturating_add(entry.encoded.len()) > MAX_LOG_BYTES
+        {
+            return Err(MembershipError::LogTooLarge);
+        }
         self.apply(entry)?;
-        self.entries.last().ok_or(MembershipError::NoMembershipLog)
+        self.entries
+            .last()
+            .map(Vec::as_slice)
+            .ok_or(MembershipError::NoMembershipLog)
     }
 
     /// The genesis entry of a new workspace.
@@ -733,7 +847,7 @@ impl MembershipLog {
             bundle: Box::new(creator.public_bundle().clone()),
             key_check,
         };
-        Self::from_genesis(LogEntry::sign(
+        Self::start(LogEntry::sign(
             creator,
             workspace_id,
             0,
@@ -749,27 +863,15 @@ impl MembershipLog {
     /// # Errors
     /// `WrongWorkspace`, `RollbackDetected` or `ForkDetected`.
     pub fn check_pinned(&self, pinned: &Head) -> Result<(), MembershipError> {
-        if pinned.workspace_id != self.workspace_id {
-            return Err(MembershipError::WrongWorkspace);
-        }
-        let entry = usize::try_from(pinned.seq)
-            .ok()
-            .and_then(|i| self.entries.get(i))
-            .ok_or(MembershipError::RollbackDetected)?;
-        if entry.hash() == pinned.hash {
-            Ok(())
-        } else {
-            Err(MembershipError::ForkDetected)
-        }
+        check_pinned_head(self.workspace_id, &self.entries, pinned)
     }
 
     /// The head: the last entry's seq and hash.
     pub fn head(&self) -> Head {
-        let last = self.entries.last();
         Head {
             workspace_id: self.workspace_id,
-            seq: last.map_or(0, |e| e.seq),
-            hash: last.map(LogEntry::hash).unwrap_or_default(),
+            seq: u32::try_from(self.entries.len().saturating_sub(1)).unwrap_or(u32::MAX),
+            hash: self.last_hash,
         }
     }
 
@@ -783,27 +885,56 @@ impl MembershipLog {
         u32::try_from(self.key_checks.len().saturating_sub(1)).unwrap_or(u32::MAX)
     }
 
-    /// The entries, oldest first.
-    pub fn entries(&self) -> &[LogEntry] {
-        &self.entries
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Always false: a verified log has its genesis entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The total length of the entries in bytes.
+    pub fn byte_len(&self) -> usize {
+        self.total_bytes
+    }
+
+    /// The encoded entries, oldest first, as the server stores them.
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &[u8]> + ExactSizeIterator {
+        self.entries.iter().map(Vec::as_slice)
     }
 
     /// The current members, in order of admission.
-    pub fn members(&self) -> impl Iterator<Item = &MemberRecord> {
-        self.order
-            .iter()
-            .filter_map(|id| self.members.get(id))
-            .filter(|m| m.active)
+    pub fn members(&self) -> impl Iterator<Item = MemberRecord<'_>> {
+        self.order.iter().filter_map(|id| self.member(id))
     }
 
     /// Whether `id` is a current member.
     pub fn is_active(&self, id: &[u8; ID]) -> bool {
-        self.members.get(id).is_some_and(|m| m.active)
+        self.roster.get(id).is_some_and(|m| m.active)
     }
 
     /// The current record of member `id`, if it is a current member.
-    pub fn member(&self, id: &[u8; ID]) -> Option<&MemberRecord> {
-        self.members.get(id).filter(|m| m.active)
+    pub fn member(&self, id: &[u8; ID]) -> Option<MemberRecord<'_>> {
+        let record = self.roster.get(id).filter(|m| m.active)?;
+        Some(MemberRecord {
+            id: *id,
+            role: record.role,
+            bundle: self.bundle_of(record)?,
+        })
+    }
+
+    /// The bundle bytes inside the entry that admitted `record`.
+    fn bundle_of(&self, record: &RosterEntry) -> Option<&[u8]> {
+        let at = if record.admitted_by == 0 {
+            CREATE_BUNDLE_AT
+        } else {
+            ADMIT_BUNDLE_AT
+        };
+        self.entries
+            .get(record.admitted_by)?
+            .get(at..at + BUNDLE_LEN)
     }
 
     pub(crate) fn key_check(&self, epoch: u32) -> Result<&[u8; KEY_CHECK_LEN], MembershipError> {
@@ -819,44 +950,51 @@ impl MembershipLog {
         &self,
         epoch: u32,
         granter_id: &[u8; ID],
-    ) -> Result<&MemberPublicBundle, MembershipError> {
-        let admins = usize::try_from(epoch)
-            .ok()
-            .and_then(|e| self.epoch_admins.get(e))
-            .ok_or(MembershipError::UnknownEpoch { epoch })?;
+    ) -> Result<MemberPublicBundle, MembershipError> {
+        if epoch > self.epoch() {
+            return Err(MembershipError::UnknownEpoch { epoch });
+        }
         let record = self
-            .members
+            .roster
             .get(granter_id)
             .ok_or(MembershipError::UnknownSigner)?;
-        if admins.contains(granter_id) {
-            Ok(&record.bundle)
-        } else {
-            Err(MembershipError::NotAuthorized)
+        if !record.in_granters(epoch) {
+            return Err(MembershipError::NotAuthorized);
         }
-    }
-
-    /// Whether any entry is signed by `id`: such a log's prefix up to that entry is one
-    /// the member itself endorsed (FORMAT.md#trust-anchors).
-    pub(crate) fn has_entry_signed_by(&self, id: &[u8; ID]) -> bool {
-        self.entries.iter().any(|e| e.signer_id == *id)
+        let bundle = self
+            .bundle_of(record)
+            .ok_or(MembershipError::UnknownSigner)?;
+        Ok(MemberPublicBundle::from_verified_bytes(bundle)?)
     }
 
     /// Whether the log holds an invite with this id that nobody has used and that has not
     /// expired at `now` (Unix seconds): one an invitee may still answer. A storage server
     /// uses it to accept acceptances only for open invites.
     pub fn invite_is_open(&self, invite_id: &[u8; 32], now: u64) -> bool {
-        self.find_invite(invite_id)
+        self.invites
+            .get(invite_id)
             .is_some_and(|i| i.used_by.is_none() && now <= i.expires_at)
     }
 
     /// The invite with this id: its inviter, its nonce, and who used it.
     pub(crate) fn invite(&self, invite_id: &[u8; 32]) -> Option<InviteView> {
-        self.find_invite(invite_id).map(|i| InviteView {
+        self.invites.get(invite_id).map(|i| InviteView {
             inviter_id: i.inviter_id,
             nonce: i.nonce,
             expires_at: i.expires_at,
             used_by: i.used_by,
         })
+    }
+
+    /// Drops every entry after the first `len`, by replaying those from the genesis entry:
+    /// how a client returns to the log it had when appended entries fail (rare, and linear).
+    pub(crate) fn truncate(&mut self, len: usize) -> Result<(), MembershipError> {
+        if len < self.entries.len() {
+            let mut kept = core::mem::take(&mut self.entries);
+            kept.truncate(len);
+            *self = Self::verify_owned(kept)?;
+        }
+        Ok(())
     }
 }
 
@@ -866,4 +1004,100 @@ pub(crate) struct InviteView {
     pub(crate) nonce: [u8; INVITE_NONCE_LEN],
     pub(crate) expires_at: u64,
     pub(crate) used_by: Option<[u8; ID]>,
+}
+
+/// FORMAT.md#limits: a log of at most [`MAX_LOG_ENTRIES`] entries and [`MAX_LOG_BYTES`] bytes.
+/// Checked before any entry is parsed.
+///
+/// # Errors
+/// `LogTooLarge`.
+pub fn check_log_limits(
+    count: usize,
+    lengths: impl IntoIterator<Item = usize>,
+) -> Result<(), MembershipError> {
+    if count > MAX_LOG_ENTRIES {
+        return Err(MembershipError::LogTooLarge);
+    }
+    let mut total = 0usize;
+    for len in lengths {
+        total = total.saturating_add(len);
+        if total > MAX_LOG_BYTES {
+            return Err(MembershipError::LogTooLarge);
+        }
+    }
+    Ok(())
+}
+
+/// FORMAT.md#head on raw entries: `WrongWorkspace`, `RollbackDetected` or `ForkDetected`.
+/// It hashes one entry, so it can run before the log is verified.
+pub(crate) fn check_pinned_head(
+    workspace_id: WorkspaceId,
+    entries: &[Vec<u8>],
+    pinned: &Head,
+) -> Result<(), MembershipError> {
+    if pinned.workspace_id != workspace_id {
+        return Err(MembershipError::WrongWorkspace);
+    }
+    let entry = usize::try_from(pinned.seq)
+        .ok()
+        .and_then(|i| entries.get(i))
+        .ok_or(MembershipError::RollbackDetected)?;
+    if bool::from(entry_hash(entry).ct_eq(&pinned.hash)) {
+        Ok(())
+    } else {
+        Err(MembershipError::ForkDetected)
+    }
+}
+
+/// `SHA-256("confide/v1/log-entry-hash" || 0x00 || entry)` of raw entry bytes.
+pub(crate) fn entry_hash(entry: &[u8]) -> [u8; 32] {
+    sha256(&[labels::LOG_ENTRY_HASH, entry])
+}
+
+/// Unverified reads of raw entries, for the cheap checks a load makes before it verifies
+/// anything (FORMAT.md#loading-a-workspace, steps 1 to 6). Each returns `None` for bytes
+/// too short to hold the field.
+pub(crate) mod raw {
+    use super::{ADMIT_BUNDLE_AT, ENTRY_HEADER_LEN, ID, SIGNATURE_LEN};
+    use crate::identity::BUNDLE_LEN;
+    use crate::keys::WorkspaceId;
+    use crate::membership::invite::ACCEPTANCE_LEN;
+
+    /// Kind byte of an invite and an admit entry, and their exact lengths.
+    const INVITE: (u8, usize) = (2, ENTRY_HEADER_LEN + 32 + 16 + 1 + 8 + SIGNATURE_LEN);
+    const ADMIT: (u8, usize) = (3, ENTRY_HEADER_LEN + ACCEPTANCE_LEN + SIGNATURE_LEN);
+
+    fn array<const N: usize>(entry: &[u8], at: usize) -> Option<[u8; N]> {
+        entry.get(at..at + N)?.try_into().ok()
+    }
+
+    /// `entry[4:20]`.
+    pub(crate) fn workspace_id(entry: &[u8]) -> Option<WorkspaceId> {
+        array(entry, 4).map(WorkspaceId::from_bytes)
+    }
+
+    /// `entry[56:88]`.
+    pub(crate) fn signer_id(entry: &[u8]) -> Option<[u8; ID]> {
+        array(entry, 56)
+    }
+
+    fn is(entry: &[u8], (kind, len): (u8, usize)) -> bool {
+        entry.len() == len && entry.get(96) == Some(&kind)
+    }
+
+    /// The invite id of an invite entry: `entry[97:129]`.
+    pub(crate) fn invite_id(entry: &[u8]) -> Option<[u8; 32]> {
+        is(entry, INVITE).then(|| array(entry, 97)).flatten()
+    }
+
+    /// The invite id an admit entry's acceptance answers, `entry[117:149]`, and the invitee's
+    /// bundle, `entry[149:1465]`.
+    pub(crate) fn admission(entry: &[u8]) -> Option<([u8; 32], &[u8])> {
+        if !is(entry, ADMIT) {
+            return None;
+        }
+        let invite_id = array(entry, ENTRY_HEADER_LEN + 4 + WorkspaceId::LEN)?;
+        let bundle = entry.get(ADMIT_BUNDLE_AT..ADMIT_BUNDLE_AT + BUNDLE_LEN)?;
+        Some((invite_id, bundle))
+    }
 }

@@ -219,7 +219,7 @@ impl Server {
     pub async fn create_workspace(&self, creator: MemberSecretKey, token: &str) -> Workspace {
         let bundle = creator.public_bundle().as_bytes().to_vec();
         let ws = Workspace::create(creator, now()).unwrap();
-        let genesis = ws.membership().unwrap().entries()[0].as_bytes().to_vec();
+        let genesis = ws.membership().unwrap().entries().next().unwrap().to_vec();
         let grant = ws.grant(&bundle).unwrap();
         let r = self
             .post(
