@@ -30,6 +30,8 @@ export function contentKey(workspace: Workspace, epoch: number): Uint8Array {
     return exports().hazmatContentKey(Workspace.inner(workspace), epoch);
   } catch (e) {
     throw fromWasm(e);
+  } finally {
+    wasm.wipeStack();
   }
 }
 
@@ -78,4 +80,10 @@ export function wasmMemoryBytes(): number {
   // With the module initialized, initSync returns its exports without instantiating again.
   const exports = wasm.initSync({ module: undefined as never }) as unknown as { memory: WebAssembly.Memory };
   return exports.memory.buffer.byteLength;
+}
+
+/** A view of this package's wasm memory as it is now, for tests that scan it for secrets. */
+export function wasmMemory(): Uint8Array {
+  const exports = wasm.initSync({ module: undefined as never }) as unknown as { memory: WebAssembly.Memory };
+  return new Uint8Array(exports.memory.buffer);
 }

@@ -17,15 +17,15 @@
 
 import {
   acceptInvite, backupKdfInput, describeInvite, initSync, memberIdOf, prepareBackup, WasmChunkReader, WasmDecryptor,
-  WasmMember, WasmMessageKeys, WasmWorkspace, recordLength,
+  WasmMember, WasmMessageKeys, WasmWorkspace, WasmWorkspaceLoader, recordLength,
 } from "../wasm/confide_wasm.js";
 import { ConfideError } from "./errors.js";
 import { setCompiledModule, stretch } from "./kdf.js";
 import { deleteSeed, loadSeed, saveSeed } from "./device.js";
 import { engineStream, hasWebCrypto, streamOptions, wasmEngine, webCryptoDecryptor, webCryptoEncryptor } from "./engines.js";
 import {
-  bytesArg, call, CHUNK_BYTES, contextArg, describe, isNode, property, ENCRYPTED_CHUNK_BYTES, markInitialized, MAX_PLAINTEXT_BYTES,
-  MAX_RECORD_BYTES, MIN_RECORD_BYTES, padOption, PREFIX_BYTES,
+  bytesArg, call, callSecret, CHUNK_BYTES, contextArg, describe, isNode, property, ENCRYPTED_CHUNK_BYTES, markInitialized, MAX_PLAINTEXT_BYTES,
+  MAX_LOG_BYTES, MAX_LOG_ENTRIES, MAX_RECORD_BYTES, MIN_RECORD_BYTES, padOption, PREFIX_BYTES, yieldToEventLoop,
 } from "./util.js";
 
 export { ConfideError, isConfideError } from "./errors.js";
@@ -223,7 +223,7 @@ export const Invite = {
   accept(member: Member, link: string): Uint8Array {
     const m = Member.inner(member);
     const l = stringArg("link", link, 4096);
-    return call(() => acceptInvite(m, l));
+    return callSecret(() => acceptInvite(m, l));
   },
 
   /**
@@ -233,7 +233,7 @@ export const Invite = {
    */
   describe(link: string): InviteDescription {
     const l = stringArg("link", link, 4096);
-    const r = call(() => describeInvite(l)) as { workspaceId: Uint8Array; inviterId: Uint8Array; inviteId: Uint8Array };
+    const r = callSecret(() => describeInvite(l)) as { workspaceId: Uint8Array; inviterId: Uint8Array; inviteId: Uint8Array };
     return { workspaceId: base64url(r.workspaceId), inviterId: base64url(r.inviterId), inviteId: base64url(r.inviteId) };
   },
 } as const;
@@ -321,6 +321,28 @@ function bytesList(name: string, value: unknown, max: number): Uint8Array[] {
   return value.map((item, i) => bytesArg(`${name}[${i}]`, item, max));
 }
 
+/** Argument checks shared by `load` and `loadAsync`; the log's limits come first (FORMAT.md#limits). */
+function loadArgs(options: unknown) {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfideError("invalid_argument", `"options" expected { log, grants, history?, pinnedHead?, invite? }, got ${describe(options)}`);
+  }
+  const rawLog = property(options, "log", "log");
+  if (Array.isArray(rawLog) && rawLog.length > MAX_LOG_ENTRIES) {
+    throw new ConfideError("log_too_large", `the log is longer than ${MAX_LOG_ENTRIES} entries or ${MAX_LOG_BYTES} bytes`);
+  }
+  const log = bytesList("log", rawLog, 4096);
+  if (log.reduce((n, e) => n + e.length, 0) > MAX_LOG_BYTES) {
+    throw new ConfideError("log_too_large", `the log is longer than ${MAX_LOG_ENTRIES} entries or ${MAX_LOG_BYTES} bytes`);
+  }
+  return {
+    log,
+    grants: bytesList("grants", property(options, "grants", "grants"), 4096),
+    history: bytesList("history", property(options, "history", "history") ?? [], 128),
+    pinnedHead: optionalString("pinnedHead", property(options, "pinnedHead", "pinnedHead"), 128),
+    invite: optionalString("invite", property(options, "invite", "invite"), 4096),
+  };
+}
+
 function base64url(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
@@ -354,7 +376,7 @@ export class Member {
    * @throws {ConfideError} `not_initialized`, `random_unavailable`.
    */
   static generate(): Member {
-    return new Member(memberToken, call(() => WasmMember.generate()));
+    return new Member(memberToken, callSecret(() => WasmMember.generate()));
   }
 
   /**
@@ -393,7 +415,7 @@ export class Member {
   signServerChallenge(challenge: Uint8Array): Uint8Array {
     const c = bytesArg("challenge", challenge, 1024);
     const inner = Member.inner(this);
-    return call(() => inner.signServerChallenge(c));
+    return callSecret(() => inner.signServerChallenge(c));
   }
 
   /**
@@ -411,13 +433,13 @@ export class Member {
       throw new ConfideError("invalid_argument", `"strength" expected "interactive" or "sensitive", got ${describe(strength)}`);
     }
     Member.inner(this); // `freed` before any work
-    const plan = call(() => prepareBackup(p, strength === "sensitive"));
+    const plan = callSecret(() => prepareBackup(p, strength === "sensitive"));
     try {
       const input = plan.kdfInput();
       const key = await stretch(p, input).finally(() => input.free());
       try {
         const inner = Member.inner(this); // again: the member may have been freed meanwhile
-        return call(() => inner.finishBackup(plan, key));
+        return callSecret(() => inner.finishBackup(plan, key));
       } finally {
         key.fill(0);
       }
@@ -439,7 +461,7 @@ export class Member {
     const input = call(() => backupKdfInput(b));
     const key = await stretch(p, input).finally(() => input.free());
     try {
-      return new Member(memberToken, call(() => WasmMember.openBackup(b, key)));
+      return new Member(memberToken, callSecret(() => WasmMember.openBackup(b, key)));
     } finally {
       key.fill(0);
     }
@@ -452,7 +474,7 @@ export class Member {
    */
   recoveryKit(): string {
     const inner = Member.inner(this);
-    return call(() => inner.recoveryKit());
+    return callSecret(() => inner.recoveryKit()) as string;
   }
 
   /**
@@ -464,7 +486,7 @@ export class Member {
     if (typeof kit !== "string" || kit.length > 1024) {
       throw new ConfideError("invalid_argument", `"kit" expected a string of at most 1024 characters, got ${describe(kit)}`);
     }
-    return new Member(memberToken, call(() => WasmMember.fromRecoveryKit(kit)));
+    return new Member(memberToken, callSecret(() => WasmMember.fromRecoveryKit(kit)));
   }
 
   /**
@@ -476,7 +498,7 @@ export class Member {
   async saveToDevice(options: { name?: string } = {}): Promise<void> {
     const name = storageName(options);
     const inner = Member.inner(this);
-    await saveSeed(name, this.id, call(() => inner.seedForDeviceStorage()));
+    await saveSeed(name, this.id, callSecret(() => inner.seedForDeviceStorage()));
   }
 
   /**
@@ -487,7 +509,7 @@ export class Member {
     const name = storageName(options);
     assertReadyForDevice();
     const { seed, memberId } = await loadSeed(name);
-    const member = new Member(memberToken, call(() => WasmMember.fromDeviceSeed(seed)));
+    const member = new Member(memberToken, callSecret(() => WasmMember.fromDeviceSeed(seed)));
     seed.fill(0);
     if (member.id !== memberId) {
       member.free();
@@ -553,7 +575,7 @@ export class Workspace {
   static create(member: Member, options: LogTimeOptions = {}): Workspace {
     const m = Member.inner(member);
     const now = nowOption(options);
-    return new Workspace(workspaceToken, call(() => WasmWorkspace.create(m, now)));
+    return new Workspace(workspaceToken, callSecret(() => WasmWorkspace.create(m, now)));
   }
 
   /**
@@ -562,24 +584,62 @@ export class Workspace {
    * `invite` link (the inviter's fingerprint); that `member` is a current member; that each
    * grant was signed by an admin of its epoch and carries the key the log records; and each
    * history link. A first load needs `invite`, later loads `pinnedHead`; a member who signed
-   * a log entry is anchored by its own signature.
+   * a log entry is anchored by its own signature. The log's limits (100,000 entries, 32 MiB)
+   * and its anchor are checked before any signature. It runs in one go: for a long log, use
+   * {@link Workspace.loadAsync}, which keeps the page responsive.
    * @throws {ConfideError} `no_trust_anchor`, `rollback_detected`, `fork_detected`,
    *   `broken_chain`, `bad_signature`, `unknown_signer`, `not_authorized`, `invite_unknown`,
    *   `inviter_mismatch`, `not_a_member`, `missing_grant`, `key_mismatch`, `unknown_epoch`,
    *   `not_for_this_member`, `wrong_workspace`, `decryption_failed`, `malformed`,
-   *   `unsupported_version`, `invalid_argument`, `freed`.
+   *   `unsupported_version`, `log_too_large`, `invalid_argument`, `freed`.
    */
   static load(member: Member, options: LoadOptions): Workspace {
     const m = Member.inner(member);
-    if (typeof options !== "object" || options === null) {
-      throw new ConfideError("invalid_argument", `"options" expected { log, grants, history?, pinnedHead?, invite? }, got ${describe(options)}`);
+    const { log, grants, history, pinnedHead, invite } = loadArgs(options);
+    return new Workspace(workspaceToken, callSecret(() => WasmWorkspace.load(m, log, grants, history, pinnedHead, invite)));
+  }
+
+  /**
+   * {@link Workspace.load} in steps that give the page back between them, for a long log: the
+   * cheap checks (limits, and the pinned head or invite link) run first, then the log is
+   * verified a slice at a time (about 8 ms each), then the grants. The result and the errors
+   * are those of `load`.
+   * @param options.signal Aborting stops the load with `aborted`.
+   * @param options.onProgress Called with the entries verified so far and their total.
+   * @throws {ConfideError} as {@link Workspace.load}, and `aborted`.
+   */
+  static async loadAsync(
+    member: Member,
+    options: LoadOptions & { signal?: AbortSignal; onProgress?: (verified: number, total: number) => void },
+  ): Promise<Workspace> {
+    Member.inner(member);
+    const { log, grants, history, pinnedHead, invite } = loadArgs(options);
+    const signal = property(options, "signal", "signal");
+    const onProgress = property(options, "onProgress", "onProgress");
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new ConfideError("invalid_argument", `"signal" expected AbortSignal, got ${describe(signal)}`);
     }
-    const log = bytesList("log", property(options, "log", "log"), 4096);
-    const grants = bytesList("grants", property(options, "grants", "grants"), 4096);
-    const history = bytesList("history", property(options, "history", "history") ?? [], 128);
-    const pinnedHead = optionalString("pinnedHead", property(options, "pinnedHead", "pinnedHead"), 128);
-    const invite = optionalString("invite", property(options, "invite", "invite"), 4096);
-    return new Workspace(workspaceToken, call(() => WasmWorkspace.load(m, log, grants, history, pinnedHead, invite)));
+    if (onProgress !== undefined && typeof onProgress !== "function") {
+      throw new ConfideError("invalid_argument", `"onProgress" expected function, got ${describe(onProgress)}`);
+    }
+    const aborted = () => new ConfideError("aborted", "the load was aborted");
+    if (signal?.aborted) throw aborted();
+    const loader = callSecret(() => new WasmWorkspaceLoader(Member.inner(member), log, pinnedHead, invite));
+    try {
+      for (;;) {
+        const sliceEnd = Date.now() + 8;
+        let done = false;
+        while (!done && Date.now() < sliceEnd) done = call(() => loader.verify(64));
+        const [verified, total] = loader.progress();
+        (onProgress as ((verified: number, total: number) => void) | undefined)?.(verified ?? 0, total ?? 0);
+        if (done) break;
+        await yieldToEventLoop();
+        if ((signal as AbortSignal | undefined)?.aborted) throw aborted();
+      }
+      return new Workspace(workspaceToken, callSecret(() => loader.finish(grants, history)));
+    } finally {
+      loader.free();
+    }
   }
 
   /**
@@ -592,7 +652,7 @@ export class Workspace {
     const m = Member.inner(member);
     const g = bytesArg("grant", grant, 4096);
     const b = bytesArg("granterBundle", granterBundle, 4096);
-    return new Workspace(workspaceToken, call(() => WasmWorkspace.openGrant(m, g, b)));
+    return new Workspace(workspaceToken, callSecret(() => WasmWorkspace.openGrant(m, g, b)));
   }
 
   #ws(): WasmWorkspace {
@@ -648,7 +708,8 @@ export class Workspace {
   decryptText(record: Uint8Array, context: RecordContext): string {
     const bytes = this.decrypt(record, context);
     try {
-      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      // ignoreBOM: a note that starts with U+FEFF keeps it (the default decoder drops it).
+      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
       throw new ConfideError("malformed", "record plaintext is not UTF-8 text");
     } finally {
@@ -748,7 +809,7 @@ export class Workspace {
    */
   grant(recipientBundle: Uint8Array): Uint8Array {
     const b = bytesArg("recipientBundle", recipientBundle, 4096);
-    return call(() => this.#ws().grant(b));
+    return callSecret(() => this.#ws().grant(b));
   }
 
   /**
@@ -788,7 +849,7 @@ export class Workspace {
       throw new ConfideError("invalid_argument", `"expiresInSeconds" expected an integer, got ${describe(expires)}`);
     }
     const now = nowOption(options);
-    const r = call(() => this.#ws().createInvite(role, now, expires)) as { link: string; logEntry: Uint8Array; inviteId: Uint8Array };
+    const r = callSecret(() => this.#ws().createInvite(role, now, expires)) as { link: string; logEntry: Uint8Array; inviteId: Uint8Array };
     return { link: r.link, invite: r.logEntry, inviteId: base64url(r.inviteId) };
   }
 
@@ -802,20 +863,23 @@ export class Workspace {
   admit(acceptance: Uint8Array, options: LogTimeOptions = {}): Admission {
     const a = bytesArg("acceptance", acceptance, 4096);
     const now = nowOption(options);
-    const r = call(() => this.#ws().admit(a, now)) as { logEntry: Uint8Array; memberId: Uint8Array; grant: Uint8Array };
+    const r = callSecret(() => this.#ws().admit(a, now)) as { logEntry: Uint8Array; memberId: Uint8Array; grant: Uint8Array };
     return { logEntry: r.logEntry, memberId: base64url(r.memberId), grant: r.grant };
   }
 
   /**
    * Removes a member (by id, fingerprint or public bundle) and starts a new epoch: a fresh
    * key granted to the remaining members only, and a history link so they keep reading
-   * earlier records. New records use the new key.
-   * @throws {ConfideError} `not_a_member`, `last_admin`, `not_authorized`, `no_membership_log`.
+   * earlier records. New records use the new key. An admin cannot remove itself: the
+   * leaver would sign the grants of the epoch meant to shut it out. Leaving is a request that
+   * another admin carries out.
+   * @throws {ConfideError} `cannot_remove_self`, `not_a_member`, `last_admin`, `not_authorized`,
+   *   `no_membership_log`.
    */
   remove(member: string | Uint8Array, options: LogTimeOptions = {}): Rotation {
     const id = this.#memberId(member);
     const now = nowOption(options);
-    return rotation(call(() => this.#ws().remove(id, now)));
+    return rotation(callSecret(() => this.#ws().remove(id, now)));
   }
 
   /**
@@ -824,7 +888,7 @@ export class Workspace {
    */
   rotate(options: LogTimeOptions = {}): Rotation {
     const now = nowOption(options);
-    return rotation(call(() => this.#ws().rotate(now)));
+    return rotation(callSecret(() => this.#ws().rotate(now)));
   }
 
   /**
@@ -835,7 +899,7 @@ export class Workspace {
     const id = this.#memberId(member);
     const r = roleArg(role);
     const now = nowOption(options);
-    return call(() => this.#ws().setRole(id, r, now));
+    return callSecret(() => this.#ws().setRole(id, r, now));
   }
 
   /**
@@ -845,7 +909,7 @@ export class Workspace {
    */
   extendLog(entries: Uint8Array[]): void {
     const list = bytesList("entries", entries, 4096);
-    call(() => this.#ws().extendLog(list));
+    callSecret(() => this.#ws().extendLog(list));
   }
 
   /** A member id from an id, a fingerprint or a bundle, checked against the roster. */

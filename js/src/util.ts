@@ -1,11 +1,16 @@
 /** Shared argument checks, the wasm call guard and format constants. Internal: the package does not export this module. */
 
+import { wipeStack } from "../wasm/confide_wasm.js";
 import { ConfideError, fromWasm } from "./errors.js";
 import type { RecordContext } from "./index.js";
 
 export const MAX_PLAINTEXT_BYTES = 256 * 1024 * 1024;
 // PADMÉ adds at most 1/16 at this size (FORMAT.md#padding), chunking 0.1%.
 export const MAX_RECORD_BYTES = MAX_PLAINTEXT_BYTES + MAX_PLAINTEXT_BYTES / 16;
+
+// FORMAT.md#limits: a membership log a client verifies.
+export const MAX_LOG_ENTRIES = 100_000;
+export const MAX_LOG_BYTES = 32 * 1024 * 1024;
 
 // FORMAT.md#record-size and #chunked-encryption.
 export const MIN_RECORD_BYTES = 98;
@@ -86,6 +91,19 @@ export function call<T>(f: () => T): T {
   }
 }
 
+/**
+ * {@link call} for a call that handles a secret (a seed, a member key, a content key, an
+ * invite secret): afterwards the wasm stack the call used is overwritten, because the values
+ * Rust moved leave copies in frames that are not cleared on return (SECURITY.md#memory).
+ */
+export function callSecret<T>(f: () => T): T {
+  try {
+    return call(f);
+  } finally {
+    if (initialized) wipeStack();
+  }
+}
+
 export function padOption(options: unknown): boolean {
   if (typeof options !== "object" || options === null) {
     throw new ConfideError("invalid_argument", `"options" expected { pad? }, got ${describe(options)}`);
@@ -98,3 +116,22 @@ export function padOption(options: unknown): boolean {
   return pad;
 }
 
+/**
+ * Gives the event loop a turn, so that input, rendering and timers run between slices of a
+ * long computation. A message on a MessageChannel, which browsers do not throttle the way
+ * they do nested `setTimeout(0)`; `setTimeout` where there is none.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof MessageChannel === "function") {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(undefined);
+    } else {
+      setTimeout(resolve, 0);
+    }
+  });
+}

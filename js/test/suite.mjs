@@ -477,10 +477,13 @@ export async function runSuite({ confide, hazmat, vectors }) {
     const alter = (f) => { const s = { ...server, log: server.log.map((e) => e.slice()) }; f(s); return s; };
     // A substituted bundle inside Bob's admit entry.
     const swapped = alter((s) => s.log[2].set(Member.generate().publicBundle, 97 + 52));
-    ok(code(() => load(swapped, bob, { invite: link })) === "bad_signature", "substituted bundle");
+    // Bob's link expects his own admission; Alice, anchored by her entries, verifies the log.
+    ok(code(() => load(swapped, bob, { invite: link })) === "not_a_member", "substituted bundle, invitee");
+    ok(code(() => load(swapped, alice, {})) === "bad_signature", "substituted bundle, creator");
     ok(code(() => load(server, bob, {})) === "no_trust_anchor", "no anchor");
     ok(code(() => load(alter((s) => s.log.pop()), bob, { pinnedHead: wsBob.head })) === "rollback_detected", "rollback");
-    ok(code(() => load(alter((s) => s.log.splice(1, 1)), bob, { invite: link })) === "broken_chain", "hole");
+    ok(code(() => load(alter((s) => s.log.splice(1, 1)), bob, { invite: link })) === "invite_unknown", "hole, invitee");
+    ok(code(() => load(alter((s) => s.log.splice(1, 1)), alice, {})) === "broken_chain", "hole, creator");
     const forked = wsBob.head.slice(0, -2) + (wsBob.head.endsWith("AA") ? "AQ" : "AA");
     ok(code(() => load(server, bob, { pinnedHead: forked })) === "fork_detected", "fork");
     ok(code(() => Workspace.load(bob, { log: server.log, grants: server.grants.get(alice.id), invite: link })) === "not_for_this_member", "alice's grant");
@@ -498,7 +501,7 @@ export async function runSuite({ confide, hazmat, vectors }) {
     ok(code(() => ws.admit(acceptance, { now: T0 + 41 })) === "invite_used", "replayed");
     ok(code(() => ws.admit(Invite.accept(carol, link), { now: T0 + 41 })) === "invite_used", "old link");
     ok(code(() => wsBob.createInvite({ now: T0 + 50 })) === "not_authorized", "member cannot invite");
-    ok(code(() => ws.remove(alice.id)) === "last_admin", "last admin");
+    ok(code(() => ws.remove(alice.id)) === "cannot_remove_self", "an admin cannot remove itself");
   });
 
   check("membership garbage gives ConfideError and the module keeps working", () => {
@@ -645,6 +648,111 @@ export async function runSuite({ confide, hazmat, vectors }) {
     const kept = Member.generate();
     await kept.saveToDevice({ name: "reload-check" });
     localStorage.setItem("confide-reload-check", kept.fingerprint);
+  });
+
+  check("a note that starts with U+FEFF keeps it", () => {
+    const ws = Workspace.create(Member.generate());
+    for (const text of ["\uFEFFhello", "\uFEFF", "\uFEFF\uFEFFtwo", "mid\uFEFFdle"]) {
+      ok(ws.decryptText(ws.encrypt(text, ctx), ctx) === text, `round trip of ${JSON.stringify(text)}`);
+      ok(ws.decryptText(ws.encrypt(text, ctx, { pad: false }), ctx) === text, `unpadded ${JSON.stringify(text)}`);
+    }
+  });
+
+  check("loadAsync verifies a long log in slices, gives the page turns, and can be aborted", async () => {
+    const { alice, ws, server } = team();
+    for (let i = 0; i < 400; i++) server.log.push(ws.createInvite({ now: T0 + 10 }).invite);
+    const progress = [];
+    let turnsTaken = 0;
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => turnsTaken++;
+    channel.port2.postMessage(undefined); // runs only if loadAsync yields before it resolves
+    const loaded = await Workspace.loadAsync(alice, {
+      log: server.log, grants: server.grants.get(alice.id) ?? [], pinnedHead: ws.head,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    channel.port1.close();
+    ok(loaded.head === ws.head && loaded.epoch === ws.epoch, "the same workspace as load");
+    ok(turnsTaken === 1, "the event loop ran during the load");
+    ok(progress.length > 1 && progress.at(-1)[0] === server.log.length && progress.at(-1)[1] === server.log.length, "progress");
+    const controller = new AbortController();
+    const pending = Workspace.loadAsync(alice, { log: server.log, grants: [], pinnedHead: ws.head, signal: controller.signal });
+    controller.abort();
+    ok((await pending.then(() => "success", (e) => e.code)) === "aborted", "aborted");
+    // The same checks as load, in the same order: the anchor before any signature.
+    const altered = server.log.map((e) => e.slice());
+    altered.at(-1)[120] ^= 1; // the entry the head pins
+    ok((await Workspace.loadAsync(alice, { log: altered, grants: [], pinnedHead: ws.head }).then(() => "success", (e) => e.code)) === "fork_detected", "fork");
+    const tooMany = new Array(100_001).fill(new Uint8Array(1));
+    ok((await Workspace.loadAsync(alice, { log: tooMany, grants: [] }).then(() => "success", (e) => e.code)) === "log_too_large", "limits");
+    ok(code(() => Workspace.load(alice, { log: tooMany, grants: [] })) === "log_too_large", "limits, load");
+  });
+
+  check("no secret stays in wasm memory once used and freed (SECURITY.md#memory)", async () => {
+    const find = (needle) => {
+      const hay = hazmat.wasmMemory();
+      for (let i = hay.indexOf(needle[0]); i >= 0 && i <= hay.length - needle.length; i = hay.indexOf(needle[0], i + 1)) {
+        let j = 1;
+        while (j < needle.length && hay[i + j] === needle[j]) j++;
+        if (j === needle.length) return i;
+      }
+      return -1;
+    };
+    const absent = (needle, what) => ok(find(needle) < 0, `${what} is still in wasm memory`);
+    const present = (needle, what) => ok(find(needle) >= 0, `control: ${what} should be found while in use`);
+    const ascii = (text) => new TextEncoder().encode(text);
+    const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    const seedOfKit = (kit) => {
+      const symbols = [...kit.replace(/ /g, "")].map((c) => crockford.indexOf(c));
+      const seed = new Uint8Array(32);
+      for (let bit = 0; bit < 256; bit++) {
+        if (symbols[1 + Math.floor(bit / 5)] & (0x10 >> (bit % 5))) seed[bit >> 3] |= 0x80 >> (bit % 8);
+      }
+      return seed;
+    };
+
+    // The recovery kit text, and the seed it restores, after free().
+    const member = Member.generate();
+    const kit = member.recoveryKit();
+    const seed = seedOfKit(kit);
+    present(seed, "the seed of a live member");
+    member.free();
+    absent(seed, "the seed, after generate and free");
+    absent(ascii(kit), "the recovery kit text");
+    const restored = Member.fromRecoveryKit(kit);
+    ok(restored.recoveryKit() === kit, "the kit restores the member");
+    restored.free();
+    absent(seed, "the seed, after fromRecoveryKit and free");
+    absent(ascii(kit), "the kit text, after fromRecoveryKit");
+
+    // The invite link payload and its secret, after describe and accept.
+    const alice = Member.generate();
+    const ws = Workspace.create(alice);
+    const { link, invite } = ws.createInvite();
+    const payload = b64(link.slice("#confide-invite=".length));
+    const secret = payload.slice(17, 49);
+    const bob = Member.generate();
+    Invite.describe(link);
+    const acceptance = Invite.accept(bob, link);
+    absent(ascii(link.slice(1)), "the invite link text");
+    absent(secret, "the invite secret");
+    ws.admit(acceptance);
+    absent(secret, "the invite secret, after admit");
+    // Controls that held before: the link after load, the passphrase after export, note plaintext.
+    const wsBob = Workspace.load(bob, { log: ws.log, grants: [ws.grant(bob.publicBundle)], invite: link });
+    absent(ascii(link.slice(1)), "the invite link text, after load");
+    absent(secret, "the invite secret, after load");
+    const note = "Session note: sleep improving, no panic attacks this week.";
+    const ct = ws.encrypt(note, ctx);
+    ok(wsBob.decryptText(ct, ctx) === note, "bob reads");
+    absent(ascii(note), "note plaintext after encrypt and decrypt");
+    const passphrase = "a long passphrase nobody guesses 4711";
+    await bob.exportWithPassphrase(passphrase);
+    absent(ascii(passphrase), "the passphrase after export");
+    // Content keys, once their workspaces are freed.
+    const key = hazmat.contentKey(ws, 0);
+    present(key, "the content key of a live workspace");
+    ws.free(); wsBob.free(); alice.free(); bob.free();
+    absent(key, "the content key, after both workspaces are freed");
   });
 
   await init();

@@ -87,9 +87,11 @@ impl Member {
     }
 
     /// The recovery kit: the seed as 11 groups of 5 symbols (docs/FORMAT.md#recovery-kit).
+    /// Returned as a JS string made from the zeroizing text, so no copy stays in wasm memory
+    /// (a returned `String` would be freed without being wiped).
     #[wasm_bindgen(js_name = recoveryKit)]
-    pub fn recovery_kit(&self) -> String {
-        confide::identity::recovery_kit::encode(self.0.seed()).to_string()
+    pub fn recovery_kit(&self) -> JsValue {
+        JsValue::from_str(&confide::identity::recovery_kit::encode(self.0.seed()))
     }
 
     /// A member from its recovery kit.
@@ -155,7 +157,8 @@ impl Workspace {
     }
 
     /// Loads and verifies a workspace from the server's log, grants and history links
-    /// (docs/FORMAT.md#loading-a-workspace).
+    /// (docs/FORMAT.md#loading-a-workspace) in one call. `invite_link` is taken by value and
+    /// zeroized.
     pub fn load(
         member: &Member,
         log: Vec<Uint8Array>,
@@ -164,32 +167,9 @@ impl Workspace {
         pinned_head: Option<String>,
         invite_link: Option<String>,
     ) -> Result<Workspace, JsValue> {
-        let log: Vec<Vec<u8>> = log.iter().map(Uint8Array::to_vec).collect();
-        let grants: Vec<Vec<u8>> = grants.iter().map(Uint8Array::to_vec).collect();
-        let history: Vec<Vec<u8>> = history.iter().map(Uint8Array::to_vec).collect();
-        let log: Vec<&[u8]> = log.iter().map(Vec::as_slice).collect();
-        let grants: Vec<&[u8]> = grants.iter().map(Vec::as_slice).collect();
-        let history: Vec<&[u8]> = history.iter().map(Vec::as_slice).collect();
-        let pinned_head = pinned_head
-            .as_deref()
-            .map(confide::Head::from_base64url)
-            .transpose()
-            .map_err(to_js)?;
-        let invite = invite_link
-            .as_deref()
-            .map(confide::InviteLink::parse)
-            .transpose()
-            .map_err(to_js)?;
-        let input = confide::LoadInput {
-            log: &log,
-            grants: &grants,
-            history: &history,
-            pinned_head,
-            invite: invite.as_ref(),
-        };
-        confide::Workspace::load(member.0.rederive(), &input)
-            .map(Workspace)
-            .map_err(to_js)
+        let mut loader = WorkspaceLoader::new(member, log, pinned_head, invite_link)?;
+        loader.verify(u32::MAX)?;
+        loader.finish(grants, history)
     }
 
     /// The membership log's head as base64url, or `undefined` for a bare-grant workspace.
@@ -203,8 +183,7 @@ impl Workspace {
         let log = self.0.membership().ok_or_else(no_log)?;
         Ok(log
             .entries()
-            .iter()
-            .map(|e| JsValue::from(Uint8Array::from(e.as_bytes())))
+            .map(|e| JsValue::from(Uint8Array::from(e)))
             .collect())
     }
 
@@ -213,15 +192,12 @@ impl Workspace {
         let log = self.0.membership().ok_or_else(no_log)?;
         log.members()
             .map(|m| {
-                let fingerprint = m.bundle().fingerprint();
+                let fingerprint = m.fingerprint();
                 object(&[
                     ("id", Uint8Array::from(&fingerprint.id()[..]).into()),
                     ("fingerprint", fingerprint.to_digits().into()),
                     ("role", role_name(m.role()).into()),
-                    (
-                        "publicBundle",
-                        Uint8Array::from(m.bundle().as_bytes()).into(),
-                    ),
+                    ("publicBundle", Uint8Array::from(m.bundle_bytes()).into()),
                 ])
             })
             .collect()
@@ -381,17 +357,95 @@ impl Workspace {
     }
 }
 
-/// The invitee's acceptance of an invite link (docs/FORMAT.md#acceptance).
+/// A workspace load in steps (docs/FORMAT.md#loading-a-workspace), for a page that must
+/// stay responsive while a long log verifies.
+#[wasm_bindgen(js_name = WasmWorkspaceLoader)]
+pub struct WorkspaceLoader(Option<confide::WorkspaceLoader>);
+
+#[wasm_bindgen(js_class = WasmWorkspaceLoader)]
+impl WorkspaceLoader {
+    /// Takes the log (each entry copied once into wasm memory, then kept) and makes the
+    /// checks that need no signature: limits and anchors. `invite_link` is zeroized.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        member: &Member,
+        log: Vec<Uint8Array>,
+        pinned_head: Option<String>,
+        invite_link: Option<String>,
+    ) -> Result<WorkspaceLoader, JsValue> {
+        let invite_link = invite_link.map(Zeroizing::new);
+        let pinned_head = pinned_head
+            .as_deref()
+            .map(confide::Head::from_base64url)
+            .transpose()
+            .map_err(to_js)?;
+        let invite = invite_link
+            .as_deref()
+            .map(|l| confide::InviteLink::parse(l))
+            .transpose()
+            .map_err(to_js)?;
+        let log = log.iter().map(Uint8Array::to_vec).collect();
+        confide::WorkspaceLoader::new(member.0.rederive(), log, pinned_head, invite)
+            .map(|l| WorkspaceLoader(Some(l)))
+            .map_err(to_js)
+    }
+
+    /// Verifies up to `max_entries` more entries; true once the whole log is verified.
+    pub fn verify(&mut self, max_entries: u32) -> Result<bool, JsValue> {
+        let loader = self.0.as_mut().ok_or_else(finished)?;
+        let max = usize::try_from(max_entries).unwrap_or(usize::MAX);
+        loader.verify(max).map_err(to_js)
+    }
+
+    /// `[verified, total]` entries.
+    pub fn progress(&self) -> Vec<u32> {
+        let (done, total) = self
+            .0
+            .as_ref()
+            .map_or((0, 0), confide::WorkspaceLoader::progress);
+        [done, total]
+            .iter()
+            .map(|n| u32::try_from(*n).unwrap_or(u32::MAX))
+            .collect()
+    }
+
+    /// Checks membership, grants and history links, and yields the workspace.
+    pub fn finish(
+        &mut self,
+        grants: Vec<Uint8Array>,
+        history: Vec<Uint8Array>,
+    ) -> Result<Workspace, JsValue> {
+        let loader = self.0.take().ok_or_else(finished)?;
+        let grants: Vec<Vec<u8>> = grants.iter().map(Uint8Array::to_vec).collect();
+        let history: Vec<Vec<u8>> = history.iter().map(Uint8Array::to_vec).collect();
+        let grants: Vec<&[u8]> = grants.iter().map(Vec::as_slice).collect();
+        let history: Vec<&[u8]> = history.iter().map(Vec::as_slice).collect();
+        loader
+            .finish(&grants, &history)
+            .map(Workspace)
+            .map_err(to_js)
+    }
+}
+
+fn finished() -> JsValue {
+    js_error("invalid_argument", "the load has already finished")
+}
+
+/// The invitee's acceptance of an invite link (docs/FORMAT.md#acceptance). The link is
+/// taken by value and zeroized.
 #[wasm_bindgen(js_name = acceptInvite)]
-pub fn accept_invite(member: &Member, link: &str) -> Result<Vec<u8>, JsValue> {
-    let link = confide::InviteLink::parse(link).map_err(to_js)?;
+pub fn accept_invite(member: &Member, link: String) -> Result<Vec<u8>, JsValue> {
+    let link = Zeroizing::new(link);
+    let link = confide::InviteLink::parse(&link).map_err(to_js)?;
     Ok(link.accept(&member.0))
 }
 
 /// What an invite link names, without its secret: `{ workspaceId, inviterId, inviteId }`.
+/// The link is taken by value and zeroized.
 #[wasm_bindgen(js_name = describeInvite)]
-pub fn describe_invite(link: &str) -> Result<JsValue, JsValue> {
-    let link = confide::InviteLink::parse(link).map_err(to_js)?;
+pub fn describe_invite(link: String) -> Result<JsValue, JsValue> {
+    let link = Zeroizing::new(link);
+    let link = confide::InviteLink::parse(&link).map_err(to_js)?;
     object(&[
         (
             "workspaceId",
@@ -480,6 +534,22 @@ fn rotation_to_js(rotation: &confide::Rotation) -> Result<JsValue, JsValue> {
             Uint8Array::from(&rotation.history_link[..]).into(),
         ),
     ])
+}
+
+/// Bytes of wasm stack [`wipe_stack`] overwrites: more than the deepest call of this module
+/// uses (the JS suite's memory scan checks that no secret survives below it).
+const STACK_WIPE_BYTES: usize = 128 * 1024;
+
+/// Overwrites the stack region the previous call from JS used. Called from JS right after
+/// every call that handled a secret: values that Rust moved (a seed, a derived member, an
+/// invite secret) leave copies in the frames they passed through, and a frame's memory is
+/// not cleared when it returns. This call's own frame starts where the previous call's did,
+/// so zeroing it clears theirs (docs/SECURITY.md#memory).
+#[wasm_bindgen(js_name = wipeStack)]
+pub fn wipe_stack() {
+    let mut scratch = [0u64; STACK_WIPE_BYTES / 8];
+    zeroize::Zeroize::zeroize(&mut scratch);
+    core::hint::black_box(&scratch);
 }
 
 /// Exact length of the record for `len` plaintext bytes, or -1 past the one-shot limit.
