@@ -400,10 +400,22 @@ fn main() {
     record_vector(
         "record_unsupported_version",
         "unsupported_version",
-        "version byte 0x02",
+        "version byte 0x03",
         &{
             let mut r = padded_note.clone();
-            r[3] = 2;
+            r[3] = 3;
+            r
+        },
+        None,
+        ctx,
+    );
+    record_vector(
+        "record_version_changed",
+        "decryption_failed",
+        "a version-2 record relabelled as version 1: the header is bound, and version 1 derives its keys with SHA-256",
+        &{
+            let mut r = padded_note.clone();
+            r[3] = 1;
             r
         },
         None,

@@ -51,7 +51,7 @@ impl fmt::Display for ParseError {
             Self::UnsupportedVersion { object, got } => {
                 write!(
                     f,
-                    "unsupported {object} version {got}: this build reads version 1"
+                    "unsupported {object} version {got}: this build does not read it"
                 )
             }
             Self::Length {

@@ -10,10 +10,22 @@ pub(crate) fn check_tag(
     version: u8,
     object: &'static str,
 ) -> Result<(), ParseError> {
+    check_tag_versions(bytes, tag, &[version], object).map(|_| ())
+}
+
+/// Checks the tag of an object that has several versions, and returns the version byte if it
+/// is one of `versions`: `malformed` for a short or mistagged object, `unsupported_version`
+/// for another version.
+pub(crate) fn check_tag_versions(
+    bytes: &[u8],
+    tag: &[u8; 3],
+    versions: &[u8],
+    object: &'static str,
+) -> Result<u8, ParseError> {
     match bytes {
         [a, b, c, v, ..] if [*a, *b, *c] == *tag => {
-            if *v == version {
-                Ok(())
+            if versions.contains(v) {
+                Ok(*v)
             } else {
                 Err(ParseError::UnsupportedVersion { object, got: *v })
             }

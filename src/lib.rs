@@ -55,7 +55,7 @@ pub use membership::{
 pub use primitives::chunked::MessageKeyMaterial;
 pub use primitives::{chunked, labels, padding};
 pub use record::stream::{RecordChunkReader, RecordDecryptor, RecordEncryptor};
-pub use record::{ContentType, RecordContext, RecordHeader, RecordKeys};
+pub use record::{ContentType, RecordContext, RecordHeader, RecordKeys, RecordVersion};
 pub use workspace::{
     Admission, EncryptOptions, LoadInput, MemberGrant, NewInvite, Rotation, Workspace,
     WorkspaceLoader,

@@ -15,7 +15,7 @@ use crate::membership::invite::{Acceptance, InviteLink, InviteSecret};
 use crate::membership::log::{EntryBody, Head, LogEntry, MAX_INVITE_SECONDS, MembershipLog, Role};
 use crate::membership::log::{check_log_limits, check_pinned_head, raw};
 use crate::record::stream::RecordEncryptor;
-use crate::record::{self, ContentType, RecordContext, RecordHeader, RecordKeys};
+use crate::record::{self, ContentType, RecordContext, RecordHeader, RecordKeys, RecordVersion};
 use crate::rng::{random_array, system_rng};
 
 /// A workspace as one member sees it.
@@ -195,6 +195,7 @@ impl Workspace {
         rng: &mut impl CryptoRng,
     ) -> Result<Vec<u8>, ArgumentError> {
         let header = RecordHeader {
+            version: RecordVersion::CURRENT,
             content_type: options.content_type,
             padded: options.pad,
             workspace_id: self.id,
@@ -227,6 +228,7 @@ impl Workspace {
         rng: &mut impl CryptoRng,
     ) -> Result<RecordEncryptor, ArgumentError> {
         let header = RecordHeader {
+            version: RecordVersion::CURRENT,
             content_type: options.content_type,
             padded: options.pad,
             workspace_id: self.id,
@@ -744,6 +746,7 @@ impl RecordKeys for Workspace {
         padded: bool,
     ) -> (RecordHeader, &ContentKey) {
         let header = RecordHeader {
+            version: RecordVersion::CURRENT,
             content_type,
             padded,
             workspace_id: self.id,

@@ -72,7 +72,7 @@ fn stream_decrypt(ws: &Workspace, record: &[u8], steps: &[usize]) -> Result<Vec<
         out.extend_from_slice(&dec.push(ws, piece)?);
         rest = tail;
     }
-    out.extend_from_slice(&dec.finish(ws)?);
+    out.extend_from_slice(&dec.finish()?);
     Ok(out)
 }
 
@@ -233,9 +233,14 @@ fn header_checks_come_first() {
     let mut bumped = record.clone();
     bumped[25] = 3;
     assert_eq!(code(stream_decrypt(&ws, &bumped, &[1])), "unknown_epoch");
-    let mut v2 = record.clone();
-    v2[3] = 2;
-    assert_eq!(code(stream_decrypt(&ws, &v2, &[1])), "unsupported_version");
+    let mut v3 = record.clone();
+    v3[3] = 3;
+    assert_eq!(code(stream_decrypt(&ws, &v3, &[1])), "unsupported_version");
+    // Version 1 names the SHA-256 derivation, and the header is bound: a record relabelled
+    // as version 1 does not open.
+    let mut v1 = record.clone();
+    v1[3] = 1;
+    assert_eq!(code(stream_decrypt(&ws, &v1, &[1])), "decryption_failed");
     let wrong_ctx = RecordContext {
         record_id: "rec-8",
         field: "audio",

@@ -383,7 +383,7 @@ export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: str
     if (keys.padded) {
       keys.free();
       const decryptor = call(() => new WasmDecryptor(recordId, field));
-      inner = wasmEngine((p) => decryptor.push(workspace(), p), () => decryptor.finish(workspace()), () => decryptor.free(), true);
+      inner = wasmEngine((p) => decryptor.push(workspace(), p), () => decryptor.finish(), () => decryptor.free(), true);
       await inner.push(start, enqueue);
     } else {
       const base = keys.baseNonce;

@@ -761,7 +761,7 @@ export class Workspace {
     }
     const decryptor = call(() => new WasmDecryptor(ctx.recordId, ctx.field));
     return engineStream(
-      wasmEngine((piece) => decryptor.push(this.#ws(), piece), () => decryptor.finish(this.#ws()), () => decryptor.free(), true),
+      wasmEngine((piece) => decryptor.push(this.#ws(), piece), () => decryptor.finish(), () => decryptor.free(), true),
       signal,
       onProgress,
     );

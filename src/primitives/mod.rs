@@ -78,6 +78,24 @@ pub(crate) fn hkdf_expand_sha256(prk: &[u8; 32], info_parts: &[&[u8]], okm: &mut
     }
 }
 
+/// `HKDF-Expand-SHA512(prk, info_parts..., L)` with no extract step (RFC 5869 §2.3), as
+/// Cobblestone-256 (c2sp.org/chunked-encryption) requires with a 32-byte input key.
+///
+/// The `hkdf` crate asks for a PRK of at least HashLen (64) bytes. HMAC pads a key shorter
+/// than SHA-512's 128-byte block with zeros (RFC 2104 §2), so `prk || 0^32` is the same HMAC
+/// key as `prk` and gives the same output bit for bit (a unit test checks this against HMAC
+/// itself; Wycheproof's Cobblestone-256 vectors check the whole derivation).
+/// `okm.len() <= 255 * 64`, so this cannot fail.
+pub(crate) fn hkdf_expand_sha512(prk: &[u8; 32], info_parts: &[&[u8]], okm: &mut [u8]) {
+    let mut padded = zeroize::Zeroizing::new([0u8; 64]);
+    if let Some(head) = padded.get_mut(..32) {
+        head.copy_from_slice(prk);
+    }
+    if let Ok(hk) = Hkdf::<Sha512>::from_prk(padded.as_slice()) {
+        let _ = hk.expand_multi_info(info_parts, okm);
+    }
+}
+
 /// `SHA-256(parts...)` (FIPS 180-4).
 pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     let mut h = Sha256::new();
@@ -89,7 +107,7 @@ pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
 
 /// `HMAC-SHA256(key, parts...)` (RFC 2104).
 pub(crate) fn hmac_sha256(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
-    use hmac::{KeyInit as _, Mac};
+    use hmac::{KeyInit, Mac};
     let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(key) else {
         // HMAC accepts keys of any length; a 32-byte key never fails.
         return [0u8; 32];
@@ -192,5 +210,38 @@ impl Aes256GcmKey {
             out.fill(0);
         }
         ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hmac::{KeyInit, Mac};
+
+    /// HKDF-Expand from RFC 5869 §2.3, written out with HMAC-SHA512 keyed by the 32-byte PRK
+    /// itself: `T(1) = HMAC(prk, info || 0x01)`, `T(2) = HMAC(prk, T(1) || info || 0x02)`.
+    #[test]
+    fn hkdf_expand_sha512_is_hmac_keyed_by_the_32_byte_prk() {
+        let prk = [0x5au8; 32];
+        let info: &[&[u8]] = &[
+            b"c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\x00",
+            &[1; 24],
+            b"ctx",
+        ];
+        let mut got = [0u8; 76];
+        hkdf_expand_sha512(&prk, info, &mut got);
+        let mut expected = Vec::new();
+        let mut previous: Vec<u8> = Vec::new();
+        for i in 1u8..=2 {
+            let mut mac = hmac::Hmac::<Sha512>::new_from_slice(&prk).unwrap();
+            mac.update(&previous);
+            for part in info {
+                mac.update(part);
+            }
+            mac.update(&[i]);
+            previous = mac.finalize().into_bytes().to_vec();
+            expected.extend_from_slice(&previous);
+        }
+        assert_eq!(got.as_slice(), &expected[..76]);
     }
 }

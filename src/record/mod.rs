@@ -7,16 +7,15 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::error::{ArgumentError, DecryptError, ParseError};
-use crate::format::check_tag;
+use crate::format::check_tag_versions;
 use crate::keys::{ContentKey, WorkspaceId};
-use crate::primitives::chunked::{self, OpenError, SALT_LEN};
+use crate::primitives::chunked::{self, OpenError, SALT_LEN, Suite};
 use crate::primitives::labels;
 use crate::primitives::padding;
 use crate::rng::random_array;
 
 /// Tag and version of a record.
 const RECORD_TAG: &[u8; 3] = b"CFR";
-const RECORD_VERSION: u8 = 1;
 /// Length of the record header (FORMAT.md#record-header).
 pub const HEADER_LEN: usize = 4 + 1 + 1 + WorkspaceId::LEN + 4;
 pub use crate::limits::{MAX_CONTEXT_FIELD_LEN, MAX_ONE_SHOT_LEN};
@@ -78,9 +77,44 @@ impl RecordContext<'_> {
     }
 }
 
+/// A record's version: which instantiation of C2SP chunked encryption its message uses
+/// (FORMAT.md#record-header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordVersion {
+    /// `0x01`: HKDF-Expand with SHA-256. Read, never written.
+    V1,
+    /// `0x02`: Cobblestone-256 (HKDF-Expand with SHA-512). What new records use.
+    V2,
+}
+
+impl RecordVersion {
+    /// The version new records are written in.
+    pub const CURRENT: Self = Self::V2;
+    /// Every version byte this build reads.
+    const BYTES: [u8; 2] = [0x01, 0x02];
+
+    fn to_byte(self) -> u8 {
+        match self {
+            Self::V1 => 0x01,
+            Self::V2 => 0x02,
+        }
+    }
+
+    /// The chunked-encryption instantiation of this version.
+    pub fn suite(self) -> Suite {
+        match self {
+            Self::V1 => Suite::Sha256Aes256Gcm,
+            Self::V2 => Suite::Cobblestone256,
+        }
+    }
+}
+
 /// The parsed, public header of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordHeader {
+    /// The record's version, which names its key derivation.
+    pub version: RecordVersion,
     /// What the plaintext is.
     pub content_type: ContentType,
     /// Whether the plaintext carries PADMÉ padding.
@@ -99,7 +133,7 @@ impl RecordHeader {
         let [version, content_type, flags, rest @ ..] = rest else {
             return h;
         };
-        *version = RECORD_VERSION;
+        *version = self.version.to_byte();
         *content_type = self.content_type.to_byte();
         *flags = if self.padded { FLAG_PADDED } else { 0 };
         let (id, epoch) = rest.split_at_mut(WorkspaceId::LEN);
@@ -111,9 +145,13 @@ impl RecordHeader {
     /// Parses the header at the start of a record.
     ///
     /// # Errors
-    /// [`ParseError`] if the bytes are not a version-1 record header.
+    /// [`ParseError`] if the bytes are not a record header of version 1 or 2.
     pub fn parse(record: &[u8]) -> Result<Self, ParseError> {
-        check_tag(record, RECORD_TAG, RECORD_VERSION, "record")?;
+        let version = match check_tag_versions(record, RECORD_TAG, &RecordVersion::BYTES, "record")?
+        {
+            0x01 => RecordVersion::V1,
+            _ => RecordVersion::V2,
+        };
         if record.len() < MIN_RECORD_LEN {
             return Err(ParseError::Length {
                 what: "record",
@@ -138,6 +176,7 @@ impl RecordHeader {
             .try_into()
             .map_err(|_| ParseError::Field { what: "epoch" })?;
         Ok(Self {
+            version,
             content_type,
             padded: flags & FLAG_PADDED != 0,
             workspace_id,
@@ -211,11 +250,16 @@ pub(crate) fn seal_with_rng(
     } else {
         plaintext
     };
-    let message = chunked::seal(key.expose_secret(), &salt, &context, body).ok_or(
-        ArgumentError::TooLong {
-            got: plaintext.len(),
-        },
-    )?;
+    let message = chunked::seal(
+        header.version.suite(),
+        key.expose_secret(),
+        &salt,
+        &context,
+        body,
+    )
+    .ok_or(ArgumentError::TooLong {
+        got: plaintext.len(),
+    })?;
     let mut out = Vec::with_capacity(HEADER_LEN + message.len());
     out.extend_from_slice(&encoded);
     out.extend_from_slice(&message);
@@ -237,10 +281,15 @@ pub(crate) fn open(
         .try_into()
         .map_err(|_| DecryptError::DecryptionFailed)?;
     let context = context_bytes(encoded, ctx);
-    let mut plaintext =
-        chunked::open(key.expose_secret(), &context, message).map_err(|e| match e {
-            OpenError::Length | OpenError::Authentication => DecryptError::DecryptionFailed,
-        })?;
+    let mut plaintext = chunked::open(
+        header.version.suite(),
+        key.expose_secret(),
+        &context,
+        message,
+    )
+    .map_err(|e| match e {
+        OpenError::Length | OpenError::Authentication => DecryptError::DecryptionFailed,
+    })?;
     if header.padded {
         let len = padding::unpadded_len(&plaintext)?;
         plaintext.truncate(len);

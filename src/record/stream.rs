@@ -9,7 +9,8 @@ use zeroize::Zeroizing;
 use crate::error::{ArgumentError, DecryptError, ParseError};
 use crate::keys::ContentKey;
 use crate::primitives::chunked::{
-    CHUNK_LEN, ENCRYPTED_CHUNK_LEN, MessageKeyMaterial, MessageKeys, PREFIX_LEN, SALT_LEN, TAG_LEN,
+    CHUNK_LEN, ChunkStream, ENCRYPTED_CHUNK_LEN, MessageKeyMaterial, MessageKeys, OpenError,
+    PREFIX_LEN, SALT_LEN, TAG_LEN,
 };
 use crate::primitives::padding;
 use crate::record::{self, HEADER_LEN, MIN_RECORD_LEN, RecordContext, RecordHeader, RecordKeys};
@@ -42,7 +43,8 @@ impl RecordEncryptor {
         let encoded = header.encode();
         let context = record::context_bytes(&encoded, ctx);
         let salt: [u8; SALT_LEN] = random_array(rng);
-        let keys = MessageKeys::derive(key.expose_secret(), &salt, &context);
+        let keys =
+            MessageKeys::derive(header.version.suite(), key.expose_secret(), &salt, &context);
         let mut prefix = Vec::with_capacity(HEADER_LEN + PREFIX_LEN);
         prefix.extend_from_slice(&encoded);
         prefix.extend_from_slice(&salt);
@@ -140,15 +142,20 @@ impl RecordEncryptor {
 
 enum DecryptState {
     /// Collecting the header, salt, commitment and the first tag's worth of bytes.
-    Prefix,
-    /// Keys derived and commitment checked.
+    Prefix(Vec<u8>),
+    /// Keys derived and commitment checked; the chunks stream through.
     Body {
-        keys: Box<MessageKeys>,
-        index: u64,
+        chunks: Box<ChunkStream>,
         header: RecordHeader,
     },
     /// An error was returned; every later call fails too.
     Failed,
+}
+
+impl From<OpenError> for DecryptError {
+    fn from(_: OpenError) -> Self {
+        Self::DecryptionFailed
+    }
 }
 
 /// Decrypts one record incrementally. Plaintext is returned only after its chunk
@@ -157,13 +164,21 @@ pub struct RecordDecryptor {
     record_id: String,
     field: String,
     state: DecryptState,
-    buf: Vec<u8>,
+    /// What the chunks release: the padding and UTF-8 checks of the record's header.
+    release: Release,
+}
+
+/// The checks on a record's authenticated plaintext as it is released: a padded record's
+/// padding is withheld (FORMAT.md#streaming step 4), a text record's UTF-8 checked (step 5).
+#[derive(Default)]
+struct Release {
+    padded: bool,
     /// For padded records: the withheld suffix `0x80? 0x00*`, kept as a count.
     withheld_marker: bool,
     withheld_zeros: u64,
     released: u64,
     padded_total: u64,
-    /// For text records: UTF-8 validation across chunk edges (FORMAT.md#decrypting-a-record step 13).
+    /// For text records: UTF-8 validation across chunk edges.
     text: Option<Utf8Check>,
 }
 
@@ -177,13 +192,8 @@ impl RecordDecryptor {
         Ok(Self {
             record_id: ctx.record_id.to_owned(),
             field: ctx.field.to_owned(),
-            state: DecryptState::Prefix,
-            buf: Vec::with_capacity(ENCRYPTED_CHUNK_LEN),
-            withheld_marker: false,
-            withheld_zeros: 0,
-            released: 0,
-            padded_total: 0,
-            text: None,
+            state: DecryptState::Prefix(Vec::with_capacity(MIN_RECORD_LEN)),
+            release: Release::default(),
         })
     }
 
@@ -204,145 +214,81 @@ impl RecordDecryptor {
         workspace: &(impl RecordKeys + ?Sized),
         mut data: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
-        if let DecryptState::Failed = self.state {
-            return Err(DecryptError::DecryptionFailed);
-        }
+        // Reserved up front: growing a Vec would free plaintext copies without wiping them.
+        let mut out = Zeroizing::new(Vec::with_capacity(data.len() + CHUNK_LEN));
         let result = (|| {
-            // Reserved up front: growing a Vec would free plaintext copies without wiping them.
-            let mut out = Zeroizing::new(Vec::with_capacity(data.len() + CHUNK_LEN));
-            while !data.is_empty() {
-                let want = match self.state {
-                    DecryptState::Prefix => MIN_RECORD_LEN,
-                    // A full chunk is never the final one, so it can be opened as soon as it is
-                    // complete and one more byte shows the record goes on.
-                    DecryptState::Body { .. } => ENCRYPTED_CHUNK_LEN + 1,
-                    DecryptState::Failed => return Err(DecryptError::DecryptionFailed),
-                };
-                let take = want.saturating_sub(self.buf.len()).min(data.len());
+            if let DecryptState::Prefix(start) = &mut self.state {
+                let take = (MIN_RECORD_LEN - start.len()).min(data.len());
                 let (now, rest) = data.split_at(take);
-                self.buf.extend_from_slice(now);
+                start.extend_from_slice(now);
                 data = rest;
-                if self.buf.len() == want {
-                    self.advance(workspace, &mut out)?;
+                if start.len() < MIN_RECORD_LEN {
+                    return Ok(());
                 }
+                self.start_body(workspace)?;
             }
-            Ok(out)
+            let DecryptState::Body { chunks, .. } = &mut self.state else {
+                return Err(DecryptError::DecryptionFailed);
+            };
+            let release = &mut self.release;
+            chunks.push(data, |plain| release.release(plain, &mut out))
         })();
         if result.is_err() {
             self.state = DecryptState::Failed;
         }
-        result
+        result.map(|()| out)
     }
 
     /// Ends the record: opens the final chunk and checks that the record is complete.
     ///
     /// # Errors
     /// `DecryptionFailed` for a record that ends early; otherwise as [`crate::Workspace::decrypt`].
-    pub fn finish(
-        mut self,
-        workspace: &(impl RecordKeys + ?Sized),
-    ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+    pub fn finish(mut self) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
         let mut out = Zeroizing::new(Vec::with_capacity(ENCRYPTED_CHUNK_LEN + MIN_RECORD_LEN));
-        if let DecryptState::Prefix = self.state {
-            if self.buf.len() < MIN_RECORD_LEN {
-                RecordHeader::parse(&self.buf)?;
-                return Err(DecryptError::DecryptionFailed);
-            }
-            self.advance(workspace, &mut out)?;
+        if let DecryptState::Prefix(start) = &self.state {
+            // A stream that ends before 98 bytes fails as the one-shot parse would.
+            RecordHeader::parse(start)?;
+            return Err(DecryptError::DecryptionFailed);
         }
-        let DecryptState::Body {
-            keys,
-            index,
-            header,
-        } = &self.state
+        let DecryptState::Body { chunks, .. } =
+            core::mem::replace(&mut self.state, DecryptState::Failed)
         else {
             return Err(DecryptError::DecryptionFailed);
         };
-        // c2sp.org/chunked-encryption: the final chunk is 16..=16399 bytes; anything else is truncation.
-        if self.buf.len() < TAG_LEN || self.buf.len() >= ENCRYPTED_CHUNK_LEN {
-            return Err(DecryptError::DecryptionFailed);
-        }
-        let mut plain = Zeroizing::new(vec![0u8; self.buf.len() - TAG_LEN]);
-        if !keys.open_chunk(*index, &self.buf, &mut plain) {
-            return Err(DecryptError::DecryptionFailed);
-        }
-        let header = *header;
-        self.release(&header, &plain, &mut out)?;
-        if header.padded {
-            let payload =
-                usize::try_from(self.released).map_err(|_| DecryptError::DecryptionFailed)?;
-            let total =
-                usize::try_from(self.padded_total).map_err(|_| DecryptError::DecryptionFailed)?;
-            if !self.withheld_marker || padding::padded_len(payload) != total {
-                return Err(ParseError::Field { what: "padding" }.into());
-            }
-        }
-        if self.text.as_ref().is_some_and(|t| !t.is_complete()) {
-            return Err(ParseError::Field {
-                what: "record text",
-            }
-            .into());
-        }
+        let release = &mut self.release;
+        chunks.finish(|plain| release.release(plain, &mut out))?;
+        self.release.check_complete()?;
         Ok(out)
     }
 
-    fn advance(
-        &mut self,
-        workspace: &(impl RecordKeys + ?Sized),
-        out: &mut Vec<u8>,
-    ) -> Result<(), DecryptError> {
-        match &mut self.state {
-            DecryptState::Prefix => {
-                let ctx = RecordContext {
-                    record_id: &self.record_id,
-                    field: &self.field,
-                };
-                let (keys, header) = checked_keys(workspace, &self.buf, &ctx)?;
-                let first = self.buf.get(HEADER_LEN + PREFIX_LEN..).unwrap_or_default();
-                let first = first.to_vec();
-                self.buf.clear();
-                self.buf.extend_from_slice(&first);
-                if header.content_type == crate::ContentType::Text {
-                    self.text = Some(Utf8Check::default());
-                }
-                self.state = DecryptState::Body {
-                    keys: Box::new(keys),
-                    index: 0,
-                    header,
-                };
-                Ok(())
-            }
-            DecryptState::Body {
-                keys,
-                index,
-                header,
-            } => {
-                let (chunk, next) = self.buf.split_at(ENCRYPTED_CHUNK_LEN);
-                let mut plain = Zeroizing::new(vec![0u8; CHUNK_LEN]);
-                if !keys.open_chunk(*index, chunk, &mut plain) {
-                    return Err(DecryptError::DecryptionFailed);
-                }
-                *index += 1;
-                let header = *header;
-                let next = next.to_vec();
-                self.buf.clear();
-                self.buf.extend_from_slice(&next);
-                self.release(&header, &plain, out)
-            }
-            DecryptState::Failed => Err(DecryptError::DecryptionFailed),
-        }
+    /// Steps 1 to 8 and 10 of FORMAT.md#decrypting-a-record on the first 98 bytes.
+    fn start_body(&mut self, workspace: &(impl RecordKeys + ?Sized)) -> Result<(), DecryptError> {
+        let DecryptState::Prefix(start) = &self.state else {
+            return Err(DecryptError::DecryptionFailed);
+        };
+        let ctx = RecordContext {
+            record_id: &self.record_id,
+            field: &self.field,
+        };
+        let (keys, header) = checked_keys(workspace, start, &ctx)?;
+        let first = start.get(HEADER_LEN + PREFIX_LEN..).unwrap_or_default();
+        let chunks = Box::new(ChunkStream::new(keys, first));
+        self.release = Release {
+            padded: header.padded,
+            text: (header.content_type == crate::ContentType::Text).then(Utf8Check::default),
+            ..Release::default()
+        };
+        self.state = DecryptState::Body { chunks, header };
+        Ok(())
     }
+}
 
+impl Release {
     /// Appends authenticated plaintext to `out`, withholding a possible padding suffix of a
     /// padded record, and checks UTF-8 for a text record.
-    fn release(
-        &mut self,
-        header: &RecordHeader,
-        plain: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), DecryptError> {
+    fn release(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Result<(), DecryptError> {
         let before = out.len();
-        if header.padded {
+        if self.padded {
             self.padded_total += plain.len() as u64;
             // No padded record is longer than a padded 256 MiB payload (FORMAT.md#limits).
             if self.padded_total > MAX_PADDED_TOTAL {
@@ -364,6 +310,27 @@ impl RecordDecryptor {
                 }
                 .into());
             }
+        }
+        Ok(())
+    }
+
+    /// At the end: a padded record's withheld suffix must be its padding, and a text record
+    /// must not end inside a character.
+    fn check_complete(&self) -> Result<(), DecryptError> {
+        if self.padded {
+            let payload =
+                usize::try_from(self.released).map_err(|_| DecryptError::DecryptionFailed)?;
+            let total =
+                usize::try_from(self.padded_total).map_err(|_| DecryptError::DecryptionFailed)?;
+            if !self.withheld_marker || padding::padded_len(payload) != total {
+                return Err(ParseError::Field { what: "padding" }.into());
+            }
+        }
+        if self.text.as_ref().is_some_and(|t| !t.is_complete()) {
+            return Err(ParseError::Field {
+                what: "record text",
+            }
+            .into());
         }
         Ok(())
     }
@@ -514,19 +481,7 @@ impl RecordChunkReader {
         chunk: &[u8],
         is_final: bool,
     ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
-        let length_ok = if is_final {
-            (TAG_LEN..ENCRYPTED_CHUNK_LEN).contains(&chunk.len())
-        } else {
-            chunk.len() == ENCRYPTED_CHUNK_LEN
-        };
-        if !length_ok {
-            return Err(DecryptError::DecryptionFailed);
-        }
-        let mut plain = Zeroizing::new(vec![0u8; chunk.len() - TAG_LEN]);
-        if !self.keys.open_chunk(index, chunk, &mut plain) {
-            return Err(DecryptError::DecryptionFailed);
-        }
-        Ok(plain)
+        Ok(self.keys.open_chunk_at(index, chunk, is_final)?)
     }
 }
 
@@ -548,6 +503,7 @@ pub fn external_encryption_with_rng(
     let encoded = header.encode();
     let salt: [u8; SALT_LEN] = random_array(rng);
     let (material, commitment) = MessageKeyMaterial::derive(
+        header.version.suite(),
         key.expose_secret(),
         &salt,
         &record::context_bytes(&encoded, ctx),
@@ -601,6 +557,7 @@ fn verified_material(
         .get(HEADER_LEN + SALT_LEN..HEADER_LEN + PREFIX_LEN)
         .ok_or_else(malformed)?;
     let (material, expected) = MessageKeyMaterial::derive(
+        header.version.suite(),
         key.expose_secret(),
         salt,
         &record::context_bytes(encoded, ctx),
@@ -670,6 +627,7 @@ mod tests {
             let mut bad = encoded.to_vec();
             bad.extend(
                 crate::primitives::chunked::seal(
+                    header.version.suite(),
                     ws.key_for_new_record(ContentType::Text, pad)
                         .1
                         .expose_secret(),
@@ -684,7 +642,7 @@ mod tests {
                 Err(DecryptError::Malformed(_))
             ));
             let mut dec = RecordDecryptor::new(&ctx).unwrap();
-            let streamed = dec.push(&ws, &bad).and_then(|_| dec.finish(&ws));
+            let streamed = dec.push(&ws, &bad).and_then(|_| dec.finish());
             assert!(
                 matches!(streamed, Err(DecryptError::Malformed(_))),
                 "pad {pad}"
@@ -705,7 +663,7 @@ mod tests {
         for b in good.chunks(1) {
             out.extend_from_slice(&dec.push(&ws, b).unwrap());
         }
-        out.extend_from_slice(&dec.finish(&ws).unwrap());
+        out.extend_from_slice(&dec.finish().unwrap());
         assert_eq!(out, "Séance 🌙".as_bytes());
     }
 
@@ -749,7 +707,7 @@ mod tests {
             );
             out.extend_from_slice(&got);
         }
-        out.extend_from_slice(&dec.finish(&ws).unwrap());
+        out.extend_from_slice(&dec.finish().unwrap());
         assert_eq!(out, payload);
     }
 }

@@ -702,12 +702,9 @@ impl Decryptor {
     }
 
     /// Opens the final chunk and checks the record is complete.
-    pub fn finish(&mut self, workspace: &Workspace) -> Result<Uint8Array, JsValue> {
+    pub fn finish(&mut self) -> Result<Uint8Array, JsValue> {
         match self.0.take() {
-            Some(dec) => dec
-                .finish(&workspace.0)
-                .map(|p| secret_to_js(&p))
-                .map_err(to_js),
+            Some(dec) => dec.finish().map(|p| secret_to_js(&p)).map_err(to_js),
             None => Err(js_error(
                 "invalid_argument",
                 "the stream has already finished",
