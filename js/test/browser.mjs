@@ -1,14 +1,15 @@
 // Runs suite.mjs in headless Chromium (Playwright with /usr/bin/chromium) and headless Firefox
 // (geckodriver's WebDriver API). Run from build/js-test (see `make test-js`).
 import { createServer } from "node:http";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { spawn } from "node:child_process";
 import { extname, join, normalize } from "node:path";
 import { chromium } from "@playwright/test";
+import { vectorNames } from "./vectors.mjs";
 
 const ROOT = process.cwd();
 const TYPES = { ".html": "text/html", ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".txt": "text/plain" };
-const names = (await readdir(join(ROOT, "vectors"))).filter((n) => n.endsWith(".txt")).sort();
+const names = vectorNames(new URL("./vectors/", `file://${ROOT}/`));
 await writeFile(join(ROOT, "vectors-index.json"), JSON.stringify(names));
 
 const server = createServer(async (req, res) => {

@@ -1,6 +1,7 @@
 // An independent decryptor for Confide records, written from docs/FORMAT.md alone.
-// It uses nothing but WebCrypto (crypto.subtle): HMAC-SHA256 for HKDF-Expand (WebCrypto's
-// HKDF always runs Extract first, and C2SP specifies Expand only) and AES-256-GCM.
+// It uses nothing but WebCrypto (crypto.subtle): HMAC-SHA512 (version 2, Cobblestone-256)
+// or HMAC-SHA256 (version 1) for HKDF-Expand (WebCrypto's HKDF always runs Extract first,
+// and C2SP specifies Expand only) and AES-256-GCM.
 // It imports no Confide code. It runs unchanged in Node and in browsers.
 
 const subtle = globalThis.crypto.subtle;
@@ -13,12 +14,12 @@ const concat = (...parts) => {
 };
 const u16 = (n) => Uint8Array.of(n >> 8, n & 0xff);
 
-// RFC 5869 §2.3 HKDF-Expand with HMAC-SHA256.
-async function hkdfExpand(prk, info, length) {
-  const key = await subtle.importKey("raw", prk, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+// RFC 5869 §2.3 HKDF-Expand with HMAC over `hash` ("SHA-256" or "SHA-512", of `hashLen` bytes).
+async function hkdfExpand(hash, hashLen, prk, info, length) {
+  const key = await subtle.importKey("raw", prk, { name: "HMAC", hash }, false, ["sign"]);
   let t = new Uint8Array(0);
   const out = [];
-  for (let i = 1; out.length * 32 < length; i++) {
+  for (let i = 1; out.length * hashLen < length; i++) {
     t = new Uint8Array(await subtle.sign("HMAC", key, concat(t, info, Uint8Array.of(i))));
     out.push(t);
   }
@@ -44,7 +45,10 @@ function paddedLength(payloadLength) {
 export async function independentDecrypt(contentKey, record, recordId, field) {
   if (record.length < 26 + 56 + 16) throw new Rejected("short");
   const header = record.subarray(0, 26);
-  if (header[0] !== 0x43 || header[1] !== 0x46 || header[2] !== 0x52 || header[3] !== 1) throw new Rejected("tag");
+  if (header[0] !== 0x43 || header[1] !== 0x46 || header[2] !== 0x52) throw new Rejected("tag");
+  // FORMAT.md#record-header: version 1 derives with SHA-256, version 2 (Cobblestone-256) with SHA-512.
+  const [hash, hashLen] = { 1: ["SHA-256", 32], 2: ["SHA-512", 64] }[header[3]] ?? [];
+  if (hash === undefined) throw new Rejected("version");
   const contentType = header[4];
   const flags = header[5];
   if (contentType > 1 || (flags & ~1) !== 0) throw new Rejected("header");
@@ -56,7 +60,7 @@ export async function independentDecrypt(contentKey, record, recordId, field) {
   const salt = message.subarray(0, 24);
   const commitment = message.subarray(24, 56);
   // FORMAT.md#chunked-encryption: HKDF-Expand(content key, label || 0x00 || salt || context, 76)
-  const okm = await hkdfExpand(contentKey, concat(utf8("c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\0"), salt, context), 76);
+  const okm = await hkdfExpand(hash, hashLen, contentKey, concat(utf8("c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\0"), salt, context), 76);
   const [key, baseNonce, expected] = [okm.subarray(0, 32), okm.subarray(32, 44), okm.subarray(44, 76)];
   if (expected.some((b, i) => b !== commitment[i])) throw new Rejected("commitment");
   const body = message.subarray(56);
