@@ -5,6 +5,8 @@ SHELL := /bin/bash
 
 WASM_TARGET := wasm32-unknown-unknown
 WASM_OUT := target/$(WASM_TARGET)/release/confide_wasm.wasm
+# Argon2id for backups, a module of its own (wasm-kdf/), fetched only when a backup is made or opened.
+KDF_OUT := target/$(WASM_TARGET)/release/confide_kdf_wasm.wasm
 PKG_VERSION := $(shell node -p "require('./js/package.json').version")
 TARBALL := build/confide-$(PKG_VERSION).tgz
 # wasm-opt from the npm package `binaryen` (Debian's 108 breaks wasm-bindgen output).
@@ -24,8 +26,14 @@ node_modules: package-lock.json
 ## build: the npm package in js/ (wasm + TypeScript), packed into build/.
 build: node_modules
 	cargo build -p confide-wasm --target $(WASM_TARGET) --release
+	@# Its own cargo call: built together, the core's argon2 feature would be unified into both.
+	cargo build -p confide-kdf-wasm --target $(WASM_TARGET) --release
 	rm -rf js/wasm && wasm-bindgen --target web --out-dir js/wasm --out-name confide_wasm $(WASM_OUT)
+	wasm-bindgen --target web --out-dir js/wasm --out-name confide_kdf $(KDF_OUT)
 	$(WASM_OPT) js/wasm/confide_wasm_bg.wasm -o js/wasm/confide_wasm_bg.wasm
+	$(WASM_OPT) js/wasm/confide_kdf_bg.wasm -o js/wasm/confide_kdf_bg.wasm
+	@# The module every page loads carries no Argon2 (SECURITY.md#memory).
+	! grep -q "function argon2Stretch" js/wasm/confide_wasm.js || (echo "argon2 in the main wasm module" && false)
 	cd js && rm -rf dist && npx --no-install tsc -p .
 	mkdir -p build && cp README.md js/README.md
 	npm pack ./js --pack-destination build --silent >/dev/null
@@ -41,6 +49,7 @@ build-hazmat: build
 	cargo build -p confide-wasm --target $(WASM_TARGET) --release --features hazmat
 	rm -rf build/hazmat && mkdir -p build/hazmat
 	wasm-bindgen --target web --out-dir build/hazmat/wasm --out-name confide_wasm $(WASM_OUT)
+	cp js/wasm/confide_kdf* build/hazmat/wasm/
 	cd js && npx --no-install tsc -p tsconfig.hazmat.json
 	node -e "const p=require('./js/package.json');p.name='confide-hazmat';p.exports['./hazmat']='./dist/hazmat.js';require('fs').writeFileSync('build/hazmat/package.json',JSON.stringify(p,null,2))"
 	# Rebuild the release wasm so js/wasm and the tarball stay hazmat-free.

@@ -14,14 +14,28 @@ export const CHUNK_BYTES = 16384;
 export const ENCRYPTED_CHUNK_BYTES = 16400;
 
 let initialized = false;
+let packageBase: URL | undefined;
 
-/** Called once the wasm module is instantiated. */
+/**
+ * Where the package's files are served, from `init({ base })`: for tools that do not follow
+ * `new URL("…", import.meta.url)` (esbuild). Without it, files are found next to the module.
+ */
+export function setPackageBase(base: URL | undefined): void {
+  packageBase = base;
+}
+
+/** `path` (e.g. `"wasm/confide_kdf_bg.wasm"`) under `init({ base })`, or undefined without one. */
+export function packageFile(path: string): URL | undefined {
+  return packageBase === undefined ? undefined : new URL(path, packageBase);
+}
+
 /** Whether this is Node (which has no Web Worker and reads files instead of fetching). */
 export function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof p?.versions?.node === "string";
 }
 
+/** Called once the wasm module is instantiated. */
 export function markInitialized(): void {
   initialized = true;
 }

@@ -64,17 +64,17 @@ impl Member {
         self.0.fingerprint().to_digits()
     }
 
-    /// Writes a backup from `plan` and the passphrase stretched by `argon2Stretch` with the
-    /// plan's inputs (docs/FORMAT.md#passphrase-backup, exporting step 4). `stretched` is
-    /// taken by value and zeroized.
+    /// Writes a backup from `plan` and the passphrase stretched by wasm-kdf's `argon2Stretch`
+    /// with the plan's inputs (docs/FORMAT.md#passphrase-backup, exporting step 4).
+    /// `stretched` is taken by value and zeroized.
     #[wasm_bindgen(js_name = finishBackup)]
     pub fn finish_backup(&self, plan: &ExportPlan, stretched: Vec<u8>) -> Result<Vec<u8>, JsValue> {
         let stretched = stretched_key(stretched)?;
         Ok(confide::backup::finish_export(&self.0, &plan.0, &stretched))
     }
 
-    /// Opens a backup with the passphrase stretched by `argon2Stretch` with the inputs of
-    /// `backupKdfInput(backup)` (opening steps 5 to 7). `stretched` is zeroized.
+    /// Opens a backup with the passphrase stretched by wasm-kdf's `argon2Stretch` with the
+    /// inputs of `backupKdfInput(backup)` (opening steps 5 to 7). `stretched` is zeroized.
     #[wasm_bindgen(js_name = openBackup)]
     pub fn open_backup(backup: &[u8], stretched: Vec<u8>) -> Result<Member, JsValue> {
         let stretched = stretched_key(stretched)?;
@@ -865,24 +865,4 @@ pub fn backup_kdf_input(backup: &[u8]) -> Result<KdfInput, JsValue> {
         params: parsed.params,
         salt: parsed.salt().to_vec(),
     })
-}
-
-/// Argon2id of the passphrase (docs/FORMAT.md#passphrase-backup, `k`). The JS package calls
-/// this in a throwaway instance, so the 64 MiB or more it grows goes back to the browser.
-#[wasm_bindgen(js_name = argon2Stretch)]
-pub fn argon2_stretch(
-    passphrase: String,
-    salt: &[u8],
-    memory_kib: u32,
-    iterations: u32,
-    parallelism: u8,
-) -> Result<Uint8Array, JsValue> {
-    let passphrase = Zeroizing::new(passphrase);
-    let params = confide::backup::KdfParams {
-        memory_kib,
-        iterations,
-        parallelism,
-    };
-    let stretched = confide::backup::stretch(&passphrase, salt, params).map_err(to_js)?;
-    Ok(secret_to_js(stretched.as_slice()))
 }
