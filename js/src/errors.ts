@@ -74,7 +74,12 @@ export type ConfideErrorCode =
   /** No member is saved on this device under this name. */
   | "no_saved_member"
   /** This environment cannot keep a member on the device (no IndexedDB or WebCrypto). */
-  | "device_storage_unavailable";
+  | "device_storage_unavailable"
+  /**
+   * A `ConfideWorker`'s Web Worker did not start (its script failed to load: a 404, a
+   * Content-Security-Policy without `worker-src` for it, a bundler that left it out) or stopped.
+   */
+  | "worker_unavailable";
 
 const CODES: ReadonlySet<string> = new Set<ConfideErrorCode>([
   "invalid_argument", "malformed", "unsupported_version", "wrong_workspace", "unknown_epoch",
@@ -83,7 +88,7 @@ const CODES: ReadonlySet<string> = new Set<ConfideErrorCode>([
   "rollback_detected", "fork_detected", "invite_unknown", "invite_used", "invite_expired", "bad_acceptance",
   "inviter_mismatch", "not_a_member", "already_member", "last_admin", "key_mismatch", "missing_grant",
   "no_membership_log", "no_trust_anchor", "weak_passphrase", "wrong_passphrase", "bad_recovery_kit",
-  "no_saved_member", "device_storage_unavailable",
+  "no_saved_member", "device_storage_unavailable", "worker_unavailable",
 ]);
 
 /** The one error type Confide throws. Branch on `code`, not on `message`. */

@@ -19,10 +19,11 @@ import {
   acceptInvite, backupKdfInput, describeInvite, initSync, memberIdOf, prepareBackup, WasmChunkReader, WasmDecryptor,
   WasmMember, WasmMessageKeys, WasmWorkspace, recordLength,
 } from "../wasm/confide_wasm.js";
+import { webCryptoDecryptor } from "./decrypt-engine.js";
 import { ConfideError } from "./errors.js";
 import { setKdfSource, stretch } from "./kdf.js";
 import { deleteSeed, loadSeed, saveSeed } from "./device.js";
-import { engineStream, hasWebCrypto, streamOptions, wasmEngine, webCryptoDecryptor, webCryptoEncryptor } from "./engines.js";
+import { engineStream, hasWebCrypto, streamOptions, wasmEngine, webCryptoEncryptor } from "./engines.js";
 import { compileWasm, type WasmSource } from "./load.js";
 import {
   bytesArg, call, CHUNK_BYTES, contextArg, describe, property, ENCRYPTED_CHUNK_BYTES, markInitialized, MAX_PLAINTEXT_BYTES,
