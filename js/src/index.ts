@@ -19,6 +19,7 @@ import {
   acceptInvite, backupKdfInput, describeInvite, initSync, memberIdOf, prepareBackup, WasmChunkReader, WasmDecryptor,
   WasmMember, WasmMessageKeys, WasmWorkspace, recordLength,
 } from "../wasm/confide_wasm.js";
+import { decryptMany, type DecryptManyItem, type DecryptManyOptions, type DecryptManyResult } from "./batch.js";
 import { webCryptoDecryptor } from "./decrypt-engine.js";
 import { ConfideError } from "./errors.js";
 import { setKdfSource, stretch } from "./kdf.js";
@@ -32,6 +33,7 @@ import {
 
 export { ConfideError, isConfideError } from "./errors.js";
 export type { ConfideErrorCode } from "./errors.js";
+export type { DecryptManyItem, DecryptManyOptions, DecryptManyResult } from "./batch.js";
 
 /** Where a record lives in the application; bound into its encryption. */
 export interface RecordContext {
@@ -662,6 +664,35 @@ export class Workspace {
     } finally {
       bytes.fill(0);
     }
+  }
+
+  /**
+   * Decrypts many records, e.g. the notes of a list view, without freezing the page: the work
+   * is cut into slices of a few milliseconds, with a yield to the event loop between them. Each
+   * item gets the checks of {@link decrypt} and its own result, in order: `{ ok: true, value }`
+   * or `{ ok: false, error }` with the `ConfideError` that `decrypt` would throw for it.
+   * @throws {ConfideError} (the promise rejects) `invalid_argument` for `items` or `options`,
+   *   `aborted` (what was opened is zeroed), `freed`, `not_initialized`.
+   */
+  decryptMany(items: readonly DecryptManyItem[], options: DecryptManyOptions = {}): Promise<DecryptManyResult<Uint8Array>[]> {
+    return decryptMany(() => this.#ws(), items, options, (bytes) => bytes);
+  }
+
+  /**
+   * {@link decryptMany} to strings (UTF-8, as {@link decryptText}); each plaintext's bytes are
+   * zeroed once decoded. A record that is not UTF-8 text gets `malformed`.
+   * @throws {ConfideError} as {@link decryptMany}.
+   */
+  decryptTextMany(items: readonly DecryptManyItem[], options: DecryptManyOptions = {}): Promise<DecryptManyResult<string>[]> {
+    return decryptMany(() => this.#ws(), items, options, (bytes) => {
+      try {
+        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+      } catch {
+        throw new ConfideError("malformed", "record plaintext is not UTF-8 text");
+      } finally {
+        bytes.fill(0);
+      }
+    });
   }
 
   /**

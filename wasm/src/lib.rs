@@ -780,6 +780,16 @@ impl MessageKeys {
     }
 }
 
+/// The payload length of a padded plaintext that the JS WebCrypto engine opened
+/// (FORMAT.md#padding), checked to be canonical. `padded` is taken by value and zeroized.
+#[wasm_bindgen(js_name = unpaddedLength)]
+pub fn unpadded_length(padded: Vec<u8>) -> Result<u32, JsValue> {
+    let padded = Zeroizing::new(padded);
+    let len = confide::padding::unpadded_len(&padded).map_err(to_js)?;
+    // A one-shot plaintext is at most 256 MiB (FORMAT.md#limits), so this always fits.
+    u32::try_from(len).map_err(|_| js_error("malformed", "padding: too long"))
+}
+
 /// A 32-byte stretched passphrase from JS, zeroized on drop.
 fn stretched_key(bytes: Vec<u8>) -> Result<Zeroizing<[u8; 32]>, JsValue> {
     let bytes = Zeroizing::new(bytes);
