@@ -17,7 +17,7 @@ WASM_OPT := npx --no-install wasm-opt -Oz --enable-simd --enable-bulk-memory --e
 SERVER_BIN := $(or $(CARGO_TARGET_DIR),target)/release/confide-server
 DEMO_ADDR := 127.0.0.1:8080
 
-.PHONY: build build-hazmat server test test-rust test-server test-wasm test-js test-e2e screenshots lint demo bench clean
+.PHONY: build build-hazmat server test test-rust test-server test-wasm test-js test-bundlers test-e2e screenshots lint demo bench clean
 
 node_modules: package-lock.json
 	npm ci
@@ -55,8 +55,9 @@ build-hazmat: build
 	# Rebuild the release wasm so js/wasm and the tarball stay hazmat-free.
 	cargo build -p confide-wasm --target $(WASM_TARGET) --release
 
-## test: everything — Rust, wasm in Node/Chromium/Firefox, JS against the packed package, e2e.
-test: lint test-rust test-wasm test-js test-e2e
+## test: everything — Rust, wasm in Node/Chromium/Firefox, JS against the packed package,
+## consumer apps in bundlers, e2e.
+test: lint test-rust test-wasm test-js test-bundlers test-e2e
 
 lint:
 	cargo fmt --all --check
@@ -96,6 +97,19 @@ test-js: build build-hazmat
 	cd build/js-test && node --test --test-reporter=spec *.test.mjs
 	@# The same suite.mjs in headless Chromium and headless Firefox, against the same package.
 	cd build/js-test && node browser.mjs
+
+## test-bundlers: the packed package in fresh Vite, webpack, esbuild, Next.js, Node and
+## TypeScript apps, each page in headless Chromium (tests/bundlers/run.mjs). The tools come
+## from tests/bundlers/package-lock.json, installed once into build/bundlers.
+BUNDLERS := build/bundlers
+$(BUNDLERS)/node_modules/.installed: tests/bundlers/package.json tests/bundlers/package-lock.json
+	rm -rf $(BUNDLERS) && mkdir -p $(BUNDLERS)
+	cp tests/bundlers/package.json tests/bundlers/package-lock.json $(BUNDLERS)/
+	cd $(BUNDLERS) && npm ci --no-audit --no-fund
+	touch $@
+
+test-bundlers: build node_modules $(BUNDLERS)/node_modules/.installed
+	node tests/bundlers/run.mjs
 
 ## test-e2e: two therapists in two Chromium contexts against the real server (a fresh data
 ## dir under build/), then the check that nothing readable is at rest.
