@@ -11,7 +11,9 @@
  */
 
 import { ConfideError, type ConfideErrorCode } from "./errors.js";
-import { runKdf, type KdfInput, type KdfJob, type KdfReply } from "./kdf-run.js";
+// Types only: the Argon2 glue is imported on the calling thread only for the fallback, so
+// pages that never make a backup do not load it.
+import type { KdfInput, KdfJob, KdfReply } from "./kdf-run.js";
 import { compileWasm, type WasmSource } from "./load.js";
 import { isNode, packageFile } from "./util.js";
 
@@ -44,7 +46,7 @@ export async function stretch(passphrase: string, input: KdfInput): Promise<Uint
   const { salt, memoryKib, iterations, parallelism } = input;
   const job: KdfJob = { module: await kdfModule(), passphrase, salt, memoryKib, iterations, parallelism };
   const inWorker = isNode() ? inNodeWorker(job) : typeof Worker === "function" ? inWebWorker(job) : Promise.resolve(undefined);
-  const reply = (await inWorker.catch(() => undefined)) ?? runKdf(job).reply;
+  const reply = (await inWorker.catch(() => undefined)) ?? (await import("./kdf-run.js")).runKdf(job).reply;
   if ("error" in reply) throw new ConfideError(reply.error.code as ConfideErrorCode, reply.error.message);
   return reply.key;
 }

@@ -674,6 +674,20 @@ export async function runSuite({ confide, hazmat, vectors }) {
     ok(await asyncCode(() => ws.decryptMany(items)) === "freed", "freed workspace");
   });
 
+  check("without Web Workers, a backup still opens: Argon2id runs on the calling thread, not in the package's instance", async () => {
+    if (typeof Worker !== "function") return; // Node: worker threads; api.test.mjs refuses them
+    const alice = Member.generate();
+    const saved = globalThis.Worker;
+    globalThis.Worker = undefined;
+    try {
+      const backup = await alice.exportWithPassphrase("correct horse battery staple");
+      ok((await Member.importWithPassphrase(backup, "correct horse battery staple")).fingerprint === alice.fingerprint, "round trip");
+    } finally {
+      globalThis.Worker = saved;
+    }
+    ok(hazmat.wasmMemoryBytes() < 64 * 2 ** 20, `the package's wasm memory is ${hazmat.wasmMemoryBytes()} bytes`);
+  });
+
   check("device storage keeps a member sealed under a non-extractable key, or says why it cannot", async () => {
     const seed = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 3);
     const member = hazmat.memberFromSeed(seed);
