@@ -39,7 +39,7 @@ export interface DecryptManyOptions {
 /** Longest stretch of synchronous work between two yields to the event loop. */
 const SLICE_MS = 8;
 /** Records whose WebCrypto work may be outstanding at once. */
-const IN_FLIGHT = 64;
+const IN_FLIGHT = 512;
 /** Chunks of one record decrypted at once. */
 const CHUNKS_IN_FLIGHT = 8;
 const MAX_ITEMS = 1_000_000;
