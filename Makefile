@@ -63,6 +63,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p confide-wasm --target $(WASM_TARGET) -- -D warnings
+	cargo clippy -p confide-kdf-wasm --target $(WASM_TARGET) -- -D warnings
 	@! grep -rn "wasm_bindgen" src --include=*.rs || (echo "wasm_bindgen in the core" && false)
 
 test-rust:

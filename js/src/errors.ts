@@ -25,7 +25,7 @@ export type ConfideErrorCode =
   | "not_initialized"
   /** The object has been freed. */
   | "freed"
-  /** A stream was aborted through its `AbortSignal`. */
+  /** A stream or a `decryptMany` was aborted through its `AbortSignal`. */
   | "aborted"
   /** The platform's random number generator failed. */
   | "random_unavailable"
