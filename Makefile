@@ -5,6 +5,8 @@ SHELL := /bin/bash
 
 WASM_TARGET := wasm32-unknown-unknown
 WASM_OUT := target/$(WASM_TARGET)/release/confide_wasm.wasm
+# Argon2id for backups, a module of its own (wasm-kdf/), fetched only when a backup is made or opened.
+KDF_OUT := target/$(WASM_TARGET)/release/confide_kdf_wasm.wasm
 PKG_VERSION := $(shell node -p "require('./js/package.json').version")
 TARBALL := build/confide-$(PKG_VERSION).tgz
 # wasm-opt from the npm package `binaryen` (Debian's 108 breaks wasm-bindgen output).
@@ -15,7 +17,7 @@ WASM_OPT := npx --no-install wasm-opt -Oz --enable-simd --enable-bulk-memory --e
 SERVER_BIN := $(or $(CARGO_TARGET_DIR),target)/release/confide-server
 DEMO_ADDR := 127.0.0.1:8080
 
-.PHONY: build build-hazmat server test test-rust test-server test-wasm test-js test-e2e screenshots lint demo bench clean
+.PHONY: build build-hazmat server test test-rust test-server test-wasm test-js test-bundlers test-e2e screenshots lint demo bench clean
 
 node_modules: package-lock.json
 	npm ci
@@ -24,8 +26,14 @@ node_modules: package-lock.json
 ## build: the npm package in js/ (wasm + TypeScript), packed into build/.
 build: node_modules
 	cargo build -p confide-wasm --target $(WASM_TARGET) --release
+	@# Its own cargo call: built together, the core's argon2 feature would be unified into both.
+	cargo build -p confide-kdf-wasm --target $(WASM_TARGET) --release
 	rm -rf js/wasm && wasm-bindgen --target web --out-dir js/wasm --out-name confide_wasm $(WASM_OUT)
+	wasm-bindgen --target web --out-dir js/wasm --out-name confide_kdf $(KDF_OUT)
 	$(WASM_OPT) js/wasm/confide_wasm_bg.wasm -o js/wasm/confide_wasm_bg.wasm
+	$(WASM_OPT) js/wasm/confide_kdf_bg.wasm -o js/wasm/confide_kdf_bg.wasm
+	@# The module every page loads carries no Argon2 (SECURITY.md#memory).
+	! grep -q "function argon2Stretch" js/wasm/confide_wasm.js || (echo "argon2 in the main wasm module" && false)
 	cd js && rm -rf dist && npx --no-install tsc -p .
 	mkdir -p build && cp README.md js/README.md
 	npm pack ./js --pack-destination build --silent >/dev/null
@@ -41,18 +49,21 @@ build-hazmat: build
 	cargo build -p confide-wasm --target $(WASM_TARGET) --release --features hazmat
 	rm -rf build/hazmat && mkdir -p build/hazmat
 	wasm-bindgen --target web --out-dir build/hazmat/wasm --out-name confide_wasm $(WASM_OUT)
+	cp js/wasm/confide_kdf* build/hazmat/wasm/
 	cd js && npx --no-install tsc -p tsconfig.hazmat.json
 	node -e "const p=require('./js/package.json');p.name='confide-hazmat';p.exports['./hazmat']='./dist/hazmat.js';require('fs').writeFileSync('build/hazmat/package.json',JSON.stringify(p,null,2))"
 	# Rebuild the release wasm so js/wasm and the tarball stay hazmat-free.
 	cargo build -p confide-wasm --target $(WASM_TARGET) --release
 
-## test: everything — Rust, wasm in Node/Chromium/Firefox, JS against the packed package, e2e.
-test: lint test-rust test-wasm test-js test-e2e
+## test: everything — Rust, wasm in Node/Chromium/Firefox, JS against the packed package,
+## consumer apps in bundlers, e2e.
+test: lint test-rust test-wasm test-js test-bundlers test-e2e
 
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p confide-wasm --target $(WASM_TARGET) -- -D warnings
+	cargo clippy -p confide-kdf-wasm --target $(WASM_TARGET) -- -D warnings
 	@! grep -rn "wasm_bindgen" src --include=*.rs || (echo "wasm_bindgen in the core" && false)
 
 test-rust:
@@ -88,6 +99,19 @@ test-js: build build-hazmat
 	cd build/js-test && node --test --test-reporter=spec *.test.mjs
 	@# The same suite.mjs in headless Chromium and headless Firefox, against the same package.
 	cd build/js-test && node browser.mjs
+
+## test-bundlers: the packed package in fresh Vite, webpack, esbuild, Next.js, Node and
+## TypeScript apps, each page in headless Chromium (tests/bundlers/run.mjs). The tools come
+## from tests/bundlers/package-lock.json, installed once into build/bundlers.
+BUNDLERS := build/bundlers
+$(BUNDLERS)/node_modules/.installed: tests/bundlers/package.json tests/bundlers/package-lock.json
+	rm -rf $(BUNDLERS) && mkdir -p $(BUNDLERS)
+	cp tests/bundlers/package.json tests/bundlers/package-lock.json $(BUNDLERS)/
+	cd $(BUNDLERS) && npm ci --no-audit --no-fund
+	touch $@
+
+test-bundlers: build node_modules $(BUNDLERS)/node_modules/.installed
+	node tests/bundlers/run.mjs
 
 ## test-e2e: two therapists in two Chromium contexts against the real server (a fresh data
 ## dir under build/), then the check that nothing readable is at rest.

@@ -6,8 +6,9 @@ import { gcm } from "@noble/ciphers/aes.js";
 import { Aes256Gcm, CipherSuite, HkdfSha256 } from "@hpke/core";
 import { XWing } from "@hpke/hybridkem-x-wing";
 import { argon2id } from "hash-wasm";
-// The wasm function the package's Argon2 worker runs, called here in this thread's instance.
-import { argon2Stretch } from "../js/wasm/confide_wasm.js";
+// The wasm function the package's Argon2 worker runs (the Argon2 module), called here in this thread.
+import { argon2Stretch, initSync as initKdf } from "../js/wasm/confide_kdf.js";
+import { runBatch } from "./batch.mjs";
 
 const now = () => performance.now();
 
@@ -192,6 +193,7 @@ export async function runCases({ ms = 1000, rounds = 3, warmupMs = 300, log = ()
   log(`warmed up ${cases.length} cases`);
   const rotation = runRotation({ members: 1000, samples: 3, log });
   const argon2 = await runArgon2({ samples: 3, log });
+  const batch = await runBatch({ count: 10_000, size: 1024, samples: 3, log });
   const out = Object.fromEntries(cases.map((c) => [c.id, []]));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? cases : [...cases].reverse();
@@ -201,7 +203,7 @@ export async function runCases({ ms = 1000, rounds = 3, warmupMs = 300, log = ()
     }
     log(`round ${r + 1}/${rounds}: ` + cases.map((c) => `${c.id}=${out[c.id][r].toFixed(0)}`).join(" "));
   }
-  return { rounds: out, rotation, argon2 };
+  return { rounds: out, rotation, argon2, batch };
 }
 
 /**
@@ -218,6 +220,10 @@ async function runArgon2({ samples, log }) {
   const view = new DataView(backup.buffer, backup.byteOffset);
   const params = { memorySize: view.getUint32(5), iterations: view.getUint32(9), parallelism: backup[13] };
   const salt = backup.slice(15, 47);
+  const kdfBytes = await (globalThis.process?.versions?.node
+    ? import("node:fs/promises").then((fs) => fs.readFile(new URL("../js/wasm/confide_kdf_bg.wasm", import.meta.url)))
+    : fetch(new URL("../js/wasm/confide_kdf_bg.wasm", import.meta.url)).then((r) => r.arrayBuffer()));
+  initKdf({ module: new WebAssembly.Module(kdfBytes) });
   const confideMs = [];
   const stretchMs = [];
   const hashWasmMs = [];

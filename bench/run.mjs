@@ -17,6 +17,7 @@ import { startServer } from "./server.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WASM = `${ROOT}js/wasm/confide_wasm_bg.wasm`;
+const KDF_WASM = `${ROOT}js/wasm/confide_kdf_bg.wasm`;
 const INDEX = `${ROOT}js/dist/index.js`;
 const OUT = `${ROOT}BENCHMARKS.md`;
 const PKG = JSON.parse(readFileSync(`${ROOT}js/package.json`, "utf8"));
@@ -94,8 +95,8 @@ const medianOfKeys = (samples) => {
 
 // ---------- measurements -----------------------------------------------------------------------
 
-function sizes() {
-  const wasm = readFileSync(WASM);
+function sizesOf(file) {
+  const wasm = readFileSync(file);
   const gzip = gzipSync(wasm, { level: 9 }).length;
   const brotli = brotliCompressSync(wasm, {
     params: {
@@ -104,8 +105,12 @@ function sizes() {
       [zc.BROTLI_PARAM_SIZE_HINT]: wasm.length,
     },
   }).length;
+  return { raw: wasm.length, gzip, brotli };
+}
+
+function sizes() {
   const tarball = existsSync(TARBALL) ? readFileSync(TARBALL).length : null;
-  return { raw: wasm.length, gzip, brotli, tarball };
+  return { ...sizesOf(WASM), kdf: sizesOf(KDF_WASM), tarball };
 }
 
 async function nodeThroughput() {
@@ -307,6 +312,38 @@ function envRows(env, tp, init) {
         rows.push(["Unlock time at the default strength", fmtMs(confide), "—", "—", "0.5–1 s", met(confide >= 500 && confide <= 1000)]);
       }
     }
+    if (tp.batch) {
+      const b = tp.batch;
+      const m = b.median;
+      const n = b.count.toLocaleString("en-US");
+      const what = `${n} notes of ${b.size / 1024} KiB (padded), median of ${b.confideMs.length}`;
+      // Ratios as elsewhere: Confide's speed over the peer's (its time over Confide's); ≥ 1× is as fast.
+      rows.push([
+        `Open a list: \`ws.decryptMany\` of ${what} (${b.engine})`,
+        fmtMs(m.confideMs),
+        `${n} WebCrypto AES-256-GCM decrypts of ${b.size / 1024} KiB, each awaited: ${fmtMs(m.webcryptoSerialMs)}`,
+        fmtRatio(m.webcryptoSerialMs / m.confideMs),
+        "(info)",
+        "—",
+      ]);
+      rows.push([
+        "Open a list, the same",
+        fmtMs(m.confideMs),
+        `the same decrypts, all issued at once: ${fmtMs(m.webcryptoAllMs)}`,
+        fmtRatio(m.webcryptoAllMs / m.confideMs),
+        "(info)",
+        "—",
+      ]);
+      rows.push([
+        "Open a list, the same",
+        fmtMs(m.confideMs),
+        `\`ws.decrypt\` one after another (before decryptMany): ${fmtMs(m.loopMs)}`,
+        fmtRatio(m.loopMs / m.confideMs),
+        "(info)",
+        "—",
+      ]);
+      rows.push([`Open a list: longest main-thread gap a 1 ms timer saw during \`decryptMany\``, fmtMs(m.gapMs), "—", "—", "(info)", "—"]);
+    }
     const open = pair(r, "confide.opengrant", "hpke.open");
     rows.push([
       "Open grant (`Workspace.openGrant`)",
@@ -326,7 +363,15 @@ function envRows(env, tp, init) {
     // The target applies to `await init()` in both environments; the import of the package's
     // JS modules before it depends on how the page is served, so it is shown for information.
     rows.push([`Init: \`await init()\` (median, ${where})`, fmtMs(m.initMs), "—", "—", "≤ 10 ms", met(m.initMs <= 10)]);
-    rows.push([`Init: dynamic import + \`init()\` (median, ${where})`, fmtMs(m.totalMs), "—", "—", "(info)", "—"]);
+    const totalTarget = env === "Chromium" ? 40 : null;
+    rows.push([
+      `Init: dynamic import + \`init()\` (median, ${where})`,
+      fmtMs(m.totalMs),
+      "—",
+      "—",
+      totalTarget ? `≤ ${totalTarget} ms` : "(info)",
+      totalTarget ? met(m.totalMs <= totalTarget) : "—",
+    ]);
   } else {
     rows.push(["Init", "failed (see below)", "", "", "", ""]);
   }
@@ -425,9 +470,10 @@ function render(r) {
     L.push("## Memory: a backup unlock in Node", "");
     L.push(
       "The package's wasm instance's linear memory before and after unlocks (`bench/argon2-memory.mjs`). Wasm memory " +
-        "never shrinks, so the package runs Argon2id in a throwaway instance in a worker, terminated after each " +
-        "derivation; its own instance does not grow. The last row runs one Argon2id in the package's own instance, as " +
-        "the fallback without workers does: those pages (zeroized after use) stay until the page or process goes away.",
+        "never shrinks, so Argon2id lives in a module of its own, run in a throwaway instance in a worker, terminated " +
+        "after each derivation; the package's instance does not grow. The last rows run one Argon2id on this thread, as " +
+        "the fallback without workers does: the Argon2 module's instance keeps those pages (zeroized after use) until the " +
+        "page or process goes away, and the package's instance still does not grow.",
       "",
     );
     L.push(
@@ -435,7 +481,8 @@ function render(r) {
         ["Wasm memory after `init()`", `${m.before.toFixed(1)} MiB`, "—", "—", "(info)", "—"],
         ["After an interactive export and unlock (64 MiB Argon2id)", `${m.afterInteractive.toFixed(1)} MiB`, "—", "—", "(info)", "—"],
         ["After a sensitive export and unlock (256 MiB Argon2id)", `${m.afterSensitive.toFixed(1)} MiB`, "—", "—", "(info)", "—"],
-        ["After one 64 MiB Argon2id in the package's own instance (fallback)", `${m.afterInProcess.toFixed(1)} MiB`, "—", "—", "(info)", "—"],
+        ["After one 64 MiB Argon2id on the calling thread (the fallback without workers): the package's instance", `${m.afterInProcess.toFixed(1)} MiB`, "—", "—", "(info)", "—"],
+        ["The same: the Argon2 module's instance, which the fallback keeps", `${m.argonInstance.toFixed(1)} MiB`, "—", "—", "(info)", "—"],
       ]),
       "",
     );
@@ -473,13 +520,21 @@ function render(r) {
     );
   }
 
-  L.push("## Artifact size (`js/wasm/confide_wasm_bg.wasm`)", "");
+  L.push("## Artifact size", "");
+  L.push(
+    "The main module (`js/wasm/confide_wasm_bg.wasm`) is what every page loads on `init()`. The Argon2 module " +
+      "(`js/wasm/confide_kdf_bg.wasm`, Argon2id for passphrase backups) is fetched only when a backup is made or opened.",
+    "",
+  );
   const s = r.sizes;
   L.push(
     table([
-      ["wasm, raw", fmtBytes(s.raw), "—", "—", "(info)", "—"],
-      ["wasm, gzip -9 (node zlib)", fmtBytes(s.gzip), "—", "—", "≤ 100 KB", met(s.gzip <= 100_000)],
-      ["wasm, brotli q11 (node zlib)", fmtBytes(s.brotli), "—", "—", "(info)", "—"],
+      ["Main wasm, raw", fmtBytes(s.raw), "—", "—", "(info)", "—"],
+      ["Main wasm, gzip -9 (node zlib)", fmtBytes(s.gzip), "—", "—", "≤ 100 KB (moonshot ≤ 80 KB)", met(s.gzip <= 100_000)],
+      ["Main wasm, brotli q11 (node zlib)", fmtBytes(s.brotli), "—", "—", "(info)", "—"],
+      ["Argon2 wasm, raw", fmtBytes(s.kdf.raw), "—", "—", "(info)", "—"],
+      ["Argon2 wasm, gzip -9 (node zlib)", fmtBytes(s.kdf.gzip), "—", "—", "(info)", "—"],
+      ["Argon2 wasm, brotli q11 (node zlib)", fmtBytes(s.kdf.brotli), "—", "—", "(info)", "—"],
       ...(s.tarball ? [[`npm tarball (build/confide-${PKG.version}.tgz)`, fmtBytes(s.tarball), "—", "—", "(info)", "—"]] : []),
     ]),
     "",
@@ -513,6 +568,14 @@ function render(r) {
       "`Cache-Control: no-store`) and page per sample, timing the dynamic `import()` of `js/dist/index.js` plus `await init()` " +
       "(the wasm is served as `application/wasm`, so `init()` uses streaming compilation). Pages are cross-origin isolated " +
       "for fine-grained `performance.now()`.",
+  );
+  L.push(
+    "- **Open a list**: 10,000 notes of 1 KiB, each `ws.encrypt`ed with its own record id (padded, the default), opened " +
+      "with one `ws.decryptMany` call (`bench/batch.mjs`). Its default engine is WebCrypto in the browser (the core checks " +
+      "each header and commitment and derives the key; WebCrypto imports it and runs the AES-GCM) and wasm in Node. Peers, " +
+      "in the same run and interleaved: 10,000 WebCrypto `AES-GCM` decrypts of 1 KiB ciphertexts under one imported key, " +
+      "awaited one after another, and all issued at once; and `ws.decrypt` over the same notes in a loop. The gap is the " +
+      "longest interval a 1 ms `setInterval` saw during `decryptMany`: how long the page could not answer.",
   );
   L.push(
     "- The browser page loads `js/dist/index.js` as an ES module and the peers from `node_modules` through an import map " +

@@ -1,9 +1,13 @@
-/** The two stream engines (FORMAT.md#streaming): wasm, and WebCrypto for throughput. Internal. */
+/**
+ * The two stream engines (FORMAT.md#streaming): wasm, and WebCrypto for throughput. Internal.
+ * No wasm import here, only types: `confide/worker`'s worker thread runs the WebCrypto
+ * engines from this module, and bundlers should not pull the wasm glue into that worker.
+ */
 
-import { WasmDecryptor, WasmMessageKeys, type WasmWorkspace } from "../wasm/confide_wasm.js";
+import type { WasmMessageKeys } from "../wasm/confide_wasm.js";
 import { ConfideError, fromWasm } from "./errors.js";
 import type { StreamEngine } from "./index.js";
-import { bytesArg, call, CHUNK_BYTES, describe, ENCRYPTED_CHUNK_BYTES, MIN_RECORD_BYTES, PREFIX_BYTES, property } from "./util.js";
+import { bytesArg, call, CHUNK_BYTES, describe, ENCRYPTED_CHUNK_BYTES, property } from "./util.js";
 
 const PIECE_BYTES = 64 * 1024;
 
@@ -174,7 +178,7 @@ const IN_FLIGHT = 8;
 const MAX_CHUNKS = 2 ** 38;
 
 /** Chunk `index`'s nonce: the base nonce XOR the big-endian index (FORMAT.md#chunked-encryption). */
-function chunkNonce(base: Uint8Array, index: number): Uint8Array<ArrayBuffer> {
+export function chunkNonce(base: Uint8Array, index: number): Uint8Array<ArrayBuffer> {
   const nonce = new Uint8Array(12);
   nonce.set(base);
   for (let i = 11, v = index; i >= 4 && v > 0; i--, v = Math.floor(v / 256)) nonce[i]! ^= v % 256;
@@ -357,57 +361,6 @@ export function webCryptoSealer(prefix: Uint8Array, base: Uint8Array, key: Promi
     release() {
       pending.fill(0);
       pending = new Uint8Array(0);
-    },
-  };
-}
-
-/**
- * The WebCrypto decryption engine. The first 98 bytes go to the core, which checks header,
- * workspace, epoch and commitment; padded records are handed to the wasm engine.
- */
-export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: string, field: string): Engine {
-  let head: Uint8Array | undefined = new Uint8Array(0);
-  let inner: Engine | undefined;
-  /** Collects the first 98 bytes, then picks the engine for the rest; returns the rest. */
-  const begin = async (bytes: Uint8Array, enqueue: Enqueue): Promise<Uint8Array> => {
-    const need = MIN_RECORD_BYTES - head!.length;
-    const joined = new Uint8Array(head!.length + Math.min(need, bytes.length));
-    joined.set(head!);
-    joined.set(bytes.subarray(0, need), head!.length);
-    head = joined;
-    const rest = bytes.subarray(need);
-    if (head.length < MIN_RECORD_BYTES) return new Uint8Array(0);
-    const start = head;
-    head = undefined;
-    const keys = call(() => WasmMessageKeys.forDecryption(workspace(), start, recordId, field));
-    if (keys.padded) {
-      keys.free();
-      const decryptor = call(() => new WasmDecryptor(recordId, field));
-      inner = wasmEngine((p) => decryptor.push(workspace(), p), () => decryptor.finish(), () => decryptor.free(), true);
-      await inner.push(start, enqueue);
-    } else {
-      const base = keys.baseNonce;
-      const text = keys.text;
-      inner = webCryptoOpener(base, importAesKey(keys).finally(() => keys.free()), start.subarray(PREFIX_BYTES), text);
-    }
-    return rest;
-  };
-  return {
-    plaintextOut: true,
-    async push(bytes, enqueue) {
-      if (head !== undefined) bytes = await begin(bytes, enqueue);
-      if (inner && bytes.length > 0) await inner.push(bytes, enqueue);
-    },
-    async finish(enqueue) {
-      if (head !== undefined) {
-        // Fewer than 98 bytes: let the core report why (a short header is `malformed`).
-        call(() => WasmMessageKeys.forDecryption(workspace(), head!, recordId, field).free());
-        throw new ConfideError("decryption_failed", "decryption failed");
-      }
-      await inner!.finish(enqueue);
-    },
-    release() {
-      inner?.release();
     },
   };
 }

@@ -25,7 +25,7 @@ export type ConfideErrorCode =
   | "not_initialized"
   /** The object has been freed. */
   | "freed"
-  /** A stream was aborted through its `AbortSignal`. */
+  /** A stream or a `decryptMany` was aborted through its `AbortSignal`. */
   | "aborted"
   /** The platform's random number generator failed. */
   | "random_unavailable"
@@ -78,7 +78,12 @@ export type ConfideErrorCode =
   /** The membership log has more entries or bytes than a client verifies (FORMAT.md#limits). */
   | "log_too_large"
   /** An admin tried to remove itself; another admin carries out a leave request. */
-  | "cannot_remove_self";
+  | "cannot_remove_self"
+  /**
+   * A `ConfideWorker`'s Web Worker did not start (its script failed to load: a 404, a
+   * Content-Security-Policy without `worker-src` for it, a bundler that left it out) or stopped.
+   */
+  | "worker_unavailable";
 
 const CODES: ReadonlySet<string> = new Set<ConfideErrorCode>([
   "invalid_argument", "malformed", "unsupported_version", "wrong_workspace", "unknown_epoch",
@@ -87,7 +92,7 @@ const CODES: ReadonlySet<string> = new Set<ConfideErrorCode>([
   "rollback_detected", "fork_detected", "invite_unknown", "invite_used", "invite_expired", "bad_acceptance",
   "inviter_mismatch", "not_a_member", "already_member", "last_admin", "key_mismatch", "missing_grant",
   "no_membership_log", "no_trust_anchor", "weak_passphrase", "wrong_passphrase", "bad_recovery_kit",
-  "no_saved_member", "device_storage_unavailable", "log_too_large", "cannot_remove_self",
+  "no_saved_member", "device_storage_unavailable", "log_too_large", "cannot_remove_self", "worker_unavailable",
 ]);
 
 /** The one error type Confide throws. Branch on `code`, not on `message`. */

@@ -19,17 +19,22 @@ import {
   acceptInvite, backupKdfInput, describeInvite, initSync, memberIdOf, prepareBackup, WasmChunkReader, WasmDecryptor,
   WasmMember, WasmMessageKeys, WasmWorkspace, WasmWorkspaceLoader, recordLength,
 } from "../wasm/confide_wasm.js";
+import { decryptMany, type DecryptManyItem, type DecryptManyOptions, type DecryptManyResult } from "./batch.js";
+import { webCryptoDecryptor } from "./decrypt-engine.js";
 import { ConfideError } from "./errors.js";
-import { setCompiledModule, stretch } from "./kdf.js";
+import { setKdfSource, stretch } from "./kdf.js";
 import { deleteSeed, loadSeed, saveSeed } from "./device.js";
-import { engineStream, hasWebCrypto, streamOptions, wasmEngine, webCryptoDecryptor, webCryptoEncryptor } from "./engines.js";
+import { engineStream, hasWebCrypto, streamOptions, wasmEngine, webCryptoEncryptor } from "./engines.js";
+import { compileWasm, type WasmSource } from "./load.js";
 import {
-  bytesArg, call, callSecret, CHUNK_BYTES, contextArg, describe, isNode, property, ENCRYPTED_CHUNK_BYTES, markInitialized, MAX_PLAINTEXT_BYTES,
-  MAX_LOG_BYTES, MAX_LOG_ENTRIES, MAX_RECORD_BYTES, MIN_RECORD_BYTES, padOption, PREFIX_BYTES, yieldToEventLoop,
+  bytesArg, call, callSecret, CHUNK_BYTES, contextArg, describe, property, ENCRYPTED_CHUNK_BYTES, markInitialized, MAX_PLAINTEXT_BYTES,
+  MAX_LOG_BYTES, MAX_LOG_ENTRIES, MAX_RECORD_BYTES, MIN_RECORD_BYTES, packageFile, padOption, PREFIX_BYTES, setPackageBase,
+  yieldToEventLoop,
 } from "./util.js";
 
 export { ConfideError, isConfideError } from "./errors.js";
 export type { ConfideErrorCode } from "./errors.js";
+export type { DecryptManyItem, DecryptManyOptions, DecryptManyResult } from "./batch.js";
 
 /** Where a record lives in the application; bound into its encryption. */
 export interface RecordContext {
@@ -74,8 +79,20 @@ export type RangeSource = Blob | Uint8Array | ((offset: number, length: number) 
 
 /** Options for {@link init}. */
 export interface InitOptions {
-  /** The wasm module, its bytes, or where to fetch it. Default: next to this file. */
-  wasm?: WebAssembly.Module | BufferSource | URL | string | Response | Promise<Response>;
+  /** The wasm module, its bytes, or where to fetch it. Default: the package's `wasm/confide_wasm_bg.wasm`. */
+  wasm?: WasmSource;
+  /**
+   * The Argon2 module (for passphrase backups), its bytes, or where to fetch it; fetched on the
+   * first backup made or opened, not by `init()`. Default: the package's `wasm/confide_kdf_bg.wasm`.
+   */
+  kdfWasm?: WasmSource;
+  /**
+   * Where the package's folder (the one holding `dist/` and `wasm/`) is served, e.g.
+   * `"/confide/"`: for tools that do not follow `new URL("…", import.meta.url)`, such as
+   * esbuild (README "Install"). The wasm files and the worker scripts are then loaded from
+   * there. Default: next to the package's own modules.
+   */
+  base?: URL | string;
 }
 
 /** Largest plaintext one `encrypt` call takes (256 MiB); stream anything larger. */
@@ -171,23 +188,11 @@ let ready: Promise<void> | undefined;
  */
 export function init(options: InitOptions = {}): Promise<void> {
   ready ??= (async () => {
-    const source = options.wasm;
-    let module: WebAssembly.Module;
-    if (source === undefined && isNode()) {
-      // Node: read and compile the bytes ourselves. The async loader would probe
-      // Request/Response, which makes Node load its fetch implementation (~17 ms).
-      const fsModule = "node:fs/promises";
-      const { readFile } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fsModule)) as {
-        readFile(url: URL): Promise<Uint8Array>;
-      };
-      const bytes = await readFile(new URL("../wasm/confide_wasm_bg.wasm", import.meta.url));
-      module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-    } else {
-      module = await compileModule(source);
-    }
-    initSync({ module });
-    // Kept for the throwaway instances that run Argon2id (kdf.ts).
-    setCompiledModule(module);
+    const { wasm, kdfWasm, base } = initOptions(options);
+    setPackageBase(base);
+    setKdfSource(kdfWasm);
+    const file = packageFile("wasm/confide_wasm_bg.wasm") ?? new URL("../wasm/confide_wasm_bg.wasm", import.meta.url);
+    initSync({ module: await compileWasm(wasm, file, "wasm module") });
     markInitialized();
   })().catch((e: unknown) => {
     ready = undefined;
@@ -196,21 +201,27 @@ export function init(options: InitOptions = {}): Promise<void> {
   return ready;
 }
 
-
-/** Compiles the module from what `init({ wasm })` was given, or from the package's file. */
-async function compileModule(source: InitOptions["wasm"]): Promise<WebAssembly.Module> {
-  if (source instanceof WebAssembly.Module) return source;
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source as BufferSource);
-  const response =
-    source === undefined || typeof source === "string" || source instanceof URL
-      ? await fetch(source ?? new URL("../wasm/confide_wasm_bg.wasm", import.meta.url))
-      : await source;
-  if (!response.ok) throw new ConfideError("internal", `the Confide wasm module failed to load (HTTP ${response.status})`);
-  // compileStreaming needs the application/wasm type; a server without it still works.
-  if (response.headers.get("Content-Type")?.split(";")[0]?.trim() === "application/wasm") {
-    return WebAssembly.compileStreaming(response);
+function initOptions(options: unknown): { wasm: WasmSource | undefined; kdfWasm: WasmSource | undefined; base: URL | undefined } {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfideError("invalid_argument", `"options" expected { wasm?, kdfWasm?, base? }, got ${describe(options)}`);
   }
-  return WebAssembly.compile(await response.arrayBuffer());
+  const base = property(options, "base", "base");
+  if (base !== undefined && typeof base !== "string" && !(base instanceof URL)) {
+    throw new ConfideError("invalid_argument", `"base" expected a URL or a string, got ${describe(base)}`);
+  }
+  let baseUrl: URL | undefined;
+  try {
+    // A path such as "/confide/" is taken relative to the page.
+    const page = (globalThis as { location?: { href?: string } }).location?.href;
+    baseUrl = base === undefined ? undefined : new URL(base, page);
+  } catch {
+    throw new ConfideError("invalid_argument", `"base" expected a URL, got a string that is not one`);
+  }
+  return {
+    wasm: property(options, "wasm", "wasm") as WasmSource | undefined,
+    kdfWasm: property(options, "kdfWasm", "kdfWasm") as WasmSource | undefined,
+    base: baseUrl,
+  };
 }
 
 /** Invites, from the invitee's side. */
@@ -715,6 +726,35 @@ export class Workspace {
     } finally {
       bytes.fill(0);
     }
+  }
+
+  /**
+   * Decrypts many records, e.g. the notes of a list view, without freezing the page: the work
+   * is cut into slices of a few milliseconds, with a yield to the event loop between them. Each
+   * item gets the checks of {@link decrypt} and its own result, in order: `{ ok: true, value }`
+   * or `{ ok: false, error }` with the `ConfideError` that `decrypt` would throw for it.
+   * @throws {ConfideError} (the promise rejects) `invalid_argument` for `items` or `options`,
+   *   `aborted` (what was opened is zeroed), `freed`, `not_initialized`.
+   */
+  decryptMany(items: readonly DecryptManyItem[], options: DecryptManyOptions = {}): Promise<DecryptManyResult<Uint8Array>[]> {
+    return decryptMany(() => this.#ws(), items, options, (bytes) => bytes);
+  }
+
+  /**
+   * {@link decryptMany} to strings (UTF-8, as {@link decryptText}); each plaintext's bytes are
+   * zeroed once decoded. A record that is not UTF-8 text gets `malformed`.
+   * @throws {ConfideError} as {@link decryptMany}.
+   */
+  decryptTextMany(items: readonly DecryptManyItem[], options: DecryptManyOptions = {}): Promise<DecryptManyResult<string>[]> {
+    return decryptMany(() => this.#ws(), items, options, (bytes) => {
+      try {
+        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+      } catch {
+        throw new ConfideError("malformed", "record plaintext is not UTF-8 text");
+      } finally {
+        bytes.fill(0);
+      }
+    });
   }
 
   /**

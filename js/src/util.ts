@@ -19,14 +19,28 @@ export const CHUNK_BYTES = 16384;
 export const ENCRYPTED_CHUNK_BYTES = 16400;
 
 let initialized = false;
+let packageBase: URL | undefined;
 
-/** Called once the wasm module is instantiated. */
+/**
+ * Where the package's files are served, from `init({ base })`: for tools that do not follow
+ * `new URL("…", import.meta.url)` (esbuild). Without it, files are found next to the module.
+ */
+export function setPackageBase(base: URL | undefined): void {
+  packageBase = base;
+}
+
+/** `path` (e.g. `"wasm/confide_kdf_bg.wasm"`) under `init({ base })`, or undefined without one. */
+export function packageFile(path: string): URL | undefined {
+  return packageBase === undefined ? undefined : new URL(path, packageBase);
+}
+
 /** Whether this is Node (which has no Web Worker and reads files instead of fetching). */
 export function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof p?.versions?.node === "string";
 }
 
+/** Called once the wasm module is instantiated. */
 export function markInitialized(): void {
   initialized = true;
 }
@@ -117,21 +131,26 @@ export function padOption(options: unknown): boolean {
 }
 
 /**
- * Gives the event loop a turn, so that input, rendering and timers run between slices of a
- * long computation. A message on a MessageChannel, which browsers do not throttle the way
- * they do nested `setTimeout(0)`; `setTimeout` where there is none.
+ * Lets the event loop run every other kind of task (input, rendering, timers, network) before
+ * continuing: `setImmediate` in Node, else a message to a channel, a task like any other (not
+ * `scheduler.yield()`, whose continuation runs ahead of the page's timers; nor a 0 ms timer,
+ * which browsers clamp to 4 ms once nested).
  */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    if (typeof MessageChannel === "function") {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => {
-        channel.port1.close();
-        resolve();
-      };
-      channel.port2.postMessage(undefined);
-    } else {
-      setTimeout(resolve, 0);
-    }
-  });
-}
+export const yieldToEventLoop: () => Promise<void> = (() => {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  if (typeof immediate === "function") return () => new Promise<void>((resolve) => void immediate(resolve));
+  if (typeof MessageChannel === "function") {
+    let channel: MessageChannel | undefined;
+    const waiting: (() => void)[] = [];
+    return () =>
+      new Promise<void>((resolve) => {
+        if (channel === undefined) {
+          channel = new MessageChannel();
+          channel.port1.onmessage = () => waiting.shift()?.();
+        }
+        waiting.push(resolve);
+        channel.port2.postMessage(undefined);
+      });
+  }
+  return () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+})();

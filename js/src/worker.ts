@@ -16,7 +16,7 @@ import { WasmMessageKeys } from "../wasm/confide_wasm.js";
 import { importAesKey } from "./engines.js";
 import { ConfideError, fromWasm, type ConfideErrorCode } from "./errors.js";
 import { Workspace, type RecordContext } from "./index.js";
-import { bytesArg, call, contextArg, describe, MIN_RECORD_BYTES, PREFIX_BYTES, property } from "./util.js";
+import { bytesArg, call, contextArg, describe, MIN_RECORD_BYTES, packageFile, PREFIX_BYTES, property } from "./util.js";
 import type { WorkerError, WorkerJob } from "./worker-thread.js";
 
 /** Options for {@link ConfideWorker} streams. */
@@ -29,7 +29,10 @@ export interface WorkerStreamOptions {
 
 /** Options for the {@link ConfideWorker} constructor. */
 export interface ConfideWorkerOptions {
-  /** Where the worker script is served. Default: `worker-thread.js` next to this file. */
+  /**
+   * Where the worker script is served. Default: `dist/worker-thread.js` under `init({ base })`
+   * if it was given, else `worker-thread.js` next to this file (bundlers emit it).
+   */
   url?: URL | string;
 }
 
@@ -58,74 +61,139 @@ function revive(e: unknown): ConfideError {
   return fromWasm(e);
 }
 
-/** The worker's output as seen by the page: errors become ConfideError, abort is honoured. */
-function surface(readable: ReadableStream<Uint8Array>, signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
+/** How the page fails one stream in flight: errors what its reader and writer see. */
+type Fail = (error: ConfideError) => void;
+
+/**
+ * The worker's output as seen by the page: errors become ConfideError, abort is honoured, and
+ * `live` holds a way to fail it from outside (the worker did not start, or was terminated)
+ * until it ends. `failInput` errors the side the caller writes to.
+ */
+function surface(
+  readable: ReadableStream<Uint8Array>,
+  signal: AbortSignal | undefined,
+  live: Set<Fail>,
+  failInput: Fail,
+): { readable: ReadableStream<Uint8Array>; fail: Fail } {
   const reader = readable.getReader();
-  return new ReadableStream<Uint8Array>({
+  let fail: Fail = () => {};
+  let ended = false;
+  const end = () => {
+    ended = true;
+    live.delete(fail);
+  };
+  const out = new ReadableStream<Uint8Array>({
     start(controller) {
-      signal?.addEventListener(
-        "abort",
-        () => {
-          try {
-            controller.error(aborted());
-          } catch {
-            // Already closed.
-          }
-          reader.cancel().catch(() => {});
-        },
-        { once: true },
-      );
+      fail = (error) => {
+        if (ended) return;
+        end();
+        try {
+          controller.error(error);
+        } catch {
+          // Already closed.
+        }
+        failInput(error);
+        reader.cancel().catch(() => {});
+      };
+      live.add(fail);
+      signal?.addEventListener("abort", () => fail(aborted()), { once: true });
     },
     async pull(controller) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
         result = await reader.read();
       } catch (e) {
+        end();
         throw revive(e);
       }
-      if (result.done) controller.close();
-      else controller.enqueue(result.value);
+      if (result.done) {
+        end();
+        controller.close();
+      } else controller.enqueue(result.value);
     },
     cancel(reason) {
+      end();
       return reader.cancel(reason);
     },
   });
+  // `start` ran synchronously in the constructor, so `fail` is set.
+  return { readable: out, fail: (error) => fail(error) };
 }
 
 /** A Web Worker that runs Confide's stream engines off the main thread. */
 export class ConfideWorker {
   #worker: Worker | undefined;
+  /** Why no job can run any more: the worker did not start, stopped, or was terminated. */
+  #failure: ConfideError | undefined;
+  /** The streams in flight, failed all at once if the worker goes away. */
+  #live = new Set<Fail>();
 
   /**
-   * Starts the worker (a module worker).
-   * @throws {ConfideError} `invalid_argument` where Web Workers or WebCrypto are missing.
+   * Starts the worker (a module worker). If its script does not load (a 404, a
+   * Content-Security-Policy without `worker-src` for it, a bundler that left it out), every
+   * stream errors with `worker_unavailable` as soon as the browser reports it.
+   * @throws {ConfideError} `invalid_argument` where Web Workers or WebCrypto are missing;
+   *   `worker_unavailable` if the browser refuses the worker outright.
    */
   constructor(init: ConfideWorkerOptions = {}) {
     if (typeof Worker !== "function" || typeof globalThis.crypto?.subtle?.encrypt !== "function") {
       throw new ConfideError("invalid_argument", "ConfideWorker needs Web Workers and WebCrypto");
     }
-    this.#worker = new Worker(init.url ?? new URL("./worker-thread.js", import.meta.url), { type: "module" });
+    const url = init.url ?? packageFile("dist/worker-thread.js");
+    try {
+      // Written out in the call, the form bundlers recognize and emit the worker for.
+      this.#worker = url !== undefined ? new Worker(url, { type: "module" }) : new Worker(new URL("./worker-thread.js", import.meta.url), { type: "module" });
+    } catch {
+      throw new ConfideError("worker_unavailable", "the Confide worker could not be started");
+    }
+    // A script that fails to load, or an uncaught error in the worker, arrives here.
+    this.#worker.addEventListener("error", (event) => {
+      event.preventDefault();
+      this.#stop(new ConfideError("worker_unavailable", "the Confide worker did not start or stopped"));
+    });
   }
 
-  #post(job: WorkerJob): void {
-    if (this.#worker === undefined) throw new ConfideError("freed", "this ConfideWorker has been terminated");
+  /** Ends the worker and fails every stream in flight with `error`. */
+  #stop(error: ConfideError): void {
+    this.#failure ??= error;
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    for (const fail of [...this.#live]) fail(this.#failure);
+  }
+
+  #assertUsable(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** Hands a job to the worker, or fails its stream if the worker has gone away meanwhile. */
+  #post(job: WorkerJob, fail: Fail): void {
+    if (this.#worker === undefined || this.#failure !== undefined) {
+      fail(this.#failure ?? new ConfideError("freed", "this ConfideWorker has been terminated"));
+      return;
+    }
     this.#worker.postMessage(job, [job.readable, job.writable]);
   }
 
   /**
    * Like `ws.encryptStream` (unpadded; the same record bytes), with the AES-GCM in the worker.
-   * @throws {ConfideError} `invalid_argument`, `freed`; the stream errors with `aborted` or
-   *   `invalid_argument` (a chunk that is not a Uint8Array).
+   * @throws {ConfideError} `invalid_argument`, `freed`, `worker_unavailable`; the stream errors
+   *   with `aborted`, `invalid_argument` (a chunk that is not a Uint8Array), `worker_unavailable`
+   *   (the worker did not start or stopped) or `freed` (terminated meanwhile).
    */
   encryptStream(workspace: Workspace, context: RecordContext, streamOptions: WorkerStreamOptions = {}): ReadableWritablePair<Uint8Array, Uint8Array> {
     const ctx = contextArg(context);
     const { signal, onProgress } = options(streamOptions);
+    this.#assertUsable();
     const keys = call(() => WasmMessageKeys.forEncryption(Workspace.inner(workspace), false, ctx.recordId, ctx.field));
     const prefix = keys.prefix;
     const baseNonce = keys.baseNonce;
     const key = importAesKey(keys).finally(() => keys.free());
     let processed = 0;
+    let inputController: TransformStreamDefaultController<Uint8Array> | undefined;
     const input = new TransformStream<Uint8Array, Uint8Array>({
+      start(controller) {
+        inputController = controller;
+      },
       transform(chunk, controller) {
         if (signal?.aborted) throw aborted();
         const bytes = bytesArg("chunk", chunk, Number.MAX_SAFE_INTEGER);
@@ -135,28 +203,42 @@ export class ConfideWorker {
       },
     });
     const output = new TransformStream<Uint8Array, Uint8Array>();
+    const { readable, fail } = surface(output.readable, signal, this.#live, (error) => inputController?.error(error));
     key.then(
-      (k) => this.#post({ op: "seal", key: k, baseNonce, prefix, readable: input.readable, writable: output.writable }),
+      (k) => this.#post({ op: "seal", key: k, baseNonce, prefix, readable: input.readable, writable: output.writable }, fail),
       () => output.writable.abort({ confide: true, code: "internal", message: "the key could not be imported" }).catch(() => {}),
     );
-    return { writable: input.writable, readable: surface(output.readable, signal) };
+    return { writable: input.writable, readable };
   }
 
   /**
    * Like `ws.decryptStream` for unpadded byte records (recordings), with the AES-GCM in the worker.
    * The page checks the header, workspace, epoch and commitment before the worker sees a byte.
-   * @throws {ConfideError} `invalid_argument`, `freed`; the stream errors with
-   *   `decryption_failed`, `wrong_workspace`, `unknown_epoch`, `malformed`,
-   *   `unsupported_version`, `aborted`, or `invalid_argument` for a padded or text record.
+   * @throws {ConfideError} `invalid_argument`, `freed`, `worker_unavailable`; the stream errors
+   *   with `decryption_failed`, `wrong_workspace`, `unknown_epoch`, `malformed`,
+   *   `unsupported_version`, `aborted`, `worker_unavailable`, `freed`, or `invalid_argument`
+   *   for a padded or text record.
    */
   decryptStream(workspace: Workspace, context: RecordContext, streamOptions: WorkerStreamOptions = {}): ReadableWritablePair<Uint8Array, Uint8Array> {
     const ctx = contextArg(context);
     const { signal, onProgress } = options(streamOptions);
     Workspace.inner(workspace);
+    this.#assertUsable();
     const output = new TransformStream<Uint8Array, Uint8Array>();
     let head = new Uint8Array(0);
     let writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
     let processed = 0;
+    let inputController: WritableStreamDefaultController | undefined;
+    // Settles only if the stream is failed from outside: a write waiting on a worker that is
+    // gone would otherwise wait forever.
+    let markGone: Fail = () => {};
+    const gone = new Promise<never>((_, reject) => (markGone = reject));
+    gone.catch(() => {});
+    const { readable, fail } = surface(output.readable, signal, this.#live, (error) => {
+      markGone(error);
+      inputController?.error(error);
+      writer?.abort(error).catch(() => {});
+    });
     const failBeforeHandOff = (e: unknown): never => {
       const error = e instanceof ConfideError ? e : fromWasm(e);
       output.writable.abort({ confide: true, code: error.code, message: error.message }).catch(() => {});
@@ -169,7 +251,11 @@ export class ConfideWorker {
         return failBeforeHandOff(e);
       }
     };
+    const send = (bytes: Uint8Array) => Promise.race([writer!.write(bytes), gone]);
     const input = new WritableStream<Uint8Array>({
+      start(controller) {
+        inputController = controller;
+      },
       write: async (chunk) => {
         if (signal?.aborted) throw aborted();
         const bytes = bytesArg("chunk", chunk, Number.MAX_SAFE_INTEGER);
@@ -188,13 +274,13 @@ export class ConfideWorker {
             const baseNonce = keys.baseNonce;
             const key = await importAesKey(keys).finally(() => keys.free());
             const toWorker = new TransformStream<Uint8Array, Uint8Array>();
-            this.#post({ op: "open", key, baseNonce, initial: head.slice(PREFIX_BYTES, MIN_RECORD_BYTES), readable: toWorker.readable, writable: output.writable });
             writer = toWorker.writable.getWriter();
-            if (head.length > MIN_RECORD_BYTES) await writer.write(head.slice(MIN_RECORD_BYTES));
+            this.#post({ op: "open", key, baseNonce, initial: head.slice(PREFIX_BYTES, MIN_RECORD_BYTES), readable: toWorker.readable, writable: output.writable }, fail);
+            if (head.length > MIN_RECORD_BYTES) await send(head.slice(MIN_RECORD_BYTES));
             head = new Uint8Array(0);
           }
         } else {
-          await writer.write(bytes.slice());
+          await send(bytes.slice());
         }
         onProgress?.(processed);
       },
@@ -203,20 +289,22 @@ export class ConfideWorker {
           keysFor(head).free(); // fewer than 98 bytes: the core says why
           failBeforeHandOff(new ConfideError("decryption_failed", "decryption failed"));
         }
-        await writer!.close();
+        await Promise.race([writer!.close(), gone]);
       },
       abort: async (reason) => {
         if (writer) await writer.abort(reason).catch(() => {});
         else await output.writable.abort(reason).catch(() => {});
       },
     });
-    return { writable: input, readable: surface(output.readable, signal) };
+    return { writable: input, readable };
   }
 
-  /** Stops the worker. Idempotent. */
+  /**
+   * Stops the worker. Streams still in flight error with `freed`, and later calls throw it.
+   * Idempotent.
+   */
   terminate(): void {
-    this.#worker?.terminate();
-    this.#worker = undefined;
+    this.#stop(new ConfideError("freed", "this ConfideWorker has been terminated"));
   }
 
   [Symbol.dispose](): void {

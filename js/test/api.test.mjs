@@ -185,3 +185,20 @@ test("confide/worker resolves from the packed package and refuses cleanly where 
   assert.equal(typeof ConfideWorker, "function");
   throwsCode(() => new ConfideWorker(), "invalid_argument");
 });
+
+test("where no worker thread may start (Node's permission model), a backup still opens: Argon2id runs on the calling thread", () => {
+  const out = execFileSync(process.execPath, ["--experimental-permission", "--allow-fs-read=*", "--input-type=module", "-e",
+    `import { Worker } from "node:worker_threads";
+     import { init, Member } from "confide";
+     let denied = "no";
+     try { new Worker(new URL("./node_modules/confide/dist/kdf-thread.js", "file://" + process.cwd() + "/")); } catch (e) { denied = e.code; }
+     await init();
+     const alice = Member.generate();
+     const backup = await alice.exportWithPassphrase("correct horse battery staple");
+     const again = await Member.importWithPassphrase(backup, "correct horse battery staple");
+     console.log(JSON.stringify({ denied, same: again.fingerprint === alice.fingerprint }));`],
+    { cwd: process.cwd(), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const result = JSON.parse(out.trim().split("\n").pop());
+  assert.equal(result.denied, "ERR_ACCESS_DENIED", "worker threads are refused in this process");
+  assert.equal(result.same, true);
+});

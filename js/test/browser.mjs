@@ -124,7 +124,7 @@ async function workerInChromium() {
 
 let failures = 0;
 let passes = 0;
-const runs = [["Chromium", inChromium, /HeadlessChrome/, 8], ["Firefox", inFirefox, /Firefox/, 8], ["Chromium, confide/worker", workerInChromium, /HeadlessChrome/, 4]];
+const runs = [["Chromium", inChromium, /HeadlessChrome/, 8], ["Firefox", inFirefox, /Firefox/, 8], ["Chromium, confide/worker", workerInChromium, /HeadlessChrome/, 6]];
 for (const [name, run, expectAgent, minimum] of runs) {
   try {
     const { result, agent } = await Promise.race([run(), deadline(120_000, name)]);

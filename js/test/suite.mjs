@@ -584,6 +584,113 @@ export async function runSuite({ confide, hazmat, vectors }) {
     ok(code(() => Member.fromRecoveryKit(42)) === "invalid_argument", "kit type");
   });
 
+  check("decryptMany and decryptTextMany give every item what decrypt gives it, in order, on both engines", async () => {
+    const alice = Member.generate();
+    const ws = Workspace.create(alice);
+    const other = Workspace.create(alice);
+    const at = (i) => ({ recordId: `n-${i}`, field: "body" });
+    const bytes = (n) => new Uint8Array(n).map((_, i) => (i * 31 + 7) & 0xff);
+    const items = [];
+    const add = (record, context, text) => items.push({ record, context, text });
+    // Text notes, padded (the default): short, empty, a leading BOM, and multi-chunk UTF-8.
+    for (const t of ["Client reported better sleep.", "", "\uFEFFa note that starts with a BOM", "é".repeat(9000)]) {
+      add(ws.encrypt(t, at(items.length)), at(items.length), t);
+    }
+    // Byte records, unpadded and padded, around the 16 KiB chunk edges.
+    for (const [n, pad] of [[0, false], [1, false], [16384, false], [16385, false], [40_000, false], [70_000, true], [3, true]]) {
+      add(ws.encrypt(bytes(n), at(items.length), { pad }), at(items.length));
+    }
+    const note = ws.encrypt("a note", at(0));
+    const flipped = note.slice();
+    flipped[90] ^= 1;
+    const big = ws.encrypt(bytes(40_000), at(1), { pad: false });
+    const bigFlipped = big.slice();
+    bigFlipped[82 + 16400 + 5] ^= 1; // second chunk
+    add(flipped, at(0));                                  // decryption_failed
+    add(bigFlipped, at(1));                               // decryption_failed, in a later chunk
+    add(big.subarray(0, 82 + 16400), at(1));              // cut at a chunk edge: decryption_failed
+    add(big.subarray(0, big.length - 7), at(1));          // a length no record has
+    add(note, at(1));                                     // another record id
+    add(other.encrypt("elsewhere", at(0)), at(0));        // wrong_workspace
+    add(new Uint8Array(50), at(0));                       // malformed
+    add(note.subarray(0, 97), at(0));                     // one byte short of a header
+    add("not bytes", at(0));                              // invalid_argument
+    add(note, { recordId: "" , field: "body" });          // invalid_argument
+    items.push(null);                                     // invalid_argument
+    const expected = items.map((item) => {
+      try {
+        return { ok: true, value: ws.decrypt(item?.record, item?.context) };
+      } catch (e) {
+        return { ok: false, code: e.code };
+      }
+    });
+    ok(expected.filter((e) => !e.ok).length === 11 && new Set(expected.map((e) => e.code)).size >= 5, "the mix covers failures");
+    const engines = ["wasm", "auto", ...(globalThis.crypto?.subtle ? ["webcrypto"] : [])];
+    for (const engine of engines) {
+      const got = await ws.decryptMany(items, { engine });
+      ok(got.length === items.length, `${engine}: ${got.length} results`);
+      got.forEach((r, i) => {
+        const want = expected[i];
+        ok(r.ok === want.ok, `${engine}: item ${i}: ${r.ok ? "opened" : r.error?.code}, decrypt gives ${want.ok ? "bytes" : want.code}`);
+        if (r.ok) eqBytes(r.value, want.value, `${engine}: item ${i} bytes`);
+        else ok(isConfideError(r.error) && r.error.code === want.code, `${engine}: item ${i}: ${r.error?.code} for ${want.code}`);
+      });
+      const texts = await ws.decryptTextMany(items, { engine });
+      texts.forEach((r, i) => {
+        if (items[i]?.text !== undefined) ok(r.ok && r.value === items[i].text, `${engine}: text ${i}`);
+      });
+      // A byte record that is not UTF-8 is malformed as text, as decryptText says.
+      const binary = ws.encrypt(new Uint8Array([0xff, 0xfe, 0x00]), at(0));
+      const [asText] = await ws.decryptTextMany([{ record: binary, context: at(0) }], { engine });
+      ok(!asText.ok && asText.error.code === "malformed" && code(() => ws.decryptText(binary, at(0))) === "malformed", `${engine}: binary as text`);
+    }
+  });
+
+  check("decryptMany yields to the event loop, reports progress, honours AbortSignal and rejects misuse", async () => {
+    const ws = Workspace.create(Member.generate());
+    const note = "x".repeat(1000);
+    const items = Array.from({ length: 3000 }, (_, i) => ({ record: ws.encrypt(note, { recordId: `n-${i}`, field: "body" }), context: { recordId: `n-${i}`, field: "body" } }));
+    // The wasm engine is synchronous per record: only the batch's own yields let timers run.
+    let ticks = 0;
+    let ticking = true;
+    const tick = () => { ticks++; if (ticking) setTimeout(tick, 1); };
+    setTimeout(tick, 1);
+    const progress = [];
+    const t0 = performance.now();
+    const all = await ws.decryptTextMany(items, { engine: "wasm", onProgress: (n) => progress.push(n) });
+    const ms = performance.now() - t0;
+    ticking = false;
+    ok(all.every((r) => r.ok && r.value === note), "all opened");
+    ok(ticks >= Math.min(3, Math.floor(ms / 20)), `${ticks} timers ran during ${ms.toFixed(0)} ms of decryptMany`);
+    ok(progress.length >= 2 && progress.at(-1) === items.length && progress.every((n, i) => i === 0 || n >= progress[i - 1]), `progress ${progress.join(",")}`);
+    // Abort: mid-way, and before the start.
+    const controller = new AbortController();
+    const mid = await asyncCode(() => ws.decryptMany(items, { engine: "wasm", signal: controller.signal, onProgress: () => controller.abort() }));
+    ok(mid === "aborted", `abort mid-way gave ${mid}`);
+    ok(await asyncCode(() => ws.decryptMany(items, { signal: controller.signal })) === "aborted", "aborted before the start");
+    // Misuse rejects the whole call; an empty list is fine.
+    ok(await asyncCode(() => ws.decryptMany("nope")) === "invalid_argument", "items not an array");
+    ok(await asyncCode(() => ws.decryptMany(items, { engine: "fast" })) === "invalid_argument", "engine");
+    ok(await asyncCode(() => ws.decryptMany(items, { signal: "stop" })) === "invalid_argument", "signal");
+    ok((await ws.decryptMany([])).length === 0, "empty list");
+    ws.free();
+    ok(await asyncCode(() => ws.decryptMany(items)) === "freed", "freed workspace");
+  });
+
+  check("without Web Workers, a backup still opens: Argon2id runs on the calling thread, not in the package's instance", async () => {
+    if (typeof Worker !== "function") return; // Node: worker threads; api.test.mjs refuses them
+    const alice = Member.generate();
+    const saved = globalThis.Worker;
+    globalThis.Worker = undefined;
+    try {
+      const backup = await alice.exportWithPassphrase("correct horse battery staple");
+      ok((await Member.importWithPassphrase(backup, "correct horse battery staple")).fingerprint === alice.fingerprint, "round trip");
+    } finally {
+      globalThis.Worker = saved;
+    }
+    ok(hazmat.wasmMemoryBytes() < 64 * 2 ** 20, `the package's wasm memory is ${hazmat.wasmMemoryBytes()} bytes`);
+  });
+
   check("device storage keeps a member sealed under a non-extractable key, or says why it cannot", async () => {
     const seed = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 3);
     const member = hazmat.memberFromSeed(seed);

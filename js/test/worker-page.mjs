@@ -91,5 +91,30 @@ await check("the main thread stays responsive while the worker encrypts 64 MiB",
   ok(worstGap < 250, `the page froze for ${worstGap.toFixed(0)} ms`);
 });
 
+await check("a worker whose script does not load errors its streams with worker_unavailable, at once", async () => {
+  // Without the fix, these streams waited forever; give up after 10 s so the check fails, not hangs.
+  const within = (p) => Promise.race([p, new Promise((r) => setTimeout(() => r("no error after 10 s"), 10_000))]);
+  const record = await collect(source(data.subarray(0, 100_000), 50_000).pipeThrough(ws.encryptStream(ctx)));
+  for (const url of ["./no-such-worker.js", "./worker.html"]) { // a 404, and a page that is not a script
+    const broken = new ConfideWorker({ url });
+    const enc = await within(outcome(collect(source(data.subarray(0, 100_000), 10_000).pipeThrough(broken.encryptStream(ws, ctx)))));
+    ok(enc === "worker_unavailable", `${url}: encrypt gave ${enc}`);
+    const dec = await within(outcome(collect(source(record, 10_000).pipeThrough(new ConfideWorker({ url }).decryptStream(ws, ctx)))));
+    ok(dec === "worker_unavailable", `${url}: decrypt gave ${dec}`);
+    let later;
+    try { broken.encryptStream(ws, ctx); later = "success"; } catch (e) { later = e?.code; }
+    ok(later === "worker_unavailable", `${url}: a later stream gave ${later}`);
+  }
+});
+
+await check("terminate() errors the streams in flight with freed", async () => {
+  const w = new ConfideWorker();
+  const endless = new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(64 * 1024)); } });
+  let seen = 0;
+  const pending = outcome(collect(endless.pipeThrough(w.encryptStream(ws, ctx, { onProgress: (n) => { seen = n; if (n >= 1 << 20) w.terminate(); } }))));
+  const got = await Promise.race([pending, new Promise((r) => setTimeout(() => r("no error after 10 s"), 10_000))]);
+  ok(got === "freed", `terminate mid-stream gave ${got} after ${seen} bytes`);
+});
+
 worker.terminate();
 window.__suite = { passed, failed, total: passed + failed.length, timing: window.__workerTiming };

@@ -4,7 +4,13 @@
 //! check and a wrapping key; AES-256-GCM seals the seed with the whole header as AAD. The
 //! parameters travel in the header and are bounded before any work is done, so a hostile
 //! backup cannot make a client allocate gigabytes or spin for minutes.
+//!
+//! The Argon2id step itself ([`stretch`], and [`export`]/[`import`] which call it) needs the
+//! `argon2` feature (on by default). Without it the rest still plans, finishes and opens
+//! backups around a key stretched elsewhere: the wasm bindings do that, with Argon2id in a
+//! module of its own (SECURITY.md#memory).
 
+#[cfg(feature = "argon2")]
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
@@ -189,6 +195,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedBackup<'_>, ParseError> {
 ///
 /// # Errors
 /// `InvalidArgument` for parameters or a salt outside the limits.
+#[cfg(feature = "argon2")]
 pub fn stretch(
     passphrase: &str,
     salt: &[u8],
@@ -331,6 +338,7 @@ pub fn check_passphrase(passphrase: &str) -> Result<(), BackupError> {
 ///
 /// # Errors
 /// `WeakPassphrase`; `InvalidArgument` if randomness is unavailable.
+#[cfg(feature = "argon2")]
 pub fn export(
     member: &MemberSecretKey,
     passphrase: &str,
@@ -343,6 +351,7 @@ pub fn export(
 ///
 /// # Errors
 /// `WeakPassphrase`, or `InvalidArgument` for parameters outside the bounds.
+#[cfg(feature = "argon2")]
 pub fn export_with_rng(
     member: &MemberSecretKey,
     passphrase: &str,
@@ -419,6 +428,7 @@ pub fn finish_export(member: &MemberSecretKey, plan: &ExportPlan, stretched: &[u
 ///
 /// # Errors
 /// `Malformed`/`UnsupportedVersion` (before any work), `WrongPassphrase`, `DecryptionFailed`.
+#[cfg(feature = "argon2")]
 pub fn import(bytes: &[u8], passphrase: &str) -> Result<MemberSecretKey, BackupError> {
     let backup = parse(bytes)?;
     let stretched = stretch(passphrase, backup.salt, backup.params)?;

@@ -64,9 +64,9 @@ impl Member {
         self.0.fingerprint().to_digits()
     }
 
-    /// Writes a backup from `plan` and the passphrase stretched by `argon2Stretch` with the
-    /// plan's inputs (docs/FORMAT.md#passphrase-backup, exporting step 4). `stretched` is
-    /// taken by value and zeroized.
+    /// Writes a backup from `plan` and the passphrase stretched by wasm-kdf's `argon2Stretch`
+    /// with the plan's inputs (docs/FORMAT.md#passphrase-backup, exporting step 4).
+    /// `stretched` is taken by value and zeroized.
     #[wasm_bindgen(js_name = finishBackup)]
     pub fn finish_backup(&self, plan: &ExportPlan, stretched: Vec<u8>) -> Result<Vec<u8>, JsValue> {
         let stretched = stretched_key(stretched)?;
@@ -75,8 +75,8 @@ impl Member {
         ))
     }
 
-    /// Opens a backup with the passphrase stretched by `argon2Stretch` with the inputs of
-    /// `backupKdfInput(backup)` (opening steps 5 to 7). `stretched` is zeroized.
+    /// Opens a backup with the passphrase stretched by wasm-kdf's `argon2Stretch` with the
+    /// inputs of `backupKdfInput(backup)` (opening steps 5 to 7). `stretched` is zeroized.
     #[wasm_bindgen(js_name = openBackup)]
     pub fn open_backup(backup: &[u8], stretched: Vec<u8>) -> Result<Member, JsValue> {
         let stretched = stretched_key(stretched)?;
@@ -850,6 +850,16 @@ impl MessageKeys {
     }
 }
 
+/// The payload length of a padded plaintext that the JS WebCrypto engine opened
+/// (FORMAT.md#padding), checked to be canonical. `padded` is taken by value and zeroized.
+#[wasm_bindgen(js_name = unpaddedLength)]
+pub fn unpadded_length(padded: Vec<u8>) -> Result<u32, JsValue> {
+    let padded = Zeroizing::new(padded);
+    let len = confide::padding::unpadded_len(&padded).map_err(to_js)?;
+    // A one-shot plaintext is at most 256 MiB (FORMAT.md#limits), so this always fits.
+    u32::try_from(len).map_err(|_| js_error("malformed", "padding: too long"))
+}
+
 /// A 32-byte stretched passphrase from JS, zeroized on drop.
 fn stretched_key(bytes: Vec<u8>) -> Result<Zeroizing<[u8; 32]>, JsValue> {
     let bytes = Zeroizing::new(bytes);
@@ -935,24 +945,4 @@ pub fn backup_kdf_input(backup: &[u8]) -> Result<KdfInput, JsValue> {
         params: parsed.params,
         salt: parsed.salt().to_vec(),
     })
-}
-
-/// Argon2id of the passphrase (docs/FORMAT.md#passphrase-backup, `k`). The JS package calls
-/// this in a throwaway instance, so the 64 MiB or more it grows goes back to the browser.
-#[wasm_bindgen(js_name = argon2Stretch)]
-pub fn argon2_stretch(
-    passphrase: String,
-    salt: &[u8],
-    memory_kib: u32,
-    iterations: u32,
-    parallelism: u8,
-) -> Result<Uint8Array, JsValue> {
-    let passphrase = Zeroizing::new(passphrase);
-    let params = confide::identity::backup::KdfParams {
-        memory_kib,
-        iterations,
-        parallelism,
-    };
-    let stretched = confide::identity::backup::stretch(&passphrase, salt, params).map_err(to_js)?;
-    Ok(secret_to_js(stretched.as_slice()))
 }

@@ -1,0 +1,3 @@
+import { quickstart, show } from "./quickstart.js";
+
+quickstart().then(show);
