@@ -178,6 +178,20 @@ fn main() {
     .hex("grant", &g2)
     .write(&dir);
 
+    Vector::new(
+        "grant_xwing_zero_x25519",
+        "success",
+        "grant",
+        "the X25519 half of the X-Wing ciphertext is 32 zero bytes, so the X25519 shared secret is all zero: decapsulation must not reject it (FORMAT.md#x-wing)",
+    )
+    .hex("member seed", &bob_seed)
+    .hex("granter bundle", &alice_bundle)
+    .hex("grant", &grant_with_zero_x25519(&alice_seed, &bob_seed, &ws, &key))
+    .hex("workspace id", ws.id().as_bytes())
+    .with("epoch", "0")
+    .hex("content key", &key)
+    .write(&dir);
+
     let ctx = RecordContext {
         record_id: "n-42",
         field: "body",
@@ -847,4 +861,70 @@ fn backup_vectors(dir: &Path, alice: &MemberSecretKey) {
         &swap.into_iter().collect::<String>(),
     )
     .write(dir);
+}
+
+/// A grant whose X-Wing ciphertext carries `ct_X = 0^32`, which no honest encapsulation
+/// produces (a clamped scalar times the base point is never zero). Built below the API: an
+/// honest ML-KEM half, the X25519 half zeroed, the shared secret from X-Wing's own
+/// decapsulation (which must not reject it), then HPKE's key schedule and AEAD as in
+/// FORMAT.md#sealing-a-grant, and alice's signature.
+fn grant_with_zero_x25519(
+    alice_seed: &[u8; 32],
+    bob_seed: &[u8; 32],
+    ws: &Workspace,
+    key: &[u8; 32],
+) -> Vec<u8> {
+    use ed25519_dalek::Signer as _;
+    use hpke::kdf::Kdf as _;
+    use hpke::{Deserializable as _, Kem as _, Serializable as _};
+    type XWing = hpke::kem::XWing;
+    type Kdf = hpke::kdf::HkdfSha256;
+    type Aead = hpke::aead::AesGcm256;
+    let hkdf32 = |seed: &[u8; 32], info: &[u8]| {
+        let mut out = [0u8; 32];
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(&[]), seed)
+            .expand(info, &mut out)
+            .expect("32 bytes");
+        out
+    };
+    let bob_sk = <XWing as hpke::Kem>::PrivateKey::from_bytes(&hkdf32(
+        bob_seed,
+        b"confide/v1/member/x-wing",
+    ))
+    .expect("x-wing key");
+    let bob_pk = XWing::sk_to_pk(&bob_sk);
+    let (_, honest) =
+        XWing::encap_with_rng(&bob_pk, None, &mut seeded_rng([5; 32])).expect("encap");
+    let mut enc = honest.to_bytes().to_vec();
+    enc[1088..].fill(0);
+    let enc_key = <XWing as hpke::Kem>::EncappedKey::from_bytes(&enc).expect("enc");
+    let shared = XWing::decap(&bob_sk, None, &enc_key).expect("decapsulation accepts ct_X = 0");
+    let bob = MemberSecretKey::derive(confide::MemberSeed::from_bytes(*bob_seed));
+    let alice = MemberSecretKey::derive(confide::MemberSeed::from_bytes(*alice_seed));
+    let mut header = b"CFG\x01".to_vec();
+    header.extend_from_slice(ws.id().as_bytes());
+    header.extend_from_slice(&0u32.to_be_bytes());
+    header.extend_from_slice(&bob.fingerprint().id());
+    header.extend_from_slice(&alice.fingerprint().id());
+    let mut info = b"confide/v1/grant\x00".to_vec();
+    info.extend_from_slice(ws.id().as_bytes());
+    info.extend_from_slice(&0u32.to_be_bytes());
+    info.extend_from_slice(&bob.fingerprint().id());
+    let mut aead: hpke::aead::AeadCtxS<Aead, Kdf, XWing> =
+        Kdf::combine_secrets::<Aead, XWing, hpke::OpModeS<XWing>>(
+            &hpke::OpModeS::Base,
+            shared,
+            &info,
+        )
+        .into();
+    let sealed = aead.seal(key, &header).expect("seal");
+    let mut grant = header;
+    grant.extend_from_slice(&enc);
+    grant.extend_from_slice(&sealed);
+    let mut signed = b"confide/v1/grant-signature\x00".to_vec();
+    signed.extend_from_slice(&grant);
+    let signing =
+        ed25519_dalek::SigningKey::from_bytes(&hkdf32(alice_seed, b"confide/v1/member/ed25519"));
+    grant.extend_from_slice(&signing.sign(&signed).to_bytes());
+    grant
 }
