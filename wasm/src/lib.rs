@@ -374,6 +374,13 @@ impl WorkspaceLoader {
         invite_link: Option<String>,
     ) -> Result<WorkspaceLoader, JsValue> {
         let invite_link = invite_link.map(Zeroizing::new);
+        // FORMAT.md#loading-a-workspace step 1, on the JS arrays' lengths: nothing is copied
+        // into wasm memory for a log past the limits.
+        confide::membership::log::check_log_limits(
+            log.len(),
+            log.iter().map(|e| usize::try_from(e.length()).unwrap_or(usize::MAX)),
+        )
+        .map_err(to_js)?;
         let pinned_head = pinned_head
             .as_deref()
             .map(confide::Head::from_base64url)
