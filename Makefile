@@ -17,7 +17,7 @@ WASM_OPT := npx --no-install wasm-opt -Oz --enable-simd --enable-bulk-memory --e
 SERVER_BIN := $(or $(CARGO_TARGET_DIR),target)/release/confide-server
 DEMO_ADDR := 127.0.0.1:8080
 
-.PHONY: build build-hazmat server test test-rust test-server test-wasm test-js test-bundlers test-e2e screenshots lint demo bench clean
+.PHONY: build build-hazmat server test test-rust test-server test-wasm test-js test-bundlers test-e2e test-fuzz fuzz screenshots lint demo bench clean
 
 node_modules: package-lock.json
 	npm ci
@@ -57,7 +57,7 @@ build-hazmat: build
 
 ## test: everything — Rust, wasm in Node/Chromium/Firefox, JS against the packed package,
 ## consumer apps in bundlers, e2e.
-test: lint test-rust test-wasm test-js test-bundlers test-e2e
+test: lint test-rust test-wasm test-js test-bundlers test-e2e test-fuzz
 
 lint:
 	cargo fmt --all --check
@@ -112,6 +112,26 @@ $(BUNDLERS)/node_modules/.installed: tests/bundlers/package.json tests/bundlers/
 
 test-bundlers: build node_modules $(BUNDLERS)/node_modules/.installed
 	node tests/bundlers/run.mjs
+
+## fuzz: every cargo-fuzz target (fuzz/fuzz_targets) for FUZZ_SECONDS each, FUZZ_JOBS at a time,
+## from corpora seeded with tests/vectors (build/fuzz/corpus). A crash fails the run; its input
+## is in fuzz/artifacts/<target>/. For a long run: make fuzz FUZZ_SECONDS=600 FUZZ_JOBS=1.
+## Sanitizer none: the code under test forbids unsafe, and ASan would halve the executions.
+FUZZ_SECONDS ?= 20
+FUZZ_JOBS ?= 2
+FUZZ := cargo +nightly fuzz
+fuzz:
+	$(FUZZ) build -s none
+	node fuzz/seeds.mjs build/fuzz/corpus
+	ls fuzz/fuzz_targets | sed 's/\.rs$$//' | xargs -P $(FUZZ_JOBS) -I{} sh -c \
+	  '$(FUZZ) run -s none {} build/fuzz/corpus/{} -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    > build/fuzz/{}.log 2>&1 || { echo "fuzz target {} failed:"; tail -40 build/fuzz/{}.log; exit 255; }'
+	@for t in $$(ls fuzz/fuzz_targets | sed 's/\.rs$$//'); do \
+	  printf '%-18s %s executions\n' $$t "$$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/$$t.log)"; done
+
+## test-fuzz: every fuzz target for about 20 s (part of make test).
+test-fuzz:
+	$(MAKE) fuzz FUZZ_SECONDS=20 FUZZ_JOBS=2
 
 ## test-e2e: two therapists in two Chromium contexts against the real server (a fresh data
 ## dir under build/), then the check that nothing readable is at rest.
