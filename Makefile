@@ -149,7 +149,7 @@ demo: build server
 	@echo "Confide demo: open http://$(DEMO_ADDR) (Ctrl-C stops it; data in data/demo/)"
 	$(SERVER_BIN) --addr $(DEMO_ADDR) --data data/demo --www www --pkg js
 
-bench: build
+bench: build build-hazmat
 	node bench/run.mjs
 
 clean:

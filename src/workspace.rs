@@ -588,7 +588,7 @@ impl Workspace {
         if *member_id == self.member.fingerprint().id() {
             return Err(MembershipError::CannotRemoveSelf);
         }
-        self.start_epoch_with_rng(Some(*member_id), now, rng)
+        self.start_epoch_with_rng(Some(*member_id), now, rng, true)
     }
 
     /// Starts a new epoch without removing anyone, e.g. after a suspected device loss
@@ -597,7 +597,7 @@ impl Workspace {
     /// # Errors
     /// `NotAuthorized`, `NoMembershipLog`, or no randomness.
     pub fn rotate(&mut self, now: u64) -> Result<Rotation, MembershipError> {
-        self.start_epoch_with_rng(None, now, &mut system_rng()?)
+        self.start_epoch_with_rng(None, now, &mut system_rng()?, true)
     }
 
     /// [`Workspace::rotate`] with an explicit generator.
@@ -609,7 +609,7 @@ impl Workspace {
         now: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Rotation, MembershipError> {
-        self.start_epoch_with_rng(None, now, rng)
+        self.start_epoch_with_rng(None, now, rng, true)
     }
 
     fn start_epoch_with_rng(
@@ -617,6 +617,7 @@ impl Workspace {
         removed: Option<[u8; Fingerprint::ID_LEN]>,
         now: u64,
         rng: &mut impl CryptoRng,
+        seal_grants: bool,
     ) -> Result<Rotation, MembershipError> {
         let epoch = self
             .epoch
@@ -640,11 +641,14 @@ impl Workspace {
         let previous = core::mem::replace(&mut self.current_key, key);
         self.earlier_keys.insert(self.epoch, previous);
         self.epoch = epoch;
-        let recipients = self
-            .log_mut()?
-            .members()
-            .map(|m| m.bundle())
-            .collect::<Result<Vec<MemberPublicBundle>, _>>()?;
+        let recipients = if seal_grants {
+            self.log_mut()?
+                .members()
+                .map(|m| m.bundle())
+                .collect::<Result<Vec<MemberPublicBundle>, _>>()?
+        } else {
+            Vec::new()
+        };
         let mut grants = Vec::with_capacity(recipients.len());
         for bundle in &recipients {
             grants.push(MemberGrant {
@@ -717,6 +721,22 @@ impl Workspace {
             log.truncate(before)?;
         }
         outcome
+    }
+
+    /// A rotation whose grants are not sealed, for benchmarks that need long logs quickly
+    /// (`examples/bench-log.rs`). The members cannot load the new epoch. Never part of the
+    /// application API.
+    ///
+    /// # Errors
+    /// As [`Workspace::rotate`].
+    #[cfg(feature = "hazmat")]
+    pub fn hazmat_rotate_without_grants(
+        &mut self,
+        now: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Vec<u8>, MembershipError> {
+        self.start_epoch_with_rng(None, now, rng, false)
+            .map(|r| r.log_entry)
     }
 
     /// The content key of `epoch`, for test-only independent implementations

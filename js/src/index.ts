@@ -640,7 +640,7 @@ export class Workspace {
       for (;;) {
         const sliceEnd = Date.now() + 8;
         let done = false;
-        while (!done && Date.now() < sliceEnd) done = call(() => loader.verify(64));
+        while (!done && Date.now() < sliceEnd) done = call(() => loader.verify(1));
         const [verified, total] = loader.progress();
         (onProgress as ((verified: number, total: number) => void) | undefined)?.(verified ?? 0, total ?? 0);
         if (done) break;
