@@ -269,10 +269,12 @@ pub async fn get_blob(
         .map_err(|e| ApiError::internal(&e))
 }
 
-/// `DELETE /api/workspaces/{id}/blobs/{blobId}`.
+/// `DELETE /api/workspaces/{id}/blobs/{blobId}`. The row and the file go together: the
+/// row's removal is committed only once the file is gone, so a 204 always means the bytes
+/// are deleted, and a failure (500) leaves the blob as it was.
 ///
 /// # Errors
-/// 404 for a non-member or a missing blob.
+/// 404 for a non-member or a missing blob; 500 if the file cannot be removed.
 pub async fn delete_blob(
     State(state): State<AppState>,
     session: Session,
@@ -280,20 +282,30 @@ pub async fn delete_blob(
 ) -> Result<StatusCode, ApiError> {
     let ws = wire::workspace_id(&ws)?;
     let blob = wire::name(&blob)?.to_owned();
-    let file: Option<String> = state
+    let dir = state.store.blob_dir().to_path_buf();
+    state
         .store
-        .run_as_member(ws, session.member_id, move |conn| {
-            Ok(conn
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            require_member(&tx, ws.as_bytes(), &session.member_id)?;
+            let file: Option<String> = tx
                 .query_row(
                     "DELETE FROM blobs WHERE workspace_id = ?1 AND blob_id = ?2 RETURNING file",
                     (&ws.as_bytes()[..], &blob),
                     |r| r.get(0),
                 )
-                .optional()?)
+                .optional()?;
+            let file = file.ok_or_else(ApiError::not_found)?;
+            match std::fs::remove_file(dir.join(file)) {
+                Ok(()) => {}
+                // Gone already (a reconcile, a replaced blob): deleted all the same.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(ApiError::from(e)),
+            }
+            tx.commit()?;
+            Ok(())
         })
         .await?;
-    let file = file.ok_or_else(ApiError::not_found)?;
-    let _ = tokio::fs::remove_file(state.store.blob_dir().join(file)).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

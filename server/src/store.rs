@@ -119,19 +119,14 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating on first start) `DIR/confide.sqlite3` and `DIR/blobs/`, and brings
-    /// the schema to [`SCHEMA_VERSION`]. Leftover partial uploads are removed.
+    /// the schema to [`SCHEMA_VERSION`]. Blob files no row refers to are removed
+    /// ([`reconcile_blob_files`]).
     ///
     /// # Errors
     /// [`OpenError`] if the directory or the database cannot be opened or migrated.
     pub fn open(dir: &Path) -> Result<Self, OpenError> {
         let blob_dir = dir.join("blobs");
         std::fs::create_dir_all(blob_dir.join("tmp")).map_err(OpenError::Io)?;
-        // Partial uploads of a previous run can never complete.
-        if let Ok(entries) = std::fs::read_dir(blob_dir.join("tmp")) {
-            for entry in entries.flatten() {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
         let mut conn = Connection::open(dir.join("confide.sqlite3")).map_err(OpenError::Sqlite)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(OpenError::Sqlite)?;
@@ -140,6 +135,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(OpenError::Sqlite)?;
         migrate(&mut conn)?;
+        reconcile_blob_files(&conn, &blob_dir).map_err(OpenError::Sqlite)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             blob_dir,
@@ -220,6 +216,47 @@ impl Store {
     pub fn blob_dir(&self) -> &Path {
         &self.blob_dir
     }
+}
+
+/// Removes, before the first request, the blob files that no row of `blobs` names: partial
+/// uploads in `tmp/` (a body cut off by a crash), and finished files whose row was never
+/// committed or whose removal failed after the row went. No request can reach them, so they
+/// would only take up space. Rows are never touched here.
+///
+/// # Errors
+/// Database errors; a file that cannot be removed is logged and left.
+fn reconcile_blob_files(conn: &Connection, blob_dir: &Path) -> Result<(), rusqlite::Error> {
+    let mut named = std::collections::HashSet::new();
+    let mut stmt = conn.prepare("SELECT file FROM blobs")?;
+    for file in stmt.query_map([], |row| row.get::<_, String>(0))? {
+        named.insert(std::ffi::OsString::from(file?));
+    }
+    let files = |dir: &Path| -> Vec<std::fs::DirEntry> {
+        std::fs::read_dir(dir).map_or_else(
+            |_| Vec::new(),
+            |entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .collect()
+            },
+        )
+    };
+    let partial = files(&blob_dir.join("tmp"));
+    let finished = files(blob_dir)
+        .into_iter()
+        .filter(|e| !named.contains(&e.file_name()));
+    let mut removed = 0_u64;
+    for entry in partial.into_iter().chain(finished) {
+        match std::fs::remove_file(entry.path()) {
+            Ok(()) => removed += 1,
+            Err(e) => tracing::warn!(error = %e, "cannot remove an unreferenced blob file"),
+        }
+    }
+    if removed > 0 {
+        tracing::info!(files = removed, "removed blob files no blob refers to");
+    }
+    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), OpenError> {

@@ -1,4 +1,5 @@
-//! Blobs stream in and out with HTTP Range support, and everything survives a restart.
+//! Blobs stream in and out with HTTP Range support, everything survives a restart, nothing
+//! unreferenced outlives one, and a delete is reported only once it happened.
 
 #![allow(
     clippy::unwrap_used,
@@ -205,4 +206,99 @@ async fn data_survives_a_restart() {
     server.login(&member(1)).await;
     server.stop().await;
     assert!(dir.path().join("confide.sqlite3").exists());
+}
+
+/// The blob files in `dir/blobs` (not `tmp/`), by name.
+fn blob_files(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("blobs"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn blob_files_no_blob_refers_to_are_removed_at_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(dir.path())).await;
+    let token = server.login(&member(1)).await;
+    let ws = server.create_workspace(member(1), &token).await;
+    let base = ws_path(&ws);
+    server
+        .put_bytes(&format!("{base}/blobs/kept"), &token, pattern(40_000))
+        .await;
+    server.stop().await;
+    let kept = blob_files(dir.path());
+    assert_eq!(kept.len(), 1);
+
+    // What a crash leaves: a finished file whose row was never committed, and a partial
+    // upload cut off mid-body.
+    std::fs::write(dir.path().join("blobs/orphan-finished"), pattern(30_000)).unwrap();
+    std::fs::write(dir.path().join("blobs/tmp/cut-off.part"), pattern(1_000)).unwrap();
+
+    let server = Server::start(config(dir.path())).await;
+    assert_eq!(blob_files(dir.path()), kept);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("blobs/tmp"))
+            .unwrap()
+            .count(),
+        0
+    );
+    // The blob with a row is untouched and served.
+    let r = server
+        .get(&format!("{base}/blobs/kept"), Some(&token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body.as_ref(), pattern(40_000).as_slice());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_blob_delete_is_reported_only_once_the_bytes_are_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(dir.path())).await;
+    let token = server.login(&member(1)).await;
+    let ws = server.create_workspace(member(1), &token).await;
+    let base = ws_path(&ws);
+    let path = format!("{base}/blobs/rec-1");
+    server.put_bytes(&path, &token, pattern(20_000)).await;
+    let [file] = blob_files(dir.path()).try_into().unwrap();
+    let on_disk = dir.path().join("blobs").join(&file);
+
+    // The file cannot be removed (a directory stands in its place): no 204, and the blob
+    // is still listed, as it still takes up the space.
+    std::fs::remove_file(&on_disk).unwrap();
+    std::fs::create_dir_all(on_disk.join("in-the-way")).unwrap();
+    let r = server
+        .send(Method::DELETE, &path, Some(&token), &[], empty())
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let r = server.get(&format!("{base}/blobs"), Some(&token)).await;
+    assert_eq!(r.json()["blobs"][0]["blobId"], json!("rec-1"));
+
+    // Once removable it goes, row and file; a file already gone counts as deleted.
+    std::fs::remove_dir_all(&on_disk).unwrap();
+    let r = server
+        .send(Method::DELETE, &path, Some(&token), &[], empty())
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = server.get(&format!("{base}/blobs"), Some(&token)).await;
+    assert_eq!(r.json()["blobs"], json!([]));
+    let r = server
+        .send(Method::DELETE, &path, Some(&token), &[], empty())
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // A delete that works removes the file itself.
+    server.put_bytes(&path, &token, pattern(5_000)).await;
+    assert_eq!(blob_files(dir.path()).len(), 1);
+    let r = server
+        .send(Method::DELETE, &path, Some(&token), &[], empty())
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(blob_files(dir.path()).is_empty());
+    server.stop().await;
 }
