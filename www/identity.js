@@ -2,14 +2,14 @@
 // restoring it from a kit.
 import { Member } from "/pkg/dist/index.js";
 import { Session } from "./api.js";
-import { state, ui } from "./ui.js";
+import { PageError } from "./errors.js";
+import { focusOn, state, ui } from "./ui.js";
 
 /** What happens once an identity is logged in (set by app.js). */
 export const hooks = { ready: async () => {} };
 
-
 /** Logs `member` in and moves on: the kit step for a new identity, then the workspace. */
-export async function useIdentity(member, { isNew, how }) {
+async function useIdentity(member, { isNew, how }) {
   state.member = member;
   state.session = new Session(state.member);
   await state.session.login();
@@ -28,6 +28,7 @@ export async function createIdentity() {
 }
 
 export async function restoreIdentity() {
+  if (ui.restoreKit.value.trim() === "") throw new PageError("kit_empty");
   const member = Member.fromRecoveryKit(ui.restoreKit.value);
   ui.restoreKit.value = "";
   await keepOnDevice(member);
@@ -63,6 +64,7 @@ async function saveRecoveryKit() {
   ui.recoveryKit.textContent = state.member.recoveryKit();
   ui.kitFingerprint.textContent = state.member.fingerprint;
   ui.kitStep.hidden = false;
+  focusOn(ui.printKit);
   await new Promise((resolve) => ui.kitSaved.addEventListener("click", resolve, { once: true }));
   ui.kitStep.hidden = true;
   ui.recoveryKit.textContent = "—"; // off the screen once saved

@@ -8,17 +8,23 @@ export const $ = (id) => {
 
 export const ui = Object.fromEntries(
   [
-    "status", "invitation", "inviter-id", "waiting", "waiting-fingerprint", "invitation-error",
+    "status", "connection",
+    "invitation", "invitation-title", "invitation-intro", "inviter", "inviter-fingerprint", "waiting",
+    "waiting-fingerprint", "invitation-status", "invitation-error",
     "identity-new", "create-identity", "identity-facts", "my-fingerprint", "session-state", "identity-error",
     "restore-kit", "restore-identity", "kit-step", "recovery-kit", "kit-fingerprint", "print-kit", "kit-saved",
-    "workspace", "workspace-new", "create-workspace", "workspace-open", "workspace-id", "workspace-epoch",
-    "my-role", "refresh", "workspace-error", "work-area",
+    "workspace", "workspace-choose", "workspace-list", "workspace-check", "check-expected", "check-matches",
+    "check-again", "workspace-new", "workspace-new-text", "create-workspace", "workspace-open", "workspace-id",
+    "workspace-epoch", "my-role", "check-code", "refresh", "switch-workspace", "workspace-notice",
+    "workspace-error", "work-area",
     "note-form", "editor-title", "client-input", "note-input", "transcript-input", "save-note", "new-note",
-    "note-saved", "note-error", "notes-empty", "notes",
-    "upload-form", "audio-input", "upload-audio", "upload-progress", "upload-status", "upload-error",
-    "recordings-empty", "recordings",
+    "note-progress", "note-saved", "note-error", "notes-list", "notes-empty", "notes",
+    "recordings-area", "upload-form", "audio-input", "upload-audio", "upload-progress", "upload-status",
+    "upload-error", "recordings-empty", "recordings",
     "player", "player-title", "player-audio", "player-play", "player-seek", "player-time", "player-status", "player-error",
-    "members", "team-error", "admin-tools", "create-invite", "invite-box", "invite-link", "pending-empty", "pending",
+    "team-area", "members", "team-notice", "team-error", "admin-tools", "invite-role", "create-invite", "invite-box",
+    "invite-link", "pending-empty", "pending",
+    "confirm-dialog", "confirm-title", "confirm-text", "confirm-ok", "confirm-cancel",
   ].map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), $(id)]),
 );
 
@@ -27,8 +33,22 @@ export const state = {
   session: null,
   ws: null, // the verified Workspace, as of the last load or our last accepted append
   wsId: null,
+  workspaces: [], // what GET /api/workspaces last listed: [{ workspaceId, admin }]
   dirty: false, // the local log holds an entry the server has not accepted
-  inviteLink: null, // held in memory only, until the first load
+  removed: false, // the server no longer counts us as a member of the open workspace
   pollTimer: null,
-  editing: null, // record id of the note in the editor, or null for a new note
 };
+
+/**
+ * Moves keyboard focus to `el` (shown and enabled by now), so a step never leaves focus on
+ * the page's body, where a control that is hidden or disabled under it drops it.
+ */
+export function focusOn(el) {
+  el?.focus();
+}
+
+/** Shows a short, non-error message in `el` (a role="status" element). */
+export function notice(el, text) {
+  el.textContent = text;
+  el.hidden = !text;
+}

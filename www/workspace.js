@@ -37,31 +37,110 @@ export const pins = {
 };
 
 
-/** Fetches log, grants and history and verifies all of it (Workspace.load). */
-export async function loadWorkspace(wsId) {
+/**
+ * Fetches log, grants and history and verifies all of it (Workspace.load), anchored by what
+ * this browser holds (FORMAT.md#trust-anchors): the head it pinned at its last load, the
+ * invite link it joined through, or a head a colleague confirmed by its check code. The
+ * member's own signed entries anchor it too (the creator, an admin who invited someone).
+ * Without any of them the load is refused with `no_trust_anchor`, and the error carries the
+ * server's head for the check-code step.
+ */
+export async function loadWorkspace(wsId, { invite, confirmedHead } = {}) {
   const s = state.session;
   const [log, grants, history] = await Promise.all([
     s.json("GET", wsPath(wsId, "/log")),
     s.json("GET", wsPath(wsId, "/grants")),
     s.json("GET", wsPath(wsId, "/history")),
   ]);
-  const pinnedHead = pins.get(wsId);
-  const ws = Workspace.load(state.member, {
-    log: log.entries.map(unb64),
-    grants: grants.grants.map(unb64),
-    history: history.links.map(unb64),
-    ...(pinnedHead ? { pinnedHead } : { invite: state.inviteLink ?? undefined }),
-  });
+  const pinnedHead = pins.get(wsId) ?? confirmedHead;
+  let ws;
+  try {
+    ws = Workspace.load(state.member, {
+      log: log.entries.map(unb64),
+      grants: grants.grants.map(unb64),
+      history: history.links.map(unb64),
+      ...(pinnedHead ? { pinnedHead } : {}),
+      ...(invite ? { invite } : {}),
+    });
+  } catch (e) {
+    if (isConfideError(e) && e.code === "no_trust_anchor") {
+      throw Object.assign(new PageError("no_trust_anchor"), { head: headText(wsId, log.head) });
+    }
+    throw e;
+  }
   adopt(wsId, ws);
 }
+
+/** The text form of a head (FORMAT.md#head) from the server's `{ seq, hash }`. */
+function headText(wsId, { seq, hash }) {
+  const bytes = new Uint8Array(52);
+  bytes.set(unb64(wsId), 0);
+  new DataView(bytes.buffer).setUint32(16, seq);
+  bytes.set(unb64(hash), 20);
+  return b64(bytes);
+}
+
+/**
+ * What two people read out to compare a head: its entry number and six groups of five
+ * digits from its entry hash, made like a fingerprint's (FORMAT.md#fingerprint), about 100
+ * bits. Equal codes mean the same log up to that entry.
+ */
+export function checkCode(head) {
+  const bytes = unb64(head);
+  const seq = new DataView(bytes.buffer).getUint32(16);
+  const groups = [];
+  for (let i = 0; i < 6; i++) {
+    let n = 0;
+    for (const b of bytes.subarray(20 + 5 * i, 25 + 5 * i)) n = n * 256 + b;
+    groups.push(String(n % 100000).padStart(5, "0"));
+  }
+  return `Entry ${seq} · ${groups.join(" ")}`;
+}
+
+/** The workspaces the server says we are in: [{ workspaceId, admin }]. */
+export async function listWorkspaces() {
+  const { workspaces } = await state.session.json("GET", "/api/workspaces");
+  state.workspaces = workspaces;
+  return workspaces;
+}
+
+/** The workspace this browser last opened for this member, if any. */
+export const lastOpened = {
+  key() {
+    return `confide-demo/last/${state.member.id}`;
+  },
+  get() {
+    try {
+      return localStorage.getItem(this.key());
+    } catch {
+      return null;
+    }
+  },
+  set(wsId) {
+    try {
+      localStorage.setItem(this.key(), wsId);
+    } catch {
+      // Private mode or storage disabled.
+    }
+  },
+};
 
 export function adopt(wsId, ws) {
   if (state.ws !== ws) state.ws?.free();
   state.ws = ws;
   state.wsId = wsId;
   state.dirty = false;
+  state.removed = false;
   pins.set(wsId, ws.head);
+  lastOpened.set(wsId);
   hooks.render();
+}
+
+/** Closes the open workspace (before switching to another). */
+export function closeWorkspace() {
+  state.ws?.free();
+  state.ws = null;
+  state.wsId = null;
 }
 
 /**
