@@ -274,6 +274,8 @@ function wire() {
       } catch (e) {
         const m = asMembership(e);
         if (state.removed && codeOf(m) === "not_a_member") throw new PageError("removed_cannot_save");
+        // Outlives the error, which goes once the server answers again: the note is not saved.
+        if (codeOf(m) === "network") ui.noteSaved.textContent = "Not saved yet: what you typed is still here. Save again once the server answers.";
         throw m;
       }
     }).then(() => {

@@ -28,12 +28,14 @@ test("after an outage, the error banners clear once the server answers again", a
     await alice.page.getByTestId("save-note").click();
     await expect(alice.page.getByTestId("note-error").getByTestId("error-code")).toHaveText("network");
     await expect(alice.page.getByTestId("note-input")).toHaveValue(NOTE_OUTAGE);
+    await expect(alice.page.getByTestId("note-saved")).toHaveText(/^Not saved yet/);
 
     await server.start();
     // Back: the next look succeeds and every "cannot be reached" goes, before any save.
     await expect(alice.page.getByTestId("connection")).toBeHidden({ timeout: 10_000 });
     await expect(alice.page.getByTestId("note-error")).toBeHidden();
     await expect(alice.page.getByTestId("team-error")).toBeHidden();
+    await expect(alice.page.getByTestId("note-saved")).toHaveText(/^Not saved yet/); // still true
     await alice.page.getByTestId("save-note").click();
     await expect(alice.page.getByTestId("note-saved")).toContainText("Saved");
     await expect(alice.page.getByTestId("note-body")).toHaveText([NOTE_OUTAGE]);
