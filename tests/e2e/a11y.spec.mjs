@@ -49,6 +49,12 @@ test("keyboard: each step leaves focus on the next sensible control, and the tra
   await expect(page.getByTestId("confirm-dialog")).toBeHidden();
   await expect(page.getByTestId("delete-note")).toBeFocused();
   await expect(page.getByTestId("note")).toHaveCount(1);
+
+  // At a phone's width nothing needs sideways scrolling.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await expect
+    .poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth))
+    .toBeLessThanOrEqual(0);
   await context.close();
 });
 
