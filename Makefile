@@ -133,14 +133,16 @@ fuzz:
 test-fuzz:
 	$(MAKE) fuzz FUZZ_SECONDS=20 FUZZ_JOBS=2
 
-## test-e2e: two therapists in two Chromium contexts against the real server (a fresh data
-## dir under build/), then the check that nothing readable is at rest.
+## test-e2e: the demo's scenarios in Chromium and in Firefox ESR against the real server (a
+## fresh data dir under build/, port CONFIDE_E2E_PORT or 8090), then the check that nothing
+## readable is at rest.
 test-e2e: build server
 	CONFIDE_SERVER_BIN=$(SERVER_BIN) npx --no-install playwright test
 
-## screenshots: the e2e run, also writing docs/demo-*.png for the README.
+## screenshots: the walk-through (and the way back) in Chromium, also writing docs/demo-*.png
+## for the README.
 screenshots: build server
-	CONFIDE_SERVER_BIN=$(SERVER_BIN) CONFIDE_SCREENSHOTS=1 npx --no-install playwright test
+	CONFIDE_SERVER_BIN=$(SERVER_BIN) CONFIDE_SCREENSHOTS=1 npx --no-install playwright test --project=chromium therapists.spec.mjs way-back.spec.mjs
 
 ## demo: the page and the package over the real server, data kept in data/demo/.
 ## Ctrl-C stops it (gracefully: requests in flight finish).

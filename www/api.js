@@ -1,5 +1,6 @@
 // The demo's client for confide-server (server/README.md): challenge login, JSON and raw
-// requests with the session token, and base64url for the byte fields in JSON.
+// requests with the session token, uploads with progress, and base64url for the byte fields
+// in JSON.
 //
 // Nothing here sees plaintext: callers hand it ciphertext, public bundles, log entries and
 // grants. Errors carry the server's stable code, never a request or response body.
@@ -12,6 +13,17 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
   }
+}
+
+/**
+ * Whether the server answers: "unreachable" after a request that got no answer at all,
+ * "reachable" after any answer (an error status is an answer). The page shows and clears
+ * its connection banner from these.
+ */
+export const reachability = new EventTarget();
+
+function reached(ok) {
+  reachability.dispatchEvent(new Event(ok ? "reachable" : "unreachable"));
 }
 
 /** Unpadded base64url (RFC 4648 §5), as the server writes binary fields. */
@@ -39,6 +51,34 @@ async function errorOf(res) {
     // Not JSON: keep the status-derived code.
   }
   return new ApiError(res.status, code);
+}
+
+/** PUT `body` with XMLHttpRequest, which reports upload progress (fetch does not). */
+function xhrPut(path, token, body, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("PUT", path);
+    xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    const total = body.size ?? body.byteLength;
+    xhr.upload.addEventListener("progress", (e) => onProgress?.(e.loaded, e.lengthComputable ? e.total : total));
+    xhr.addEventListener("load", () => {
+      reached(true);
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr.status);
+      let code = `http_${xhr.status}`;
+      try {
+        code = JSON.parse(xhr.responseText).error.code ?? code;
+      } catch {
+        // keep the status code
+      }
+      reject(new ApiError(xhr.status, code));
+    });
+    xhr.addEventListener("error", () => {
+      reached(false);
+      reject(new ApiError(0, "network"));
+    });
+    xhr.send(body);
+  });
 }
 
 /**
@@ -95,10 +135,28 @@ export class Session {
     return new Uint8Array(await res.arrayBuffer());
   }
 
-  /** The token for an XMLHttpRequest upload (which reports upload progress; fetch does not). */
-  async token() {
+  /**
+   * PUTs raw bytes (a `Blob` or `Uint8Array` of ciphertext), reporting `onProgress(sent,
+   * total)` as they go out. Logs in again once on 401.
+   */
+  async upload(path, body, onProgress) {
     if (this.#token === null) await this.login();
-    return this.#token;
+    try {
+      return await xhrPut(path, this.#token, body, onProgress);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401) throw e;
+      await this.login();
+      return xhrPut(path, this.#token, body, onProgress);
+    }
+  }
+
+  /** DELETE that counts "already gone" (404) as done. */
+  async remove(path) {
+    try {
+      await this.request("DELETE", path);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 404) throw e;
+    }
   }
 
   async #send(method, path, { json, body, headers = {}, auth = true, duplex, signal } = {}) {
@@ -117,8 +175,10 @@ export class Session {
       res = await fetch(path, init);
     } catch (e) {
       if (e?.name === "AbortError") throw e;
+      reached(false);
       throw new ApiError(0, "network");
     }
+    reached(true);
     if (!res.ok) throw await errorOf(res);
     return res;
   }

@@ -14,6 +14,11 @@ const WINDOW_SECONDS = 20;
 const FETCH_SPAN = 1 << 20;
 /** How much plaintext is decrypted up front to find the WAV header. */
 const HEAD_BYTES = 4096;
+/** Seconds an arrow key moves the position, and Page Up or Page Down. */
+const ARROW_SECONDS = 5;
+const PAGE_SECONDS = 30;
+/** A seek waits this long for the slider to come to rest, so a run of key presses costs one. */
+const SEEK_SETTLE_MS = 300;
 
 /**
  * A RangeSource for ws.decryptRange over `GET path` with `Range: bytes=A-B`. `size` is the
@@ -95,6 +100,7 @@ export class RecordingPlayer {
   #windowEnd = 0;
   #duration = 0;
   #seeking = false;
+  #seekTimer = null;
   #generation = 0;
 
   constructor(ui, onError) {
@@ -105,14 +111,29 @@ export class RecordingPlayer {
     ui.audio.addEventListener("play", () => this.#showPlaying(true));
     ui.audio.addEventListener("pause", () => this.#showPlaying(false));
     ui.play.addEventListener("click", () => this.#toggle());
-    ui.seek.addEventListener("input", () => {
-      this.#seeking = true;
-      ui.time.textContent = `${clock(Number(ui.seek.value))} / ${clock(this.#duration)}`;
+    // The slider moves in whole seconds; the keys in steps worth hearing. While it moves,
+    // only the time label follows; the seek (and its range requests) waits until it rests.
+    ui.seek.addEventListener("keydown", (event) => {
+      const by = { ArrowRight: ARROW_SECONDS, ArrowUp: ARROW_SECONDS, ArrowLeft: -ARROW_SECONDS, ArrowDown: -ARROW_SECONDS, PageUp: PAGE_SECONDS, PageDown: -PAGE_SECONDS }[event.key];
+      if (by === undefined) return;
+      event.preventDefault();
+      ui.seek.value = String(Math.min(this.#duration, Math.max(0, Number(ui.seek.value) + by)));
+      this.#sliderMoved();
     });
-    ui.seek.addEventListener("change", () => {
+    ui.seek.addEventListener("input", () => this.#sliderMoved());
+    ui.seek.addEventListener("change", () => this.#sliderMoved());
+  }
+
+  #sliderMoved() {
+    this.#seeking = true;
+    const t = Number(this.#ui.seek.value);
+    this.#ui.time.textContent = `${clock(t)} / ${clock(this.#duration)}`;
+    this.#ui.seek.setAttribute("aria-valuetext", `${clock(t)} of ${clock(this.#duration)}`);
+    clearTimeout(this.#seekTimer);
+    this.#seekTimer = setTimeout(() => {
       this.#seeking = false;
-      this.seek(Number(ui.seek.value));
-    });
+      this.seek(Number(this.#ui.seek.value));
+    }, SEEK_SETTLE_MS);
   }
 
   /**
@@ -175,6 +196,8 @@ export class RecordingPlayer {
   }
 
   close() {
+    clearTimeout(this.#seekTimer);
+    this.#seeking = false;
     this.#generation++;
     this.#open = null;
     this.#ui.audio.pause();
@@ -284,9 +307,11 @@ export class RecordingPlayer {
 
   #showPosition() {
     const position = this.#windowStart + (this.#ui.audio.currentTime || 0);
-    if (!this.#seeking) this.#ui.seek.value = String(position);
-    this.#ui.time.textContent = `${clock(position)} / ${clock(this.#duration)}`;
     this.#ui.root.dataset.position = position.toFixed(1);
+    if (this.#seeking) return;
+    this.#ui.seek.value = String(position);
+    this.#ui.seek.setAttribute("aria-valuetext", `${clock(position)} of ${clock(this.#duration)}`);
+    this.#ui.time.textContent = `${clock(position)} / ${clock(this.#duration)}`;
   }
 
   #showPlaying(playing) {

@@ -46,28 +46,6 @@ export function uploadMode() {
   return { mode: "stream", why: `streamed over ${protocol}` };
 }
 
-function xhrPut(url, token, blob, onProgress) {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open("PUT", url);
-    xhr.setRequestHeader("Authorization", `Bearer ${token}`);
-    xhr.setRequestHeader("Content-Type", "application/octet-stream");
-    xhr.upload.addEventListener("progress", (e) => onProgress(e.loaded, e.lengthComputable ? e.total : blob.size));
-    xhr.addEventListener("load", () => {
-      if (xhr.status >= 200 && xhr.status < 300) return resolve();
-      let code = `http_${xhr.status}`;
-      try {
-        code = JSON.parse(xhr.responseText).error.code ?? code;
-      } catch {
-        // keep the status code
-      }
-      reject(new ApiError(xhr.status, code));
-    });
-    xhr.addEventListener("error", () => reject(new ApiError(0, "network")));
-    xhr.send(blob);
-  });
-}
-
 /**
  * Encrypts `file` under `ctx` and PUTs it to `path`. `progress(phase, fraction)` is called
  * with phase "encrypting" or "uploading" (one phase only when streaming).
@@ -99,14 +77,7 @@ export async function uploadEncrypted({ session, ws, file, ctx, path, progress }
   const blob = new Blob(parts, { type: "application/octet-stream" });
   parts.length = 0;
   progress("uploading", 0);
-  const send = async () => xhrPut(path, await session.token(), blob, (sent, total) => progress("uploading", sent / Math.max(1, total)));
-  try {
-    await send();
-  } catch (e) {
-    if (!(e instanceof ApiError) || e.status !== 401) throw e;
-    await session.login();
-    await send();
-  }
+  await session.upload(path, blob, (sent, total) => progress("uploading", sent / Math.max(1, total)));
   progress("uploading", 1);
   return { mode: "blob", why: how.why };
 }

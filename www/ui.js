@@ -1,0 +1,54 @@
+// The page's elements, by their data-testid, and the state of the one open session.
+
+export const $ = (id) => {
+  const el = document.querySelector(`[data-testid="${id}"]`);
+  if (!el) throw new Error(`missing element ${id}`);
+  return el;
+};
+
+export const ui = Object.fromEntries(
+  [
+    "status", "connection",
+    "invitation", "invitation-title", "invitation-intro", "inviter", "inviter-fingerprint", "waiting",
+    "waiting-fingerprint", "invitation-status", "invitation-error",
+    "identity-new", "create-identity", "identity-facts", "my-fingerprint", "session-state", "identity-error",
+    "restore-kit", "restore-identity", "kit-step", "recovery-kit", "kit-fingerprint", "print-kit", "kit-saved",
+    "workspace", "workspace-choose", "workspace-list", "workspace-check", "check-expected", "check-matches",
+    "check-again", "workspace-new", "workspace-new-text", "create-workspace", "workspace-open", "workspace-id",
+    "workspace-epoch", "my-role", "check-code", "refresh", "switch-workspace", "workspace-notice",
+    "workspace-error", "work-area",
+    "note-form", "editor-title", "client-input", "note-input", "transcript-input", "save-note", "new-note",
+    "note-progress", "note-saved", "note-error", "notes-list", "notes-empty", "notes",
+    "recordings-area", "upload-form", "audio-input", "upload-audio", "upload-progress", "upload-status",
+    "upload-error", "recordings-empty", "recordings",
+    "player", "player-title", "player-audio", "player-play", "player-seek", "player-time", "player-status", "player-error",
+    "team-area", "members", "team-notice", "team-error", "admin-tools", "invite-role", "create-invite", "invite-box",
+    "invite-link", "pending-empty", "pending",
+    "confirm-dialog", "confirm-title", "confirm-text", "confirm-ok", "confirm-cancel",
+  ].map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), $(id)]),
+);
+
+export const state = {
+  member: null,
+  session: null,
+  ws: null, // the verified Workspace, as of the last load or our last accepted append
+  wsId: null,
+  workspaces: [], // what GET /api/workspaces last listed: [{ workspaceId, admin }]
+  dirty: false, // the local log holds an entry the server has not accepted
+  removed: false, // the server no longer counts us as a member of the open workspace
+  pollTimer: null,
+};
+
+/**
+ * Moves keyboard focus to `el` (shown and enabled by now), so a step never leaves focus on
+ * the page's body, where a control that is hidden or disabled under it drops it.
+ */
+export function focusOn(el) {
+  el?.focus();
+}
+
+/** Shows a short, non-error message in `el` (a role="status" element). */
+export function notice(el, text) {
+  el.textContent = text;
+  el.hidden = !text;
+}
