@@ -69,7 +69,7 @@ lint:
 test-rust:
 	cargo test --workspace
 	@# The vectors again with content keys compared, and Wycheproof through the raw chunked layer (test-only hazmat API).
-	cargo test --features hazmat --test vectors --test wycheproof
+	cargo test --features hazmat --test vectors --test wycheproof --test cases
 	rm -rf build/vectors && cargo run -q --example make-vectors --features hazmat -- build/vectors
 	@# tests/vectors/v1 holds frozen records of version 1: kept as written, never regenerated.
 	diff -r -x v1 tests/vectors build/vectors || (echo "tests/vectors drifted from the generator" && false)

@@ -414,10 +414,10 @@ fn main() {
     record_vector(
         "record_unsupported_version",
         "unsupported_version",
-        "version byte 0x03",
+        "version byte 0x09",
         &{
             let mut r = padded_note.clone();
-            r[3] = 3;
+            r[3] = 9;
             r
         },
         None,

@@ -152,6 +152,11 @@ pub enum DecryptError {
     DecryptionFailed,
     /// The application context is invalid.
     InvalidArgument(ArgumentError),
+    /// The record belongs to another case, or is a case record opened as a workspace's (or
+    /// the other way round).
+    WrongCase,
+    /// The record is at full level and this member of its case holds only the summary keys.
+    LevelTooLow,
 }
 
 impl fmt::Display for DecryptError {
@@ -162,6 +167,8 @@ impl fmt::Display for DecryptError {
             Self::UnknownEpoch { epoch } => write!(f, "no content key for epoch {epoch}"),
             Self::DecryptionFailed => write!(f, "decryption failed"),
             Self::InvalidArgument(e) => e.fmt(f),
+            Self::WrongCase => write!(f, "the record belongs to another case"),
+            Self::LevelTooLow => write!(f, "the record is at a level this member does not read"),
         }
     }
 }
@@ -174,6 +181,8 @@ impl ErrorCode for DecryptError {
             Self::UnknownEpoch { .. } => "unknown_epoch",
             Self::DecryptionFailed => "decryption_failed",
             Self::InvalidArgument(e) => e.code(),
+            Self::WrongCase => "wrong_case",
+            Self::LevelTooLow => "level_too_low",
         }
     }
 }
@@ -316,6 +325,22 @@ pub enum MembershipError {
     LogTooLarge,
     /// A remove entry names its own signer: leaving is a request another admin carries out.
     CannotRemoveSelf,
+    /// A case entry, grant or head belongs to another case.
+    WrongCase,
+    /// The member's level on the case does not allow this (a summary member writes, grants or
+    /// changes nothing).
+    LevelTooLow,
+    /// The case would have no full member left: hand it over first.
+    LastHolder,
+    /// A member who holds the case's current key has left the workspace: the case moves to a
+    /// new key before anything new is written to it.
+    CaseNeedsRotation,
+    /// The case is deleted.
+    CaseDeleted,
+    /// The case's retention date has not passed: it cannot be deleted yet.
+    UnderRetention,
+    /// A case entry names a workspace state newer than the loaded log: load the workspace again.
+    WorkspaceOutOfDate,
 }
 
 impl fmt::Display for MembershipError {
@@ -357,8 +382,24 @@ impl fmt::Display for MembershipError {
                 crate::limits::MAX_LOG_BYTES
             ),
             Self::CannotRemoveSelf => {
-                write!(f, "an admin cannot remove itself: another admin removes it")
+                write!(
+                    f,
+                    "a member cannot remove itself: another member removes it"
+                )
             }
+            Self::WrongCase => write!(f, "it belongs to another case"),
+            Self::LevelTooLow => write!(f, "this member's level on the case does not allow it"),
+            Self::LastHolder => write!(f, "the case would have no full member left"),
+            Self::CaseNeedsRotation => write!(
+                f,
+                "a member who left the workspace holds the case's key: rotate the case first"
+            ),
+            Self::CaseDeleted => write!(f, "the case is deleted"),
+            Self::UnderRetention => write!(f, "the case's retention date has not passed"),
+            Self::WorkspaceOutOfDate => write!(
+                f,
+                "the case names a newer workspace state: load the workspace again"
+            ),
         }
     }
 }
@@ -392,6 +433,13 @@ impl ErrorCode for MembershipError {
             Self::NoTrustAnchor => "no_trust_anchor",
             Self::LogTooLarge => "log_too_large",
             Self::CannotRemoveSelf => "cannot_remove_self",
+            Self::WrongCase => "wrong_case",
+            Self::LevelTooLow => "level_too_low",
+            Self::LastHolder => "last_holder",
+            Self::CaseNeedsRotation => "case_needs_rotation",
+            Self::CaseDeleted => "case_deleted",
+            Self::UnderRetention => "under_retention",
+            Self::WorkspaceOutOfDate => "workspace_out_of_date",
         }
     }
 }

@@ -61,3 +61,55 @@ impl ContentKey {
         &self.0
     }
 }
+
+/// A case's 16-byte random id (FORMAT.md#cases). Public.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CaseId([u8; CaseId::LEN]);
+
+impl CaseId {
+    /// Length in bytes.
+    pub const LEN: usize = 16;
+
+    /// Wraps 16 bytes.
+    pub fn from_bytes(bytes: [u8; Self::LEN]) -> Self {
+        Self(bytes)
+    }
+
+    /// A fresh random id.
+    pub(crate) fn generate_with_rng(rng: &mut impl CryptoRng) -> Self {
+        Self(random_array(rng))
+    }
+
+    /// The id's bytes.
+    pub fn as_bytes(&self) -> &[u8; Self::LEN] {
+        &self.0
+    }
+}
+
+/// What a case member reads, and what a record of a case is written for (FORMAT.md#cases):
+/// a full member holds both keys of an epoch; a summary member only the summary key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Fields the application marks as summary: hours, initials, status.
+    Summary,
+    /// Everything, clinical fields included.
+    Full,
+}
+
+impl Level {
+    /// The level's byte in case log entries, grants and record headers.
+    pub(crate) fn to_byte(self) -> u8 {
+        match self {
+            Self::Full => 1,
+            Self::Summary => 2,
+        }
+    }
+
+    pub(crate) fn from_byte(b: u8) -> Result<Self, ParseError> {
+        match b {
+            1 => Ok(Self::Full),
+            2 => Ok(Self::Summary),
+            _ => Err(ParseError::Field { what: "level" }),
+        }
+    }
+}

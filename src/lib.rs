@@ -7,7 +7,7 @@
 //!
 //! | Layer | Modules | What |
 //! |-------|---------|------|
-//! | facade | [`workspace`] | a workspace as one member sees it |
+//! | facades | [`cases`], [`workspace`] | a case and a workspace as one member sees them |
 //! | concepts | [`membership`], [`record`], [`identity`] | the log, invites, grants, history links; records and streams; members, backups, kits |
 //! | primitives | [`chunked`], [`padding`], [`labels`] | C2SP chunked encryption, PADMÉ, every label |
 //! | bottom | [`keys`], [`limits`], [`error`], [`rng`] | key and id newtypes, caps, errors, randomness |
@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cases;
 pub mod error;
 mod format;
 pub mod identity;
@@ -43,11 +44,12 @@ pub mod record;
 pub mod rng;
 pub mod workspace;
 
+pub use cases::{Case, CaseChange, CaseGrant, CaseHead, CaseLoadInput, CaseLog, CaseWriter};
 pub use error::{
     ArgumentError, BackupError, DecryptError, ErrorCode, GrantError, MembershipError, ParseError,
 };
 pub use identity::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, MemberSeed};
-pub use keys::{ContentKey, WorkspaceId};
+pub use keys::{CaseId, ContentKey, Level, WorkspaceId};
 pub use membership::{
     ACCEPTANCE_LEN, Acceptance, GRANT_LEN, HISTORY_LINK_LEN, Head, InviteLink, KEY_CHECK_LEN,
     LogEntry, MemberRecord, MembershipLog, Role,
@@ -55,7 +57,9 @@ pub use membership::{
 pub use primitives::chunked::MessageKeyMaterial;
 pub use primitives::{chunked, labels, padding};
 pub use record::stream::{RecordChunkReader, RecordDecryptor, RecordEncryptor};
-pub use record::{ContentType, RecordContext, RecordHeader, RecordKeys, RecordVersion};
+pub use record::{
+    ContentType, RecordContext, RecordHeader, RecordKeys, RecordScope, RecordVersion,
+};
 pub use workspace::{
     Admission, EncryptOptions, LoadInput, MemberGrant, NewInvite, Rotation, Workspace,
     WorkspaceLoader,

@@ -9,3 +9,7 @@ pub const MAX_ONE_SHOT_LEN: usize = 256 * 1024 * 1024;
 pub const MAX_LOG_ENTRIES: usize = 100_000;
 /// Most bytes a membership log's entries may add up to (FORMAT.md#limits): 32 MiB.
 pub const MAX_LOG_BYTES: usize = 32 * 1024 * 1024;
+/// Most entries a case log may have (FORMAT.md#limits).
+pub const MAX_CASE_LOG_ENTRIES: usize = 10_000;
+/// Most bytes a case log's entries may add up to (FORMAT.md#limits): 4 MiB.
+pub const MAX_CASE_LOG_BYTES: usize = 4 * 1024 * 1024;

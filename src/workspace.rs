@@ -15,7 +15,9 @@ use crate::membership::invite::{Acceptance, InviteLink, InviteSecret};
 use crate::membership::log::{EntryBody, Head, LogEntry, MAX_INVITE_SECONDS, MembershipLog, Role};
 use crate::membership::log::{check_log_limits, check_pinned_head, raw};
 use crate::record::stream::RecordEncryptor;
-use crate::record::{self, ContentType, RecordContext, RecordHeader, RecordKeys, RecordVersion};
+use crate::record::{
+    self, ContentType, RecordContext, RecordHeader, RecordKeys, RecordScope, RecordVersion,
+};
 use crate::rng::{random_array, system_rng};
 
 /// A workspace as one member sees it.
@@ -198,7 +200,7 @@ impl Workspace {
             version: RecordVersion::CURRENT,
             content_type: options.content_type,
             padded: options.pad,
-            workspace_id: self.id,
+            scope: RecordScope::Workspace(self.id),
             epoch: self.epoch,
         };
         record::seal_with_rng(&self.current_key, header, ctx, plaintext, rng)
@@ -231,7 +233,7 @@ impl Workspace {
             version: RecordVersion::CURRENT,
             content_type: options.content_type,
             padded: options.pad,
-            workspace_id: self.id,
+            scope: RecordScope::Workspace(self.id),
             epoch: self.epoch,
         };
         RecordEncryptor::new_with_rng(&self.current_key, header, ctx, rng)
@@ -751,28 +753,22 @@ impl crate::record::sealed::Sealed for Workspace {}
 
 impl RecordKeys for Workspace {
     fn key_for_record(&self, header: &RecordHeader) -> Result<&ContentKey, DecryptError> {
-        if header.workspace_id != self.id {
-            return Err(DecryptError::WrongWorkspace);
-        }
-        self.key_for(header.epoch)
-            .ok_or(DecryptError::UnknownEpoch {
-                epoch: header.epoch,
-            })
+        record::workspace_key(header, self.id, |epoch| self.key_for(epoch))
     }
 
     fn key_for_new_record(
         &self,
         content_type: ContentType,
         padded: bool,
-    ) -> (RecordHeader, &ContentKey) {
+    ) -> Result<(RecordHeader, &ContentKey), DecryptError> {
         let header = RecordHeader {
             version: RecordVersion::CURRENT,
             content_type,
             padded,
-            workspace_id: self.id,
+            scope: RecordScope::Workspace(self.id),
             epoch: self.epoch,
         };
-        (header, &self.current_key)
+        Ok((header, &self.current_key))
     }
 }
 

@@ -234,7 +234,7 @@ fn header_checks_come_first() {
     bumped[25] = 3;
     assert_eq!(code(stream_decrypt(&ws, &bumped, &[1])), "unknown_epoch");
     let mut v3 = record.clone();
-    v3[3] = 3;
+    v3[3] = 4;
     assert_eq!(code(stream_decrypt(&ws, &v3, &[1])), "unsupported_version");
     // Version 1 names the SHA-256 derivation, and the header is bound: a record relabelled
     // as version 1 does not open.

@@ -461,6 +461,10 @@ struct RosterEntry {
     admin_since: Option<u32>,
     /// Closed spans `[first, last]` of epochs in which it was an admin at some point.
     admin_spans: Vec<(u32, u32)>,
+    /// The seq of the entry that admitted it, while it is a current member.
+    member_since: Option<u32>,
+    /// Spans `[admitted, removed)` of seqs after which it was a current member, ended ones.
+    member_spans: Vec<(u32, u32)>,
 }
 
 impl RosterEntry {
@@ -472,6 +476,15 @@ impl RosterEntry {
                 .admin_spans
                 .iter()
                 .any(|(first, last)| (*first..=*last).contains(&epoch))
+    }
+
+    /// Whether the member was current in the state after entry `seq`.
+    fn was_member_at(&self, seq: u32) -> bool {
+        self.member_since.is_some_and(|since| since <= seq)
+            || self
+                .member_spans
+                .iter()
+                .any(|(from, to)| (*from..*to).contains(&seq))
     }
 
     /// Ends the member's current admin span at `last` (it stays in `G(last)`).
@@ -582,6 +595,8 @@ impl MembershipLog {
                 active: true,
                 admin_since: Some(0),
                 admin_spans: Vec::new(),
+                member_since: Some(0),
+                member_spans: Vec::new(),
             },
         );
         let last_hash = entry.hash();
@@ -689,6 +704,7 @@ impl MembershipLog {
                         record.role = role;
                         record.active = true;
                         record.admin_since = admin_since;
+                        record.member_since = Some(seq);
                     }
                     None => {
                         self.order.push(member_id);
@@ -701,6 +717,8 @@ impl MembershipLog {
                                 active: true,
                                 admin_since,
                                 admin_spans: Vec::new(),
+                                member_since: Some(seq),
+                                member_spans: Vec::new(),
                             },
                         );
                     }
@@ -724,6 +742,9 @@ impl MembershipLog {
                 if let Some(m) = self.roster.get_mut(member_id) {
                     m.active = false;
                     m.close_admin_span(epoch);
+                    if let Some(since) = m.member_since.take() {
+                        m.member_spans.push((since, seq));
+                    }
                 }
                 self.key_checks.push(*key_check);
             }
@@ -965,6 +986,23 @@ impl MembershipLog {
             .bundle_of(record)
             .ok_or(MembershipError::UnknownSigner)?;
         Ok(MemberPublicBundle::from_verified_bytes(bundle)?)
+    }
+
+    /// Whether `id` was a current member in the state after entry `seq` (FORMAT.md#cases:
+    /// case entries name the workspace seq they were written under).
+    pub fn was_member_at(&self, id: &[u8; ID], seq: u32) -> bool {
+        self.roster.get(id).is_some_and(|m| m.was_member_at(seq))
+    }
+
+    /// The Ed25519 key of any member the log ever admitted.
+    pub(crate) fn verifying_key(&self, id: &[u8; ID]) -> Option<&VerifyingKey> {
+        self.roster.get(id).map(|m| &m.verifying)
+    }
+
+    /// The bundle of any member the log ever admitted, current or not.
+    pub(crate) fn bundle_of_any(&self, id: &[u8; ID]) -> Option<MemberPublicBundle> {
+        let record = self.roster.get(id)?;
+        MemberPublicBundle::from_verified_bytes(self.bundle_of(record)?).ok()
     }
 
     /// Whether the log holds an invite with this id that nobody has used and that has not

@@ -51,6 +51,16 @@ pub mod labels {
     pub const EPOCH_KEY_CHECK: &[u8] = b"confide/v1/epoch-key-check\x00";
     /// HKDF info prefix of a history link's wrapping key (FORMAT.md#history-link).
     pub const HISTORY_LINK: &[u8] = b"confide/v1/history-link\x00";
+    /// Ed25519 signature prefix of a case log entry (FORMAT.md#case-log-entry).
+    pub const CASE_ENTRY_SIGNATURE: &[u8] = b"confide/v1/case-entry\x00";
+    /// Hash prefix of a case log entry (FORMAT.md#case-log-entry).
+    pub const CASE_ENTRY_HASH: &[u8] = b"confide/v1/case-entry-hash\x00";
+    /// HKDF info prefix of a case key check (FORMAT.md#case-keys).
+    pub const CASE_KEY_CHECK: &[u8] = b"confide/v1/case-key-check\x00";
+    /// HPKE info prefix of a case grant (FORMAT.md#case-grant).
+    pub const CASE_GRANT_INFO: &[u8] = b"confide/v1/case-grant\x00";
+    /// Ed25519 signature prefix of a case grant (FORMAT.md#case-grant).
+    pub const CASE_GRANT_SIGNATURE: &[u8] = b"confide/v1/case-grant-signature\x00";
     /// HKDF info of a backup's passphrase check (FORMAT.md#passphrase-backup).
     pub const BACKUP_CHECK: &[u8] = b"confide/v1/backup/check";
     /// HKDF info of a backup's wrapping key (FORMAT.md#passphrase-backup).

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{ArgumentError, DecryptError, ParseError};
 use crate::format::check_tag_versions;
-use crate::keys::{ContentKey, WorkspaceId};
+use crate::keys::{CaseId, ContentKey, Level, WorkspaceId};
 use crate::primitives::chunked::{self, OpenError, SALT_LEN, Suite};
 use crate::primitives::labels;
 use crate::primitives::padding;
@@ -23,6 +23,8 @@ pub use crate::limits::{MAX_CONTEXT_FIELD_LEN, MAX_ONE_SHOT_LEN};
 pub const MIN_RECORD_LEN: usize = HEADER_LEN + chunked::PREFIX_LEN + chunked::TAG_LEN;
 
 const FLAG_PADDED: u8 = 0x01;
+/// Version 3 only: the record is at summary level (FORMAT.md#case-records).
+const FLAG_SUMMARY: u8 = 0x02;
 
 /// What the plaintext of a record is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,20 +86,24 @@ impl RecordContext<'_> {
 pub enum RecordVersion {
     /// `0x01`: HKDF-Expand with SHA-256. Read, never written.
     V1,
-    /// `0x02`: Cobblestone-256 (HKDF-Expand with SHA-512). What new records use.
+    /// `0x02`: Cobblestone-256 (HKDF-Expand with SHA-512). What new workspace records use.
     V2,
+    /// `0x03`: a record of a case (FORMAT.md#case-records): Cobblestone-256 under a case
+    /// key, the case id where version 2 has the workspace id.
+    V3,
 }
 
 impl RecordVersion {
-    /// The version new records are written in.
+    /// The version new workspace records are written in.
     pub const CURRENT: Self = Self::V2;
     /// Every version byte this build reads.
-    const BYTES: [u8; 2] = [0x01, 0x02];
+    const BYTES: [u8; 3] = [0x01, 0x02, 0x03];
 
     fn to_byte(self) -> u8 {
         match self {
             Self::V1 => 0x01,
             Self::V2 => 0x02,
+            Self::V3 => 0x03,
         }
     }
 
@@ -105,9 +111,25 @@ impl RecordVersion {
     pub fn suite(self) -> Suite {
         match self {
             Self::V1 => Suite::Sha256Aes256Gcm,
-            Self::V2 => Suite::Cobblestone256,
+            Self::V2 | Self::V3 => Suite::Cobblestone256,
         }
     }
+}
+
+/// Whose keys a record is under: a workspace's epoch key (versions 1 and 2), or a case's
+/// key of one level (version 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordScope {
+    /// A workspace record.
+    Workspace(WorkspaceId),
+    /// A case record, at a level: summary fields open for every member of the case,
+    /// full ones for its full members only.
+    Case {
+        /// The case.
+        case_id: CaseId,
+        /// The level of the key it is written under.
+        level: Level,
+    },
 }
 
 /// The parsed, public header of a record.
@@ -119,9 +141,9 @@ pub struct RecordHeader {
     pub content_type: ContentType,
     /// Whether the plaintext carries PADMÉ padding.
     pub padded: bool,
-    /// The workspace the record belongs to.
-    pub workspace_id: WorkspaceId,
-    /// The epoch whose content key encrypted it.
+    /// The workspace, or the case and level, whose key it is under.
+    pub scope: RecordScope,
+    /// The epoch (of the workspace, or of the case) whose key encrypted it.
     pub epoch: u32,
 }
 
@@ -137,7 +159,15 @@ impl RecordHeader {
         *content_type = self.content_type.to_byte();
         *flags = if self.padded { FLAG_PADDED } else { 0 };
         let (id, epoch) = rest.split_at_mut(WorkspaceId::LEN);
-        id.copy_from_slice(self.workspace_id.as_bytes());
+        match self.scope {
+            RecordScope::Workspace(w) => id.copy_from_slice(w.as_bytes()),
+            RecordScope::Case { case_id, level } => {
+                id.copy_from_slice(case_id.as_bytes());
+                if level == Level::Summary {
+                    *flags |= FLAG_SUMMARY;
+                }
+            }
+        }
         epoch.copy_from_slice(&self.epoch.to_be_bytes());
         h
     }
@@ -145,12 +175,13 @@ impl RecordHeader {
     /// Parses the header at the start of a record.
     ///
     /// # Errors
-    /// [`ParseError`] if the bytes are not a record header of version 1 or 2.
+    /// [`ParseError`] if the bytes are not a record header of version 1, 2 or 3.
     pub fn parse(record: &[u8]) -> Result<Self, ParseError> {
         let version = match check_tag_versions(record, RECORD_TAG, &RecordVersion::BYTES, "record")?
         {
             0x01 => RecordVersion::V1,
-            _ => RecordVersion::V2,
+            0x02 => RecordVersion::V2,
+            _ => RecordVersion::V3,
         };
         if record.len() < MIN_RECORD_LEN {
             return Err(ParseError::Length {
@@ -166,12 +197,34 @@ impl RecordHeader {
         };
         let content_type = ContentType::from_byte(*field(4..5)?.first().unwrap_or(&0xff))?;
         let flags = *field(5..6)?.first().unwrap_or(&0xff);
-        if flags & !FLAG_PADDED != 0 {
+        let allowed = match version {
+            RecordVersion::V3 => FLAG_PADDED | FLAG_SUMMARY,
+            RecordVersion::V1 | RecordVersion::V2 => FLAG_PADDED,
+        };
+        if flags & !allowed != 0 {
             return Err(ParseError::Field {
                 what: "record flags",
             });
         }
-        let workspace_id = WorkspaceId::from_slice(field(6..6 + WorkspaceId::LEN)?)?;
+        let id: [u8; WorkspaceId::LEN] =
+            field(6..6 + WorkspaceId::LEN)?
+                .try_into()
+                .map_err(|_| ParseError::Field {
+                    what: "record header",
+                })?;
+        let scope = match version {
+            RecordVersion::V3 => RecordScope::Case {
+                case_id: CaseId::from_bytes(id),
+                level: if flags & FLAG_SUMMARY != 0 {
+                    Level::Summary
+                } else {
+                    Level::Full
+                },
+            },
+            RecordVersion::V1 | RecordVersion::V2 => {
+                RecordScope::Workspace(WorkspaceId::from_bytes(id))
+            }
+        };
         let epoch_bytes: [u8; 4] = field(6 + WorkspaceId::LEN..HEADER_LEN)?
             .try_into()
             .map_err(|_| ParseError::Field { what: "epoch" })?;
@@ -179,7 +232,7 @@ impl RecordHeader {
             version,
             content_type,
             padded: flags & FLAG_PADDED != 0,
-            workspace_id,
+            scope,
             epoch: u32::from_be_bytes(epoch_bytes),
         })
     }
@@ -196,11 +249,30 @@ pub trait RecordKeys: sealed::Sealed {
     fn key_for_record(&self, header: &RecordHeader) -> Result<&ContentKey, DecryptError>;
 
     /// The header of a record written now, and the key it is written under.
+    ///
+    /// # Errors
+    /// `LevelTooLow` for keys that may not write (a case viewed without a writer).
     fn key_for_new_record(
         &self,
         content_type: ContentType,
         padded: bool,
-    ) -> (RecordHeader, &ContentKey);
+    ) -> Result<(RecordHeader, &ContentKey), DecryptError>;
+}
+
+/// The key of `header`'s epoch for a workspace with id `id`, from `key_for(epoch)`.
+pub(crate) fn workspace_key<'k>(
+    header: &RecordHeader,
+    id: WorkspaceId,
+    key_for: impl FnOnce(u32) -> Option<&'k ContentKey>,
+) -> Result<&'k ContentKey, DecryptError> {
+    match header.scope {
+        RecordScope::Workspace(w) if w == id => {}
+        RecordScope::Workspace(_) => return Err(DecryptError::WrongWorkspace),
+        RecordScope::Case { .. } => return Err(DecryptError::WrongCase),
+    }
+    key_for(header.epoch).ok_or(DecryptError::UnknownEpoch {
+        epoch: header.epoch,
+    })
 }
 
 pub(crate) mod sealed {

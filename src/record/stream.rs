@@ -491,15 +491,15 @@ impl RecordChunkReader {
 /// [`RecordEncryptor`].
 ///
 /// # Errors
-/// [`ArgumentError`] for an invalid context.
+/// `InvalidArgument` for an invalid context; `LevelTooLow` for keys that may not write.
 pub fn external_encryption_with_rng(
     workspace: &(impl RecordKeys + ?Sized),
     ctx: &RecordContext<'_>,
     content_type: crate::ContentType,
     rng: &mut impl CryptoRng,
-) -> Result<(Vec<u8>, MessageKeyMaterial), ArgumentError> {
+) -> Result<(Vec<u8>, MessageKeyMaterial), DecryptError> {
     ctx.validate()?;
-    let (header, key) = workspace.key_for_new_record(content_type, false);
+    let (header, key) = workspace.key_for_new_record(content_type, false)?;
     let encoded = header.encode();
     let salt: [u8; SALT_LEN] = random_array(rng);
     let (material, commitment) = MessageKeyMaterial::derive(
@@ -615,7 +615,7 @@ mod tests {
         let ws = workspace();
         let ctx = CTX;
         for pad in [false, true] {
-            let header = ws.key_for_new_record(ContentType::Text, pad).0;
+            let header = ws.key_for_new_record(ContentType::Text, pad).unwrap().0;
             // Sealed below the API, which refuses non-UTF-8 text (FORMAT.md#record-context).
             let encoded = header.encode();
             let body = if pad {
@@ -629,6 +629,7 @@ mod tests {
                 crate::primitives::chunked::seal(
                     header.version.suite(),
                     ws.key_for_new_record(ContentType::Text, pad)
+                        .unwrap()
                         .1
                         .expose_secret(),
                     &salt,
