@@ -8,7 +8,7 @@
 import { unpaddedLength, WasmMessageKeys, type WasmWorkspace } from "../wasm/confide_wasm.js";
 import { chunkNonce, hasWebCrypto } from "./engines.js";
 import { ConfideError, fromWasm } from "./errors.js";
-import type { RecordContext, StreamEngine } from "./index.js";
+import type { RecordContext, StreamEngine } from "./types.js";
 import {
   bytesArg, call, CHUNK_BYTES, contextArg, describe, ENCRYPTED_CHUNK_BYTES, isNode, MIN_RECORD_BYTES, PREFIX_BYTES, property, yieldToEventLoop,
 } from "./util.js";

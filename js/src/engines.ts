@@ -6,7 +6,7 @@
 
 import type { WasmMessageKeys } from "../wasm/confide_wasm.js";
 import { ConfideError, fromWasm } from "./errors.js";
-import type { StreamEngine } from "./index.js";
+import type { StreamEngine } from "./types.js";
 import { bytesArg, call, CHUNK_BYTES, describe, ENCRYPTED_CHUNK_BYTES, property } from "./util.js";
 
 const PIECE_BYTES = 64 * 1024;

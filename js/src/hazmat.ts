@@ -9,7 +9,8 @@ import * as wasm from "../wasm/confide_wasm.js";
 import type { WasmEncryptor, WasmMessageKeys } from "../wasm/confide_wasm.js";
 import { engineStream, wasmEngine, webCryptoEncryptor } from "./engines.js";
 import { ConfideError, fromWasm } from "./errors.js";
-import { Member, Workspace } from "./index.js";
+import { Member } from "./member.js";
+import { Workspace } from "./workspace.js";
 
 interface HazmatExports {
   hazmatContentKey(ws: unknown, epoch: number): Uint8Array;

@@ -2,7 +2,7 @@
 
 import { wipeStack } from "../wasm/confide_wasm.js";
 import { ConfideError, fromWasm } from "./errors.js";
-import type { RecordContext } from "./index.js";
+import type { RecordContext } from "./types.js";
 
 export const MAX_PLAINTEXT_BYTES = 256 * 1024 * 1024;
 // PADMÉ adds at most 1/16 at this size (FORMAT.md#padding), chunking 0.1%.
@@ -154,3 +154,10 @@ export const yieldToEventLoop: () => Promise<void> = (() => {
   }
   return () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 })();
+
+const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for("Symbol.dispose");
+
+/** Where the runtime lacks Symbol.dispose, `using` looks up the polyfill's symbol: make it free too. */
+export function aliasDispose(proto: { free(): void }): void {
+  if (disposeSymbol !== Symbol.dispose) Object.defineProperty(proto, disposeSymbol, { value: proto.free });
+}

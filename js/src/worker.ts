@@ -15,7 +15,8 @@
 import { WasmMessageKeys } from "../wasm/confide_wasm.js";
 import { importAesKey } from "./engines.js";
 import { ConfideError, fromWasm, type ConfideErrorCode } from "./errors.js";
-import { Workspace, type RecordContext } from "./index.js";
+import type { RecordContext } from "./types.js";
+import { Workspace } from "./workspace.js";
 import { bytesArg, call, contextArg, describe, MIN_RECORD_BYTES, packageFile, PREFIX_BYTES, property } from "./util.js";
 import type { WorkerError, WorkerJob } from "./worker-thread.js";
 
