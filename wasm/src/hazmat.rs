@@ -1,6 +1,7 @@
 //! Test-only access for independent implementations (docs/FORMAT.md#independent-implementations).
 //! Compiled only with the `hazmat` feature, which release packages never enable.
 
+use crate::case::Case;
 use crate::convert::*;
 use crate::member::Member;
 use crate::record::{Encryptor, MessageKeys};
@@ -79,4 +80,21 @@ pub fn member_from_seed(seed: &[u8]) -> Result<Member, JsValue> {
     Ok(Member(confide::MemberSecretKey::derive(
         confide::MemberSeed::from_bytes(seed),
     )))
+}
+
+/// The case key of `epoch` at `level` ("full" or "summary"), or an `unknown_epoch` error.
+#[wasm_bindgen(js_name = hazmatCaseKey)]
+pub fn case_key(case: &Case, epoch: u32, full: bool) -> Result<Uint8Array, JsValue> {
+    let level = if full {
+        confide::Level::Full
+    } else {
+        confide::Level::Summary
+    };
+    match case.0.hazmat_key(epoch, level) {
+        Some(k) => Ok(secret_to_js(&zeroize::Zeroizing::new(k)[..])),
+        None => Err(js_error(
+            "unknown_epoch",
+            "no case key for this epoch and level",
+        )),
+    }
 }

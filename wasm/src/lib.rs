@@ -9,6 +9,7 @@
 #![allow(clippy::missing_errors_doc)]
 
 mod backup;
+mod case;
 mod convert;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
@@ -18,6 +19,7 @@ mod record;
 mod workspace;
 
 pub use backup::{ExportPlan, KdfInput, backup_kdf_input, prepare_backup};
+pub use case::Case;
 pub use member::{Member, accept_invite, describe_invite, member_id_of};
 pub use memory::wipe_stack;
 pub use record::{ChunkReader, Decryptor, Encryptor, MessageKeys, record_length, unpadded_length};

@@ -2,7 +2,7 @@
 
 use crate::convert::*;
 use crate::workspace::Workspace;
-use confide::{ContentType, RecordContext};
+use confide::{ContentType, RecordContext, RecordKeys};
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
@@ -65,22 +65,33 @@ impl Decryptor {
 
     /// Ciphertext in; plaintext of every chunk that authenticated out.
     pub fn push(&mut self, workspace: &Workspace, data: &[u8]) -> Result<Uint8Array, JsValue> {
-        match &mut self.0 {
-            Some(dec) => dec
-                .push(&workspace.0, data)
-                .map(|p| secret_to_js(&p))
-                .map_err(to_js),
-            None => Err(js_error(
-                "invalid_argument",
-                "the stream has already finished",
-            )),
-        }
+        self.push_with(&workspace.0, data)
     }
 
     /// Opens the final chunk and checks the record is complete.
     pub fn finish(&mut self) -> Result<Uint8Array, JsValue> {
         match self.0.take() {
             Some(dec) => dec.finish().map(|p| secret_to_js(&p)).map_err(to_js),
+            None => Err(js_error(
+                "invalid_argument",
+                "the stream has already finished",
+            )),
+        }
+    }
+}
+
+impl Decryptor {
+    /// [`Decryptor::push`] with any record keys: a workspace's or a case's.
+    pub(crate) fn push_with(
+        &mut self,
+        keys: &(impl RecordKeys + ?Sized),
+        data: &[u8],
+    ) -> Result<Uint8Array, JsValue> {
+        match &mut self.0 {
+            Some(dec) => dec
+                .push(keys, data)
+                .map(|p| secret_to_js(&p))
+                .map_err(to_js),
             None => Err(js_error(
                 "invalid_argument",
                 "the stream has already finished",
@@ -103,10 +114,7 @@ impl ChunkReader {
         record_id: &str,
         field: &str,
     ) -> Result<ChunkReader, JsValue> {
-        let ctx = RecordContext { record_id, field };
-        confide::RecordChunkReader::new(&workspace.0, start, &ctx)
-            .map(ChunkReader)
-            .map_err(to_js)
+        Self::with_keys(&workspace.0, start, record_id, field)
     }
 
     /// Whether the record's plaintext is padded.
@@ -157,22 +165,7 @@ impl MessageKeys {
         record_id: &str,
         field: &str,
     ) -> Result<MessageKeys, JsValue> {
-        let content_type = content_type(is_text);
-        let ctx = RecordContext { record_id, field };
-        let mut rng = confide::rng::system_rng().map_err(to_js)?;
-        let (prefix, material) = confide::record::stream::external_encryption_with_rng(
-            &workspace.0,
-            &ctx,
-            content_type,
-            &mut rng,
-        )
-        .map_err(to_js)?;
-        Ok(MessageKeys {
-            prefix,
-            padded: false,
-            text: false,
-            material,
-        })
+        Self::encryption_with_type(&workspace.0, content_type(is_text), record_id, field)
     }
 
     /// Keys of an existing record, after checking its first 98 bytes.
@@ -183,16 +176,7 @@ impl MessageKeys {
         record_id: &str,
         field: &str,
     ) -> Result<MessageKeys, JsValue> {
-        let ctx = RecordContext { record_id, field };
-        let (header, material) =
-            confide::record::stream::external_decryption(&workspace.0, start, &ctx)
-                .map_err(to_js)?;
-        Ok(MessageKeys {
-            prefix: Vec::new(),
-            padded: header.padded,
-            text: header.content_type == ContentType::Text,
-            material,
-        })
+        Self::decryption_with(&workspace.0, start, record_id, field)
     }
 
     /// `header || salt || commitment` of a new record (empty for decryption).
@@ -223,6 +207,73 @@ impl MessageKeys {
     #[wasm_bindgen(getter, js_name = baseNonce)]
     pub fn base_nonce(&self) -> Vec<u8> {
         self.material.base_nonce().to_vec()
+    }
+}
+
+impl ChunkReader {
+    /// A range reader with any record keys: a workspace's or a case's.
+    pub(crate) fn with_keys(
+        keys: &(impl RecordKeys + ?Sized),
+        start: &[u8],
+        record_id: &str,
+        field: &str,
+    ) -> Result<ChunkReader, JsValue> {
+        let ctx = RecordContext { record_id, field };
+        confide::RecordChunkReader::new(keys, start, &ctx)
+            .map(ChunkReader)
+            .map_err(to_js)
+    }
+}
+
+impl MessageKeys {
+    /// Message keys of a new bytes record under `keys`' current key.
+    pub(crate) fn encryption_with(
+        keys: &(impl RecordKeys + ?Sized),
+        record_id: &str,
+        field: &str,
+    ) -> Result<MessageKeys, JsValue> {
+        Self::encryption_with_type(keys, ContentType::Bytes, record_id, field)
+    }
+
+    fn encryption_with_type(
+        keys: &(impl RecordKeys + ?Sized),
+        content_type: ContentType,
+        record_id: &str,
+        field: &str,
+    ) -> Result<MessageKeys, JsValue> {
+        let ctx = RecordContext { record_id, field };
+        let mut rng = confide::rng::system_rng().map_err(to_js)?;
+        let (prefix, material) = confide::record::stream::external_encryption_with_rng(
+            keys,
+            &ctx,
+            content_type,
+            &mut rng,
+        )
+        .map_err(to_js)?;
+        Ok(MessageKeys {
+            prefix,
+            padded: false,
+            text: false,
+            material,
+        })
+    }
+
+    /// Message keys of an existing record under `keys`.
+    pub(crate) fn decryption_with(
+        keys: &(impl RecordKeys + ?Sized),
+        start: &[u8],
+        record_id: &str,
+        field: &str,
+    ) -> Result<MessageKeys, JsValue> {
+        let ctx = RecordContext { record_id, field };
+        let (header, material) =
+            confide::record::stream::external_decryption(keys, start, &ctx).map_err(to_js)?;
+        Ok(MessageKeys {
+            prefix: Vec::new(),
+            padded: header.padded,
+            text: header.content_type == ContentType::Text,
+            material,
+        })
     }
 }
 
