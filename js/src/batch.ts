@@ -5,9 +5,10 @@
  * them, so the page keeps painting and answering input. Internal.
  */
 
-import { unpaddedLength, WasmMessageKeys, type WasmWorkspace } from "../wasm/confide_wasm.js";
+import { unpaddedLength } from "../wasm/confide_wasm.js";
 import { chunkNonce, hasWebCrypto } from "./engines.js";
 import { ConfideError, fromWasm } from "./errors.js";
+import type { KeySource } from "./key-source.js";
 import type { RecordContext, StreamEngine } from "./types.js";
 import {
   bytesArg, call, CHUNK_BYTES, contextArg, describe, ENCRYPTED_CHUNK_BYTES, isNode, MIN_RECORD_BYTES, PREFIX_BYTES, property, yieldToEventLoop,
@@ -93,10 +94,10 @@ function bodyPlaintextBytes(recordBytes: number): number {
  * (FORMAT.md#chunked-encryption), then unpads (the core's check) and checks UTF-8 for text.
  * Records whose length no record has go to the core whole, which reports exactly why.
  */
-function openOnWebCrypto(ws: WasmWorkspace, record: Uint8Array, ctx: RecordContext): Uint8Array | Promise<Uint8Array> {
+function openOnWebCrypto(keySource: KeySource, record: Uint8Array, ctx: RecordContext): Uint8Array | Promise<Uint8Array> {
   const plainBytes = bodyPlaintextBytes(record.length);
-  if (Number.isNaN(plainBytes)) return call(() => ws.decrypt(record, ctx.recordId, ctx.field));
-  const keys = call(() => WasmMessageKeys.forDecryption(ws, record.subarray(0, MIN_RECORD_BYTES), ctx.recordId, ctx.field));
+  if (Number.isNaN(plainBytes)) return call(() => keySource.decrypt(record, ctx.recordId, ctx.field));
+  const keys = call(() => keySource.messageKeysForDecryption(record.subarray(0, MIN_RECORD_BYTES), ctx.recordId, ctx.field));
   let key: Promise<CryptoKey>;
   let base: Uint8Array;
   let padded: boolean;
@@ -174,7 +175,7 @@ function openOnWebCrypto(ws: WasmWorkspace, record: Uint8Array, ctx: RecordConte
  * `convert` takes a plaintext and owns it (the text variant decodes, then zeroes it).
  */
 export async function decryptMany<T>(
-  workspace: () => WasmWorkspace,
+  keySource: KeySource,
   items: unknown,
   rawOptions: unknown,
   convert: (plaintext: Uint8Array) => T,
@@ -187,7 +188,7 @@ export async function decryptMany<T>(
   }
   const { signal, onProgress, engine } = options(rawOptions);
   if (signal?.aborted) throw aborted();
-  workspace(); // `freed` and `not_initialized` before any work
+  call(() => keySource.assertLive()); // `freed` and `not_initialized` before any work
   const webCrypto = engine === "webcrypto" || (engine === "auto" && hasWebCrypto() && !isNode());
   const results: DecryptManyResult<T>[] = new Array<DecryptManyResult<T>>(items.length);
   let settled = 0;
@@ -213,7 +214,7 @@ export async function decryptMany<T>(
         onProgress?.(settled);
         sliceStart = performance.now();
       }
-      const ws = workspace(); // `freed` rejects the whole call
+      call(() => keySource.assertLive()); // `freed` rejects the whole call
       let item: { record: Uint8Array; ctx: RecordContext };
       try {
         item = itemArg(items[i], i);
@@ -224,7 +225,7 @@ export async function decryptMany<T>(
       const { record, ctx } = item;
       let opened: Uint8Array | Promise<Uint8Array>;
       try {
-        opened = webCrypto ? openOnWebCrypto(ws, record, ctx) : call(() => ws.decrypt(record, ctx.recordId, ctx.field));
+        opened = webCrypto ? openOnWebCrypto(keySource, record, ctx) : call(() => keySource.decrypt(record, ctx.recordId, ctx.field));
       } catch (e) {
         fail(i, e);
         continue;

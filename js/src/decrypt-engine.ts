@@ -4,8 +4,9 @@
  * the worker thread imports, because it calls into wasm. Internal.
  */
 
-import { WasmDecryptor, WasmMessageKeys, type WasmWorkspace } from "../wasm/confide_wasm.js";
+import { WasmDecryptor } from "../wasm/confide_wasm.js";
 import { ConfideError } from "./errors.js";
+import type { KeySource } from "./key-source.js";
 import { importAesKey, wasmEngine, webCryptoOpener, type Engine, type Enqueue } from "./engines.js";
 import { call, MIN_RECORD_BYTES, PREFIX_BYTES } from "./util.js";
 
@@ -13,7 +14,7 @@ import { call, MIN_RECORD_BYTES, PREFIX_BYTES } from "./util.js";
  * The WebCrypto decryption engine. The first 98 bytes go to the core, which checks header,
  * workspace, epoch and commitment; padded records are handed to the wasm engine.
  */
-export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: string, field: string): Engine {
+export function webCryptoDecryptor(keys: KeySource, recordId: string, field: string): Engine {
   let head: Uint8Array | undefined = new Uint8Array(0);
   let inner: Engine | undefined;
   /** Collects the first 98 bytes, then picks the engine for the rest; returns the rest. */
@@ -27,16 +28,16 @@ export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: str
     if (head.length < MIN_RECORD_BYTES) return new Uint8Array(0);
     const start = head;
     head = undefined;
-    const keys = call(() => WasmMessageKeys.forDecryption(workspace(), start, recordId, field));
-    if (keys.padded) {
-      keys.free();
+    const messageKeys = call(() => keys.messageKeysForDecryption(start, recordId, field));
+    if (messageKeys.padded) {
+      messageKeys.free();
       const decryptor = call(() => new WasmDecryptor(recordId, field));
-      inner = wasmEngine((p) => decryptor.push(workspace(), p), () => decryptor.finish(), () => decryptor.free(), true);
+      inner = wasmEngine((p) => keys.decryptorPush(decryptor, p), () => decryptor.finish(), () => decryptor.free(), true);
       await inner.push(start, enqueue);
     } else {
-      const base = keys.baseNonce;
-      const text = keys.text;
-      inner = webCryptoOpener(base, importAesKey(keys).finally(() => keys.free()), start.subarray(PREFIX_BYTES), text);
+      const base = messageKeys.baseNonce;
+      const text = messageKeys.text;
+      inner = webCryptoOpener(base, importAesKey(messageKeys).finally(() => messageKeys.free()), start.subarray(PREFIX_BYTES), text);
     }
     return rest;
   };
@@ -49,7 +50,7 @@ export function webCryptoDecryptor(workspace: () => WasmWorkspace, recordId: str
     async finish(enqueue) {
       if (head !== undefined) {
         // Fewer than 98 bytes: let the core report why (a short header is `malformed`).
-        call(() => WasmMessageKeys.forDecryption(workspace(), head!, recordId, field).free());
+        call(() => keys.messageKeysForDecryption(head!, recordId, field).free());
         throw new ConfideError("decryption_failed", "decryption failed");
       }
       await inner!.finish(enqueue);

@@ -79,6 +79,20 @@ export type ConfideErrorCode =
   | "log_too_large"
   /** An admin tried to remove itself; another admin carries out a leave request. */
   | "cannot_remove_self"
+  /** The record, grant or entry belongs to another case. */
+  | "wrong_case"
+  /** The record is at a level this member does not read, or the change needs a full member. */
+  | "level_too_low"
+  /** The change would leave the case without a full member: hand it over first. */
+  | "last_holder"
+  /** A member who left the workspace still holds the case's key: `removeDeparted()` first. */
+  | "case_needs_rotation"
+  /** The case has been deleted. */
+  | "case_deleted"
+  /** The case's signed retention date has not passed. */
+  | "under_retention"
+  /** The case names a membership log entry this workspace has not verified yet: reload it. */
+  | "workspace_out_of_date"
   /**
    * A `ConfideWorker`'s Web Worker did not start (its script failed to load: a 404, a
    * Content-Security-Policy without `worker-src` for it, a bundler that left it out) or stopped.
@@ -92,7 +106,8 @@ const CODES: ReadonlySet<string> = new Set<ConfideErrorCode>([
   "rollback_detected", "fork_detected", "invite_unknown", "invite_used", "invite_expired", "bad_acceptance",
   "inviter_mismatch", "not_a_member", "already_member", "last_admin", "key_mismatch", "missing_grant",
   "no_membership_log", "no_trust_anchor", "weak_passphrase", "wrong_passphrase", "bad_recovery_kit",
-  "no_saved_member", "device_storage_unavailable", "log_too_large", "cannot_remove_self", "worker_unavailable",
+  "no_saved_member", "device_storage_unavailable", "log_too_large", "cannot_remove_self", "worker_unavailable", "wrong_case",
+  "level_too_low", "last_holder", "case_needs_rotation", "case_deleted", "under_retention", "workspace_out_of_date",
 ]);
 
 /** The one error type Confide throws. Branch on `code`, not on `message`. */

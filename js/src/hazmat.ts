@@ -9,12 +9,14 @@ import * as wasm from "../wasm/confide_wasm.js";
 import type { WasmEncryptor, WasmMessageKeys } from "../wasm/confide_wasm.js";
 import { engineStream, wasmEngine, webCryptoEncryptor } from "./engines.js";
 import { ConfideError, fromWasm } from "./errors.js";
+import { Case } from "./case.js";
 import { Member } from "./member.js";
 import { Workspace } from "./workspace.js";
 
 interface HazmatExports {
   hazmatContentKey(ws: unknown, epoch: number): Uint8Array;
   hazmatMemberFromSeed(seed: Uint8Array): unknown;
+  hazmatCaseKey(c: unknown, epoch: number, full: boolean): Uint8Array;
 }
 
 function exports(): HazmatExports {
@@ -29,6 +31,17 @@ function exports(): HazmatExports {
 export function contentKey(workspace: Workspace, epoch: number): Uint8Array {
   try {
     return exports().hazmatContentKey(Workspace.inner(workspace), epoch);
+  } catch (e) {
+    throw fromWasm(e);
+  } finally {
+    wasm.wipeStack();
+  }
+}
+
+/** The case key of `epoch` at `level` held by `c`. */
+export function caseKey(c: Case, epoch: number, level: "full" | "summary"): Uint8Array {
+  try {
+    return exports().hazmatCaseKey(Case.inner(c), epoch, level === "full");
   } catch (e) {
     throw fromWasm(e);
   } finally {

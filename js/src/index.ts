@@ -18,6 +18,10 @@
 export { init } from "./init.js";
 export { Invite, Member } from "./member.js";
 export { Workspace } from "./workspace.js";
+export { Case } from "./case.js";
+export type {
+  CaseChange, CaseCreateOptions, CaseEncryptOptions, CaseLevel, CaseLoadOptions, CaseMember, CaseStreamOptions,
+} from "./case.js";
 export { plaintextSize, recordSize } from "./sizes.js";
 export { ConfideError, isConfideError } from "./errors.js";
 export type { ConfideErrorCode } from "./errors.js";

@@ -1,21 +1,21 @@
 /** The workspace as one member sees it: records, the membership log, invites, rotation. */
 
-import { memberIdOf, WasmChunkReader, WasmDecryptor, WasmMessageKeys, WasmWorkspace, WasmWorkspaceLoader } from "../wasm/confide_wasm.js";
-import { base64url, bytesList, nowOption, optionalString, roleArg } from "./args.js";
-import { decryptMany } from "./batch.js";
+import { memberIdOf, WasmChunkReader, WasmMessageKeys, WasmWorkspace, WasmWorkspaceLoader } from "../wasm/confide_wasm.js";
+import { base64url, bytesList, fromBase64url, nowOption, optionalString, roleArg } from "./args.js";
 import type { DecryptManyItem, DecryptManyOptions, DecryptManyResult } from "./batch.js";
-import { webCryptoDecryptor } from "./decrypt-engine.js";
-import { engineStream, hasWebCrypto, streamOptions, wasmEngine, webCryptoEncryptor } from "./engines.js";
 import { ConfideError } from "./errors.js";
+import type { KeySource } from "./key-source.js";
 import { Member } from "./member.js";
-import { rangeSource, readRange, readToEnd } from "./range.js";
+import {
+  decryptRecord, decryptRecordRange, decryptRecords, decryptRecordStream, decryptTextRecords, encryptRecord,
+  encryptRecordStream, textOf,
+} from "./records.js";
 import type {
   Admission, CreatedInvite, EncryptOptions, LoadOptions, LogTimeOptions, RangeSource, RecordContext, Role, Rotation,
   StreamOptions, WorkspaceMember,
 } from "./types.js";
 import {
-  aliasDispose, bytesArg, call, callSecret, CHUNK_BYTES, contextArg, describe, MAX_LOG_BYTES, MAX_LOG_ENTRIES,
-  MAX_PLAINTEXT_BYTES, MIN_RECORD_BYTES, padOption, property, yieldToEventLoop,
+  aliasDispose, bytesArg, call, callSecret, describe, MAX_LOG_BYTES, MAX_LOG_ENTRIES, property, yieldToEventLoop,
 } from "./util.js";
 
 const workspaceToken = Symbol.for("confide.internal");
@@ -125,6 +125,18 @@ export class Workspace {
     return new Workspace(workspaceToken, callSecret(() => WasmWorkspace.openGrant(m, g, b)));
   }
 
+  /** The workspace's epoch keys, for the record operations (./records.ts). */
+  readonly #keys: KeySource = {
+    assertLive: () => void this.#ws(),
+    encrypt: (bytes, isText, recordId, field, pad) => this.#ws().encrypt(bytes, isText, recordId, field, pad),
+    decrypt: (record, recordId, field) => this.#ws().decrypt(record, recordId, field),
+    encryptor: (recordId, field, pad) => this.#ws().encryptStream(false, recordId, field, pad),
+    decryptorPush: (decryptor, piece) => decryptor.push(this.#ws(), piece),
+    messageKeysForEncryption: (recordId, field) => WasmMessageKeys.forEncryption(this.#ws(), false, recordId, field),
+    messageKeysForDecryption: (start, recordId, field) => WasmMessageKeys.forDecryption(this.#ws(), start, recordId, field),
+    chunkReader: (start, recordId, field) => new WasmChunkReader(this.#ws(), start, recordId, field),
+  };
+
   #ws(): WasmWorkspace {
     if (this.#inner === undefined) throw new ConfideError("freed", "this Workspace has been freed");
     return this.#inner;
@@ -146,18 +158,7 @@ export class Workspace {
    * @throws {ConfideError} `invalid_argument`, `freed`, `random_unavailable`.
    */
   encrypt(plaintext: string | Uint8Array, context: RecordContext, options: EncryptOptions = {}): Uint8Array {
-    const ctx = contextArg(context);
-    const pad = padOption(options);
-    const isText = typeof plaintext === "string";
-    const bytes = isText ? new TextEncoder().encode(plaintext) : bytesArg("plaintext", plaintext, MAX_PLAINTEXT_BYTES);
-    if (bytes.length > MAX_PLAINTEXT_BYTES) {
-      throw new ConfideError("invalid_argument", `"plaintext" expected at most ${MAX_PLAINTEXT_BYTES} bytes, got ${bytes.length}`);
-    }
-    try {
-      return call(() => this.#ws().encrypt(bytes, isText, ctx.recordId, ctx.field, pad));
-    } finally {
-      if (isText) bytes.fill(0);
-    }
+    return encryptRecord(this.#keys, plaintext, context, options);
   }
 
   /**
@@ -166,9 +167,7 @@ export class Workspace {
    *   `wrong_workspace`, `unknown_epoch`, `malformed`, `unsupported_version`, `invalid_argument`.
    */
   decrypt(record: Uint8Array, context: RecordContext): Uint8Array {
-    const r = bytesArg("record", record);
-    const ctx = contextArg(context);
-    return call(() => this.#ws().decrypt(r, ctx.recordId, ctx.field));
+    return decryptRecord(this.#keys, record, context);
   }
 
   /**
@@ -176,15 +175,7 @@ export class Workspace {
    * @throws {ConfideError} as {@link decrypt}, and `malformed` if the plaintext is not UTF-8.
    */
   decryptText(record: Uint8Array, context: RecordContext): string {
-    const bytes = this.decrypt(record, context);
-    try {
-      // ignoreBOM: a note that starts with U+FEFF keeps it (the default decoder drops it).
-      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-    } catch {
-      throw new ConfideError("malformed", "record plaintext is not UTF-8 text");
-    } finally {
-      bytes.fill(0);
-    }
+    return textOf(this.decrypt(record, context));
   }
 
   /**
@@ -196,7 +187,7 @@ export class Workspace {
    *   `aborted` (what was opened is zeroed), `freed`, `not_initialized`.
    */
   decryptMany(items: readonly DecryptManyItem[], options: DecryptManyOptions = {}): Promise<DecryptManyResult<Uint8Array>[]> {
-    return decryptMany(() => this.#ws(), items, options, (bytes) => bytes);
+    return decryptRecords(this.#keys, items, options);
   }
 
   /**
@@ -205,15 +196,7 @@ export class Workspace {
    * @throws {ConfideError} as {@link decryptMany}.
    */
   decryptTextMany(items: readonly DecryptManyItem[], options: DecryptManyOptions = {}): Promise<DecryptManyResult<string>[]> {
-    return decryptMany(() => this.#ws(), items, options, (bytes) => {
-      try {
-        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-      } catch {
-        throw new ConfideError("malformed", "record plaintext is not UTF-8 text");
-      } finally {
-        bytes.fill(0);
-      }
-    });
+    return decryptTextRecords(this.#keys, items, options);
   }
 
   /**
@@ -226,21 +209,7 @@ export class Workspace {
    *   `invalid_argument` (a chunk that is not a Uint8Array) or `freed`.
    */
   encryptStream(context: RecordContext, options: StreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
-    const ctx = contextArg(context);
-    const { pad, signal, onProgress, engine } = streamOptions(options);
-    if (engine === "webcrypto" && pad) {
-      throw new ConfideError("invalid_argument", `"engine": padded streams run on the wasm engine`);
-    }
-    if (!pad && engine !== "wasm" && hasWebCrypto()) {
-      const keys = call(() => WasmMessageKeys.forEncryption(this.#ws(), false, ctx.recordId, ctx.field));
-      return engineStream(webCryptoEncryptor(keys), signal, onProgress);
-    }
-    const encryptor = call(() => this.#ws().encryptStream(false, ctx.recordId, ctx.field, pad));
-    return engineStream(
-      wasmEngine((piece) => encryptor.push(piece), () => encryptor.finish(), () => encryptor.free(), false),
-      signal,
-      onProgress,
-    );
+    return encryptRecordStream(this.#keys, context, options);
   }
 
   /**
@@ -253,17 +222,7 @@ export class Workspace {
    *   `unsupported_version` or `aborted`.
    */
   decryptStream(context: RecordContext, options: StreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
-    const ctx = contextArg(context);
-    const { signal, onProgress, engine } = streamOptions(options);
-    if (engine !== "wasm" && hasWebCrypto()) {
-      return engineStream(webCryptoDecryptor(() => this.#ws(), ctx.recordId, ctx.field), signal, onProgress);
-    }
-    const decryptor = call(() => new WasmDecryptor(ctx.recordId, ctx.field));
-    return engineStream(
-      wasmEngine((piece) => decryptor.push(this.#ws(), piece), () => decryptor.finish(), () => decryptor.free(), true),
-      signal,
-      onProgress,
-    );
+    return decryptRecordStream(this.#keys, context, options);
   }
 
   /**
@@ -274,31 +233,8 @@ export class Workspace {
    * @throws {ConfideError} `decryption_failed`, `wrong_workspace`, `unknown_epoch`, `malformed`,
    *   `unsupported_version`, `invalid_argument`, `freed`.
    */
-  async decryptRange(source: RangeSource, context: RecordContext, start: number, end?: number): Promise<Uint8Array> {
-    const ctx = contextArg(context);
-    const src = rangeSource(source);
-    // c2sp.org/chunked-encryption: fewer than 2^38 chunks, so offsets stay below 2^52.
-    const maxOffset = 2 ** 38 * CHUNK_BYTES;
-    for (const [name, value] of [["start", start], ["end", end ?? 0]] as const) {
-      if (!Number.isSafeInteger(value) || value < 0 || value > maxOffset) {
-        throw new ConfideError("invalid_argument", `"${name}" expected an integer in [0, 2^52], got ${describe(value)}`);
-      }
-    }
-    const head = await src.read(0, MIN_RECORD_BYTES);
-    const reader = call(() => new WasmChunkReader(this.#ws(), head, ctx.recordId, ctx.field));
-    try {
-      if (reader.padded) {
-        // Padded records are notes: their payload length is known only after unpadding.
-        const whole = src.size !== undefined ? await src.read(0, src.size) : await readToEnd(src);
-        const plaintext = this.decrypt(whole, ctx);
-        const out = plaintext.slice(start, end);
-        plaintext.fill(0);
-        return out;
-      }
-      return await readRange(src, reader, start, end);
-    } finally {
-      reader.free();
-    }
+  decryptRange(source: RangeSource, context: RecordContext, start: number, end?: number): Promise<Uint8Array> {
+    return decryptRecordRange(this.#keys, source, context, start, end);
   }
 
   /**
@@ -413,15 +349,26 @@ export class Workspace {
 
   /** A member id from an id, a fingerprint or a bundle, checked against the roster. */
   #memberId(member: unknown): Uint8Array {
+    return Workspace.memberIdBytes(this, member);
+  }
+
+  /**
+   * @internal The 32-byte id of a current member named by id, fingerprint or bundle; with
+   * `former`, also any id given as such (a member who has left, for a case to remove).
+   */
+  static memberIdBytes(workspace: Workspace, member: unknown, former = false): Uint8Array {
+    const ws = Workspace.inner(workspace);
     const wanted = member instanceof Uint8Array ? base64url(call(() => memberIdOf(bytesArg("member", member, 4096)))) : member;
     if (typeof wanted !== "string") {
       throw new ConfideError("invalid_argument", `"member" expected an id, a fingerprint or a bundle, got ${describe(member)}`);
     }
     const digits = wanted.replace(/\s+/g, " ").trim();
-    const raw = call(() => this.#ws().members()) as { id: Uint8Array; fingerprint: string }[];
+    const raw = call(() => ws.members()) as { id: Uint8Array; fingerprint: string }[];
     const found = raw.find((m) => base64url(m.id) === wanted || m.fingerprint === digits);
-    if (found === undefined) throw new ConfideError("not_a_member", "no current member has this id or fingerprint");
-    return found.id;
+    if (found !== undefined) return found.id;
+    const id = former ? fromBase64url(wanted) : undefined;
+    if (id?.length === 32) return id;
+    throw new ConfideError("not_a_member", "no current member has this id or fingerprint");
   }
 
   /** @internal */

@@ -18,7 +18,7 @@ function code(f) {
 
 /** Runs every check; resolves to { passed, failed: [{ name, message }] }. */
 export async function runSuite({ confide, hazmat, vectors }) {
-  const { init, Member, Workspace, Invite, ConfideError, isConfideError, recordSize } = confide;
+  const { init, Member, Workspace, Invite, Case, ConfideError, isConfideError, recordSize } = confide;
   const b64 = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
   const list = (field) => (field ? field.split(" ").filter(Boolean).map(hex) : []);
   const checkWorkspaceVector = (v) => {
@@ -794,6 +794,168 @@ export async function runSuite({ confide, hazmat, vectors }) {
     ok(code(() => Workspace.load(alice, { log: tooMany, grants: [] })) === "log_too_large", "limits, load");
   });
 
+  // ---------- cases (FORMAT.md#cases): a practice of four, one in-memory server ----------
+  const practice = () => {
+    // Alice runs the roster and is on no case; Bob and Dana are clinicians; Carol supervises.
+    const { alice, ws, server, join } = team();
+    const [bob, carol, dana] = [Member.generate(), Member.generate(), Member.generate()];
+    const links = [bob, carol, dana].map((m) => join(m));
+    const wss = [bob, carol, dana].map((m, i) => load(server, m, { invite: links[i] }));
+    const cases = new Map(); // case id -> { log: [], grants: Map(member id -> [grant]) }
+    const publishCase = (id, change) => {
+      const c = cases.get(id) ?? { log: [], grants: new Map() };
+      cases.set(id, c);
+      c.log.push(change.logEntry);
+      for (const g of change.grants) c.grants.set(g.memberId, [...(c.grants.get(g.memberId) ?? []), g.grant]);
+    };
+    const loadCase = (id, member, memberWs, pinnedHead, from = cases) => {
+      const c = from.get(id);
+      return Case.load(memberWs, { log: c.log, grants: c.grants.get(member.id) ?? [], pinnedHead });
+    };
+    return { alice, ws, server, bob, carol, dana, wsBob: wss[0], wsCarol: wss[1], wsDana: wss[2], cases, publishCase, loadCase };
+  };
+  const streamText = async (stream, bytes) => {
+    const out = await new Response(new Blob([bytes]).stream().pipeThrough(stream)).arrayBuffer();
+    return new TextDecoder().decode(out);
+  };
+
+  check("cases: each member reads exactly what its level and cases allow, on every path", async () => {
+    const p = practice();
+    const { case: bobCase, change } = Case.create(p.wsBob, { now: T0 + 100 });
+    ok(change.grants.length === 1 && change.grants[0].memberId === p.bob.id && bobCase.level === "full", "creator is full");
+    p.publishCase(bobCase.id, change);
+    p.publishCase(bobCase.id, bobCase.add(p.carol.id, "summary", { now: T0 + 101 }));
+    ok(bobCase.epoch === 1 && bobCase.members.map((m) => `${m.id === p.bob.id ? "bob" : "carol"}:${m.level}`).join() === "bob:full,carol:summary", "members");
+    const note = bobCase.encrypt("Client disclosed a panic attack on the bus.", ctx);
+    const hours = bobCase.encrypt("50 min, K.L., active", { recordId: "n-42", field: "summary" }, { level: "summary" });
+    ok(note[3] === 3 && hours[5] === 0x03 && note[5] === 0x01, "case records are version 3; the summary flag is set");
+    ok(code(() => p.wsBob.decrypt(note, ctx)) === "wrong_case", "the workspace key does not open a case record");
+    const carolCase = p.loadCase(bobCase.id, p.carol, p.wsCarol, undefined);
+    ok(carolCase.level === "summary", "carol is summary");
+    ok(carolCase.decryptText(hours, { recordId: "n-42", field: "summary" }) === "50 min, K.L., active", "carol reads the summary");
+    ok(code(() => carolCase.decrypt(note, ctx)) === "level_too_low", "carol cannot open the clinical note");
+    ok(code(() => carolCase.encrypt("x", ctx, { level: "summary" })) === "level_too_low", "a summary member writes nothing");
+    ok(code(() => carolCase.add(p.dana.id, "full")) === "level_too_low", "a summary member changes nothing");
+    ok(code(() => p.loadCase(bobCase.id, p.dana, p.wsDana)) === "not_a_member", "dana, not on the case, gets no keys");
+    ok(code(() => p.loadCase(bobCase.id, p.alice, p.ws)) === "not_a_member", "the roster admin gets no keys");
+    ok(code(() => bobCase.encrypt("x", ctx, { level: "supervisor" })) === "invalid_argument", "unknown level");
+    // Every read path: many, streams on both engines, ranges.
+    const many = await carolCase.decryptTextMany([{ record: hours, context: { recordId: "n-42", field: "summary" } }, { record: note, context: ctx }]);
+    ok(many[0].ok && many[0].value === "50 min, K.L., active" && !many[1].ok && many[1].error.code === "level_too_low", "decryptTextMany");
+    const sctx = { recordId: "rec-1", field: "audio" };
+    const audio = new Uint8Array(40_000).map((_, i) => i * 7);
+    for (const engine of ["wasm", "auto"]) {
+      const rec = new Uint8Array(await new Response(new Blob([audio]).stream().pipeThrough(bobCase.encryptStream(sctx, { engine }))).arrayBuffer());
+      ok(rec[3] === 3, `streamed record is a case record (${engine})`);
+      const back = new Uint8Array(await new Response(new Blob([rec]).stream().pipeThrough(bobCase.decryptStream(sctx, { engine }))).arrayBuffer());
+      eqBytes(back, audio, `stream round trip (${engine})`);
+      eqBytes(await bobCase.decryptRange(rec, sctx, 16_000, 17_000), audio.subarray(16_000, 17_000), `range (${engine})`);
+      ok((await streamCode(carolCase.decryptRange(rec, sctx, 0, 5))) === "level_too_low", `summary member, range (${engine})`);
+      ok((await streamCode(new Response(new Blob([rec]).stream().pipeThrough(carolCase.decryptStream(sctx, { engine }))).arrayBuffer())) === "level_too_low", `summary member, stream (${engine})`);
+    }
+    // A record of another case does not open in this one.
+    const { case: danaCase, change: dc } = Case.create(p.wsDana, { now: T0 + 102 });
+    p.publishCase(danaCase.id, dc);
+    const other = danaCase.encrypt("Dana's client.", ctx);
+    ok(code(() => bobCase.decrypt(other, ctx)) === "wrong_case", "another case's record");
+    ok(code(() => danaCase.decrypt(note, ctx)) === "wrong_case", "and the other way round");
+    bobCase.free();
+    ok(code(() => bobCase.decrypt(note, ctx)) === "freed", "freed");
+  });
+
+  check("cases: admission to the present, handover, removal from the workspace, deletion", () => {
+    const p = practice();
+    const { case: bobCase, change } = Case.create(p.wsBob, { now: T0 + 100, retentionUntil: T0 + 10_000 });
+    p.publishCase(bobCase.id, change);
+    const before = bobCase.encrypt("Intake: referred by GP.", ctx);
+    p.publishCase(bobCase.id, bobCase.add(p.dana.id, "full", { now: T0 + 110 }));
+    let danaCase = p.loadCase(bobCase.id, p.dana, p.wsDana);
+    ok(code(() => danaCase.decrypt(before, ctx)) === "unknown_epoch", "dana reads from her admission on");
+    const history = bobCase.shareHistory(p.dana.id, { now: T0 + 111 });
+    ok(history.grants.length === 1, "one earlier epoch shared");
+    p.publishCase(bobCase.id, history);
+    danaCase = p.loadCase(bobCase.id, p.dana, p.wsDana, danaCase.head);
+    ok(danaCase.decryptText(before, ctx) === "Intake: referred by GP.", "history is an explicit grant");
+    // Handover: Bob cannot leave while he is the only full member; with Dana full, he can go.
+    const { case: soloCase, change: sc } = Case.create(p.wsBob, { now: T0 + 112 });
+    p.publishCase(soloCase.id, sc);
+    ok(code(() => soloCase.remove(p.bob.id)) === "cannot_remove_self", "no self-removal");
+    p.publishCase(soloCase.id, soloCase.add(p.dana.id, "summary", { now: T0 + 113 }));
+    const danaSolo = p.loadCase(soloCase.id, p.dana, p.wsDana);
+    ok(code(() => danaSolo.setLevel(p.bob.id, "summary")) === "level_too_low", "summary cannot demote");
+    ok(code(() => soloCase.setLevel(p.bob.id, "summary")) === "last_holder", "the last full member cannot step down");
+    p.publishCase(soloCase.id, soloCase.setLevel(p.dana.id, "full", { now: T0 + 114 }));
+    const handedOver = p.loadCase(soloCase.id, p.dana, p.wsDana);
+    p.publishCase(soloCase.id, handedOver.remove(p.bob.id, { now: T0 + 115 }));
+    ok(code(() => p.loadCase(soloCase.id, p.bob, p.wsBob)) === "not_a_member", "bob is off the handed-over case");
+
+    // Removal from the workspace: the case writes nothing until it moves to a key Bob lacks.
+    publish(p.server, p.ws.remove(p.bob.id, { now: T0 + 120 }));
+    const wsDana = load(p.server, p.dana, { pinnedHead: p.wsDana.head });
+    danaCase = p.loadCase(bobCase.id, p.dana, wsDana);
+    ok(danaCase.needsRotation && danaCase.members.find((m) => m.id === p.bob.id).departed, "bob is departed");
+    ok(code(() => danaCase.encrypt("x", ctx)) === "case_needs_rotation", "no write under a key bob holds");
+    const rotations = danaCase.removeDeparted({ now: T0 + 121 });
+    ok(rotations.length === 1 && !rotations[0].grants.some((g) => g.memberId === p.bob.id), "bob gets no new grant");
+    rotations.forEach((r) => p.publishCase(bobCase.id, r));
+    const after = danaCase.encrypt("Written after Bob left.", ctx);
+    ok(code(() => bobCase.decrypt(after, ctx)) === "unknown_epoch", "bob's old case object cannot read new notes");
+    ok(code(() => load(p.server, p.bob, { pinnedHead: p.wsBob.head })) === "not_a_member", "nor reload the workspace");
+    ok(code(() => p.loadCase(bobCase.id, p.bob, p.wsBob)) === "workspace_out_of_date", "nor load the case on his old log");
+
+    // Deletion: held by the signed retention date, then a tombstone; no one loads it again.
+    ok(code(() => danaCase.delete({ now: T0 + 130 })) === "under_retention", "retention holds");
+    p.publishCase(bobCase.id, { logEntry: danaCase.setRetention(0, { now: T0 + 131 }), grants: [] });
+    const copy = new Map([...p.cases].map(([k, v]) => [k, { log: [...v.log], grants: new Map(v.grants) }]));
+    p.publishCase(bobCase.id, { logEntry: danaCase.delete({ now: T0 + 132 }), grants: [] });
+    ok(code(() => danaCase.decrypt(after, ctx)) === "unknown_epoch", "the deleting object drops its keys");
+    ok(code(() => p.loadCase(bobCase.id, p.dana, wsDana)) === "case_deleted", "deleted for everyone");
+    // A copy of the server taken before deletion still opens for a member with its grants:
+    // crypto-shredding is the server dropping them (SECURITY.md#cases), checked end to end in e2e.
+    ok(p.loadCase(bobCase.id, p.dana, wsDana, undefined, copy).decryptText(after, ctx) === "Written after Bob left.", "control: the old copy");
+  });
+
+  check("a malicious server's case attacks fail with their own codes through the package", () => {
+    const p = practice();
+    const { case: bobCase, change } = Case.create(p.wsBob, { now: T0 + 100 });
+    p.publishCase(bobCase.id, change);
+    p.publishCase(bobCase.id, bobCase.add(p.carol.id, "summary", { now: T0 + 101 }));
+    const { case: danaCase, change: dc } = Case.create(p.wsDana, { now: T0 + 102 });
+    p.publishCase(danaCase.id, dc);
+    p.publishCase(danaCase.id, danaCase.add(p.carol.id, "full", { now: T0 + 103 }));
+    const c = p.cases.get(bobCase.id);
+    const carolGrants = c.grants.get(p.carol.id);
+    const withLog = (log, grants = carolGrants) => Case.load(p.wsCarol, { log, grants });
+    // It raises Carol's level: the add entry's level byte is signed.
+    const raised = c.log.map((e) => e.slice());
+    raised[1][117 + 32] ^= 3; // the level byte of the add entry (FORMAT.md#case-entry-kinds)
+    ok(code(() => withLog(raised)) === "bad_signature", "raised level");
+    // It serves Dana's case grant for Bob's case, or Bob's grant to Carol.
+    ok(code(() => withLog(c.log, p.cases.get(danaCase.id).grants.get(p.carol.id))) === "wrong_case", "another case's grant");
+    ok(code(() => withLog(c.log, c.grants.get(p.bob.id))) === "not_for_this_member", "another member's grant");
+    ok(code(() => withLog(c.log, [])) === "missing_grant", "no grant");
+    // It replays an old access list, or forks, to a member who saw the newer state.
+    const seen = p.loadCase(bobCase.id, p.carol, p.wsCarol).head;
+    ok(code(() => Case.load(p.wsCarol, { log: c.log.slice(0, 1), grants: [], pinnedHead: seen })) === "rollback_detected", "rollback");
+    const forked = seen.slice(0, -2) + (seen.endsWith("AA") ? "AQ" : "AA");
+    ok(code(() => Case.load(p.wsCarol, { log: c.log, grants: carolGrants, pinnedHead: forked })) === "fork_detected", "fork");
+    ok(code(() => Case.load(p.wsCarol, { log: c.log, grants: carolGrants, pinnedHead: p.loadCase(danaCase.id, p.carol, p.wsCarol).head })) === "wrong_case", "another case's head");
+    // It moves a record between cases, or lowers its level.
+    const note = bobCase.encrypt("Clinical detail.", ctx);
+    ok(code(() => danaCase.decrypt(note, ctx)) === "wrong_case", "moved record");
+    const lowered = note.slice();
+    lowered[5] |= 0x02;
+    const carolCase = p.loadCase(bobCase.id, p.carol, p.wsCarol);
+    ok(code(() => carolCase.decrypt(lowered, ctx)) === "decryption_failed", "level lowered in the header");
+    // It keeps a removed member on the case: the case refuses to write until it rotates.
+    publish(p.server, p.ws.remove(p.carol.id, { now: T0 + 110 }));
+    const wsBob = load(p.server, p.bob, { pinnedHead: p.wsBob.head });
+    const stale = p.loadCase(bobCase.id, p.bob, wsBob);
+    ok(code(() => stale.encrypt("x", ctx)) === "case_needs_rotation", "no write under a removed member's key");
+    ok(code(() => Case.load(p.wsCarol, { log: c.log, grants: carolGrants, pinnedHead: "x" })) === "malformed", "bad head");
+    ok(code(() => Case.load(p.wsCarol, { log: new Array(10_001).fill(c.log[0]), grants: [] })) === "log_too_large", "oversized log");
+  });
+
   check("no secret stays in wasm memory once used and freed (SECURITY.md#memory)", async () => {
     const find = (needle) => {
       const hay = hazmat.wasmMemory();
@@ -858,6 +1020,14 @@ export async function runSuite({ confide, hazmat, vectors }) {
     // Content keys, once their workspaces are freed.
     const key = hazmat.contentKey(ws, 0);
     present(key, "the content key of a live workspace");
+    // Case keys, once the case objects are freed (the workspaces still live).
+    const { case: c } = Case.create(ws);
+    const add = c.add(bob.id, "summary");
+    const bobsCase = Case.load(wsBob, { log: c.log, grants: add.grants.filter((g) => g.memberId === bob.id).map((g) => g.grant) });
+    const caseKeys = [hazmat.caseKey(c, 0, "full"), hazmat.caseKey(c, 1, "full"), hazmat.caseKey(bobsCase, 1, "summary")];
+    caseKeys.forEach((k) => present(k, "a case key of a live case"));
+    c.free(); bobsCase.free();
+    caseKeys.forEach((k) => absent(k, "a case key, after the cases are freed"));
     ws.free(); wsBob.free(); alice.free(); bob.free();
     absent(key, "the content key, after both workspaces are freed");
   });
