@@ -13,8 +13,9 @@ use std::fs;
 use std::path::Path;
 
 use confide::{
-    Acceptance, DecryptError, ErrorCode, Head, InviteLink, LoadInput, MemberPublicBundle,
-    MemberSecretKey, MemberSeed, RecordContext, RecordDecryptor, Role, Workspace,
+    Acceptance, Case, CaseHead, CaseLoadInput, DecryptError, ErrorCode, Head, InviteLink, Level,
+    LoadInput, MemberPublicBundle, MemberSecretKey, MemberSeed, RecordContext, RecordDecryptor,
+    Role, Workspace,
 };
 
 fn parse(text: &str) -> HashMap<String, String> {
@@ -34,6 +35,105 @@ fn hex(v: &HashMap<String, String>, key: &str) -> Vec<u8> {
 fn member(v: &HashMap<String, String>) -> MemberSecretKey {
     let seed: [u8; 32] = hex(v, "member seed").try_into().expect("32-byte seed");
     MemberSecretKey::derive(MemberSeed::from_bytes(seed))
+}
+
+fn list(v: &HashMap<String, String>, key: &str) -> Vec<Vec<u8>> {
+    v.get(key)
+        .map(|s| {
+            s.split_whitespace()
+                .map(|h| hex::decode(h).unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Full => "full",
+        Level::Summary => "summary",
+    }
+}
+
+/// A `case` vector (FORMAT.md#cases): the workspace loads pinned at its head, then the case;
+/// a record, if given, opens with the case.
+fn run_case(v: &HashMap<String, String>) -> String {
+    let (log, grants) = (list(v, "workspace log"), list(v, "workspace grants"));
+    let log: Vec<&[u8]> = log.iter().map(Vec::as_slice).collect();
+    let grants: Vec<&[u8]> = grants.iter().map(Vec::as_slice).collect();
+    let input = LoadInput {
+        log: &log,
+        grants: &grants,
+        history: &[],
+        pinned_head: Some(Head::from_base64url(&v["workspace head"]).unwrap()),
+        invite: None,
+    };
+    let ws = Workspace::load(member(v), &input).expect("the vector's workspace loads");
+    let (case_log, case_grants) = (list(v, "case log"), list(v, "case grants"));
+    let case_log: Vec<&[u8]> = case_log.iter().map(Vec::as_slice).collect();
+    let case_grants: Vec<&[u8]> = case_grants.iter().map(Vec::as_slice).collect();
+    let pinned_head = match v.get("case pinned head").map(|h| CaseHead::from_base64url(h)) {
+        Some(Err(e)) => return e.code().to_string(),
+        Some(Ok(h)) => Some(h),
+        None => None,
+    };
+    let case = match Case::load(
+        &ws,
+        &CaseLoadInput {
+            log: &case_log,
+            grants: &case_grants,
+            pinned_head,
+        },
+    ) {
+        Err(e) => return e.code().to_string(),
+        Ok(case) => case,
+    };
+    if let Some(head) = v.get("case head") {
+        assert_eq!(&case.head().to_base64url(), head);
+        assert_eq!(case.epoch().to_string(), v["case epoch"]);
+        assert_eq!(level_name(case.level()), v["level"]);
+        let members: Vec<String> = case
+            .log()
+            .members()
+            .map(|(id, level)| format!("{}:{}", hex::encode(id), level_name(level)))
+            .collect();
+        assert_eq!(members.join(" "), v["case members"]);
+        let held: Vec<String> = case.held_epochs().map(|e| e.to_string()).collect();
+        assert_eq!(held.join(" "), v["held epochs"]);
+        #[cfg(feature = "hazmat")]
+        for epoch in case.held_epochs() {
+            for level in [Level::Full, Level::Summary] {
+                let key = case.hazmat_key(epoch, level).map(hex::encode);
+                let name = format!("case key {epoch} {}", level_name(level));
+                assert_eq!(key.as_ref(), v.get(&name), "{name}");
+            }
+        }
+    }
+    let Some(record) = v.get("record") else {
+        return "success".into();
+    };
+    let ctx = RecordContext {
+        record_id: &v["record id"],
+        field: &v["field"],
+    };
+    let record = hex::decode(record).unwrap();
+    let one_shot = match case.decrypt(&record, &ctx) {
+        Err(e) => e.code().to_string(),
+        Ok((_, plaintext)) => {
+            assert_eq!(plaintext.to_vec(), hex(v, "plaintext"));
+            "success".into()
+        }
+    };
+    // The stream decryptor must agree (FORMAT.md#streaming).
+    let mut dec = RecordDecryptor::new(&ctx).unwrap();
+    let streamed = dec
+        .push(&case, &record)
+        .and_then(|mut p| {
+            p.extend_from_slice(&dec.finish()?);
+            Ok(p)
+        })
+        .map_or_else(|e| e.code().to_string(), |_| "success".to_string());
+    assert_eq!(streamed, one_shot, "streamed outcome differs");
+    one_shot
 }
 
 fn stream_decrypt(
@@ -219,6 +319,7 @@ fn run(v: &HashMap<String, String>) -> String {
                 "success".into()
             }
         },
+        "case" => run_case(v),
         other => panic!("unknown kind {other}"),
     }
 }
@@ -254,6 +355,8 @@ fn all_vectors() {
         "bundle.txt",
         "workspace_log.txt",
         "invite.txt",
+        "case.txt",
+        "case_summary.txt",
         "backup.txt",
         "kit.txt",
     ] {

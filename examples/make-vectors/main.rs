@@ -17,32 +17,32 @@ use base64ct::Encoding as _;
 use confide::rng::seeded_rng;
 use confide::{ContentType, EncryptOptions, MemberSecretKey, RecordContext, Role, Workspace};
 
+mod cases;
+
 struct Vector {
     name: &'static str,
-    fields: Vec<(&'static str, String)>,
+    fields: Vec<(String, String)>,
 }
 
 impl Vector {
     fn new(name: &'static str, expect: &str, kind: &str, comment: &str) -> Self {
-        let fields = vec![
-            ("expect", expect.to_string()),
-            ("kind", kind.to_string()),
-            ("comment", comment.to_string()),
-        ];
+        let fields = [("expect", expect), ("kind", kind), ("comment", comment)]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .to_vec();
         Self { name, fields }
     }
 
     /// Sets `key`, replacing an earlier value: each name appears once per file.
-    fn with(mut self, key: &'static str, value: impl Into<String>) -> Self {
+    fn with(mut self, key: &str, value: impl Into<String>) -> Self {
         let value = value.into();
-        match self.fields.iter_mut().find(|(k, _)| *k == key) {
+        match self.fields.iter_mut().find(|(k, _)| k == key) {
             Some(field) => field.1 = value,
-            None => self.fields.push((key, value)),
+            None => self.fields.push((key.to_string(), value)),
         }
         self
     }
 
-    fn hex(self, key: &'static str, bytes: &[u8]) -> Self {
+    fn hex(self, key: &str, bytes: &[u8]) -> Self {
         self.with(key, hex::encode(bytes))
     }
 
@@ -477,6 +477,7 @@ fn main() {
     );
     membership_vectors(&dir, &alice, &bob);
     backup_vectors(&dir, &alice);
+    cases::case_vectors(&dir);
     println!("wrote {}", dir.display());
 }
 

@@ -42,16 +42,18 @@ function paddedLength(payloadLength) {
 }
 
 // FORMAT.md#record: header(26) || salt(24) || commitment(32) || chunks.
+// A case record (version 3, FORMAT.md#case-records) is read the same way with the case key of
+// its epoch and level; flags bit 1 marks the summary level.
 export async function independentDecrypt(contentKey, record, recordId, field) {
   if (record.length < 26 + 56 + 16) throw new Rejected("short");
   const header = record.subarray(0, 26);
   if (header[0] !== 0x43 || header[1] !== 0x46 || header[2] !== 0x52) throw new Rejected("tag");
-  // FORMAT.md#record-header: version 1 derives with SHA-256, version 2 (Cobblestone-256) with SHA-512.
-  const [hash, hashLen] = { 1: ["SHA-256", 32], 2: ["SHA-512", 64] }[header[3]] ?? [];
+  // FORMAT.md#record-header: version 1 derives with SHA-256, versions 2 and 3 (Cobblestone-256) with SHA-512.
+  const [hash, hashLen] = { 1: ["SHA-256", 32], 2: ["SHA-512", 64], 3: ["SHA-512", 64] }[header[3]] ?? [];
   if (hash === undefined) throw new Rejected("version");
   const contentType = header[4];
   const flags = header[5];
-  if (contentType > 1 || (flags & ~1) !== 0) throw new Rejected("header");
+  if (contentType > 1 || (flags & ~(header[3] === 3 ? 3 : 1)) !== 0) throw new Rejected("header");
   const rid = utf8(recordId);
   const fld = utf8(field);
   // FORMAT.md#record-context

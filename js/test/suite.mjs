@@ -33,6 +33,28 @@ export async function runSuite({ confide, hazmat, vectors }) {
       ok(toHex(hazmat.contentKey(ws, e)) === v[`content key ${e}`], `content key ${e}`);
     }
   };
+  // FORMAT.md#cases: the workspace pinned at its head, then the case, then the record if any.
+  const checkCaseVector = (v) => {
+    const ws = Workspace.load(hazmat.memberFromSeed(hex(v["member seed"])), {
+      log: list(v["workspace log"]), grants: list(v["workspace grants"]), pinnedHead: v["workspace head"],
+    });
+    const c = Case.load(ws, { log: list(v["case log"]), grants: list(v["case grants"]), pinnedHead: v["case pinned head"] });
+    if (v["case head"] !== undefined) {
+      ok(c.head === v["case head"] && String(c.epoch) === v["case epoch"] && c.level === v.level, "case head, epoch, level");
+      ok(c.members.map((m) => `${toHex(b64(m.id))}:${m.level}`).join(" ") === v["case members"], "case members");
+      ok(c.heldEpochs.join(" ") === v["held epochs"], "held epochs");
+      for (const e of c.heldEpochs) {
+        for (const level of ["full", "summary"]) {
+          const want = v[`case key ${e} ${level}`];
+          const got = want === undefined ? code(() => hazmat.caseKey(c, e, level)) : toHex(hazmat.caseKey(c, e, level));
+          ok(got === (want ?? "unknown_epoch"), `case key ${e} ${level}`);
+        }
+      }
+    }
+    if (v.record !== undefined) {
+      ok(toHex(c.decrypt(hex(v.record), { recordId: v["record id"], field: v.field })) === v.plaintext, "case record plaintext");
+    }
+  };
   const checks = [];
   const check = (name, f) => checks.push([name, f]);
   const ctx = { recordId: "n-42", field: "body" };
@@ -112,6 +134,8 @@ export async function runSuite({ confide, hazmat, vectors }) {
           ok(toHex(hazmat.memberFromSeed(hex(v["member seed"])).publicBundle) === v.bundle, "bundle from seed");
         } else if (v.kind === "workspace") {
           checkWorkspaceVector(v);
+        } else if (v.kind === "case") {
+          checkCaseVector(v);
         } else if (v.kind === "recovery kit") {
           const m = Member.fromRecoveryKit(v.kit);
           const fromSeed = hazmat.memberFromSeed(hex(v["member seed"]));
@@ -152,6 +176,16 @@ export async function runSuite({ confide, hazmat, vectors }) {
       });
       ok((result !== null) === (v.expect === "success"), `${v.name}: independent outcome`);
       if (result) ok(toHex(result.plaintext) === v.plaintext, `${v.name}: independent plaintext`);
+    }
+    // Case records, with the case key of the record's epoch and level (FORMAT.md#case-records).
+    const caseVectors = vectors.filter((x) => x.kind === "case" && x.expect === "success" && x.record);
+    ok(caseVectors.length >= 2, "case record vectors");
+    for (const v of caseVectors) {
+      const record = hex(v.record);
+      const epoch = new DataView(record.buffer, record.byteOffset).getUint32(22);
+      const key = hex(v[`case key ${epoch} ${record[5] & 2 ? "summary" : "full"}`]);
+      const out = await independentDecrypt(key, record, v["record id"], v.field);
+      ok(toHex(out.plaintext) === v.plaintext, `${v.name}: independent plaintext`);
     }
   });
 
