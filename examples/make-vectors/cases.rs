@@ -153,12 +153,14 @@ fn with_record(v: Vector, record: &[u8], ctx: &RecordContext<'_>, plaintext: &[u
 pub fn case_vectors(dir: &Path) {
     // The workspace: Mia creates it and admits Cleo, Sam and Dan as members.
     let mut mia =
-        Workspace::create_with_rng(member(MIA), T0, &mut seeded_rng([50; 32]))
-            .expect("create");
+        Workspace::create_with_rng(member(MIA), T0, &mut seeded_rng([50; 32])).expect("create");
     let mut grants = vec![(
         id(MIA),
-        mia.grant(member(MIA).public_bundle().as_bytes())
-            .expect("own grant"),
+        mia.grant_with_rng(
+            member(MIA).public_bundle().as_bytes(),
+            &mut seeded_rng([57; 32]),
+        )
+        .expect("own grant"),
     )];
     for (i, n) in [CLEO, SAM, DAN].into_iter().enumerate() {
         let i = u8::try_from(i).expect("three");
@@ -167,7 +169,11 @@ pub fn case_vectors(dir: &Path) {
             .expect("invite");
         let link = InviteLink::parse(&invite.link.to_fragment()).expect("link");
         let admission = mia
-            .admit_with_rng(&link.accept(&member(n)), T0 + 20, &mut seeded_rng([54 + i; 32]))
+            .admit_with_rng(
+                &link.accept(&member(n)),
+                T0 + 20,
+                &mut seeded_rng([54 + i; 32]),
+            )
             .expect("admit");
         grants.push((admission.member_id, admission.grant));
     }
@@ -191,7 +197,13 @@ pub fn case_vectors(dir: &Path) {
         Case::create_with_rng(&cleo, T0 + 100, 0, &mut seeded_rng([60; 32])).expect("case");
     store.publish(created);
     let added = case
-        .add_with_rng(&cleo, &id(SAM), Level::Summary, T0 + 110, &mut seeded_rng([61; 32]))
+        .add_with_rng(
+            &cleo,
+            &id(SAM),
+            Level::Summary,
+            T0 + 110,
+            &mut seeded_rng([61; 32]),
+        )
         .expect("add sam");
     store.publish(added);
     let note_ctx = RecordContext {
@@ -209,7 +221,14 @@ pub fn case_vectors(dir: &Path) {
         pad: true,
     };
     let note = case
-        .encrypt_with_rng(&cleo, note_text, &note_ctx, text, Level::Full, &mut seeded_rng([62; 32]))
+        .encrypt_with_rng(
+            &cleo,
+            note_text,
+            &note_ctx,
+            text,
+            Level::Full,
+            &mut seeded_rng([62; 32]),
+        )
         .expect("note");
     let summary = case
         .encrypt_with_rng(
@@ -444,7 +463,13 @@ pub fn case_vectors(dir: &Path) {
     dan_store.publish(dan_created);
     dan_store.publish(
         dan_case
-            .add_with_rng(&dan, &id(CLEO), Level::Full, T0 + 121, &mut seeded_rng([65; 32]))
+            .add_with_rng(
+                &dan,
+                &id(CLEO),
+                Level::Full,
+                T0 + 121,
+                &mut seeded_rng([65; 32]),
+            )
             .expect("add cleo"),
     );
     view.vector(
@@ -452,7 +477,10 @@ pub fn case_vectors(dir: &Path) {
         "wrong_case",
         "a grant of another case, addressed to Cleo, served with this case's log",
         CLEO,
-        &tampered(&|s| s.grants.push((id(CLEO), dan_store.grants_of(CLEO)[0].clone()))),
+        &tampered(&|s| {
+            s.grants
+                .push((id(CLEO), dan_store.grants_of(CLEO)[0].clone()))
+        }),
     )
     .write(dir);
     view.vector(
@@ -508,7 +536,12 @@ pub fn case_vectors(dir: &Path) {
         .remove_with_rng(&id(DAN), T0 + 200, &mut seeded_rng([67; 32]))
         .expect("remove dan");
     let mut new_grants = grants.clone();
-    new_grants.extend(removal.grants.iter().map(|g| (g.member_id, g.grant.clone())));
+    new_grants.extend(
+        removal
+            .grants
+            .iter()
+            .map(|g| (g.member_id, g.grant.clone())),
+    );
     let new_view = WorkspaceView {
         log: log(&mia),
         grants: new_grants,
