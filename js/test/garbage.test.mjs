@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as confide from "confide";
 
-const { init, Member, Workspace, ConfideError, isConfideError, recordSize, plaintextSize } = confide;
+const { init, Member, Workspace, Case, ConfideError, isConfideError, recordSize, plaintextSize } = confide;
 
 function garbageValues(valid) {
   const random = (n) => crypto.getRandomValues(new Uint8Array(n));
@@ -36,12 +36,17 @@ test("every export rejects garbage with ConfideError and keeps working", async (
   const ctx = { recordId: "n-42", field: "body" };
   const record = ws.encrypt("Client reported better sleep.", ctx);
   const grant = ws.grant(bob.publicBundle);
+  const { case: c, change } = Case.create(ws);
+  const caseRecord = c.encrypt("Case note.", ctx);
+  const skip = () => { throw new ConfideError("invalid_argument", "valid input, skipped"); };
 
   const stillWorks = () => {
     const ct = ws.encrypt("still alive", ctx);
     assert.equal(ws.decryptText(ct, ctx), "still alive");
     assert.equal(ws.decryptText(record, ctx), "Client reported better sleep.");
     assert.equal(Workspace.openGrant(bob, grant, alice.publicBundle).id, ws.id);
+    assert.equal(c.decryptText(caseRecord, ctx), "Case note.");
+    assert.equal(Case.load(ws, { log: c.log, grants: [change.grants[0].grant] }).decryptText(caseRecord, ctx), "Case note.");
   };
 
   const calls = {
@@ -66,6 +71,18 @@ test("every export rejects garbage with ConfideError and keeps working", async (
     "ws.encryptStream(signal)": (g) => { if (g === undefined) throw new ConfideError("invalid_argument", "valid input, skipped"); return ws.encryptStream(ctx, { signal: g }); },
     "ws.decryptStream(context)": (g) => ws.decryptStream(g),
     "ws.decryptStream(onProgress)": (g) => { if (g === undefined || typeof g === "function") throw new ConfideError("invalid_argument", "valid input, skipped"); return ws.decryptStream(ctx, { onProgress: g }); },
+    "Case.create(workspace)": (g) => Case.create(g),
+    "Case.create(options)": (g) => { if (g === undefined || (typeof g === "object" && g !== null && !("retentionUntil" in g) && !("now" in g))) skip(); return Case.create(ws, g); },
+    "Case.create(retentionUntil)": (g) => { if (g == null || (Number.isSafeInteger(g) && g >= 0)) skip(); /* null means "not given", as for every option */ return Case.create(ws, { retentionUntil: g }); },
+    "Case.load(options)": (g) => Case.load(ws, g),
+    "Case.load(log entry)": (g) => Case.load(ws, { log: [g], grants: [change.grants[0].grant] }),
+    "Case.load(grant)": (g) => Case.load(ws, { log: c.log, grants: [g] }),
+    "Case.load(pinnedHead)": (g) => { if (g === undefined) skip(); return Case.load(ws, { log: c.log, grants: [change.grants[0].grant], pinnedHead: g }); },
+    "case.add(member)": (g) => c.add(g, "full"),
+    "case.add(level)": (g) => c.add(bob.id, g),
+    "case.encrypt(level)": (g) => { if (g === undefined) skip(); return c.encrypt("x", ctx, { level: g }); },
+    "case.decrypt(record)": (g) => c.decrypt(g, ctx),
+    "case.setRetention": (g) => { if (Number.isSafeInteger(g) && g >= 0) skip(); return c.setRetention(g); },
     "recordSize": (g) => { if (Number.isSafeInteger(g) && g >= 0 && g <= confide.MAX_PLAINTEXT_BYTES) throw new ConfideError("invalid_argument", "valid input, skipped"); return recordSize(g); },
     "recordSize(options)": (g) => { if (g === undefined || (typeof g === "object" && g !== null && !("pad" in g))) throw new ConfideError("invalid_argument", "valid input, skipped"); return recordSize(10, g); },
   };
@@ -73,6 +90,7 @@ test("every export rejects garbage with ConfideError and keeps working", async (
     "Workspace.openGrant(grant)": grant, "Workspace.openGrant(granter)": alice.publicBundle,
     "Member.fingerprintOf": bob.publicBundle, "ws.grant": bob.publicBundle,
     "ws.decrypt(record)": record, "ws.decryptText(record)": record,
+    "Case.load(log entry)": c.log[0], "Case.load(grant)": change.grants[0].grant, "case.decrypt(record)": caseRecord,
   };
 
   let count = 0;
