@@ -25,7 +25,7 @@ fn pattern(len: usize) -> Vec<u8> {
 #[tokio::test]
 async fn range_requests() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let token = server.login(&member(1)).await;
     let ws = server.create_workspace(member(1), &token).await;
     let path = format!("{}/blobs/rec-7", ws_path(&ws));
@@ -117,7 +117,7 @@ async fn range_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_uploads_from_several_members() {
     let dir = tempfile::tempdir().unwrap();
-    let server = std::sync::Arc::new(Server::start(config(dir.path())).await);
+    let server = std::sync::Arc::new(Server::start(config(dir.path()).await).await);
     let token = server.login(&member(1)).await;
     let ws = server.create_workspace(member(1), &token).await;
     let base = ws_path(&ws);
@@ -160,7 +160,7 @@ async fn data_survives_a_restart() {
         pad: true,
     };
 
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let token = server.login(&member(1)).await;
     let ws = server.create_workspace(member(1), &token).await;
     let base = ws_path(&ws);
@@ -174,7 +174,7 @@ async fn data_survives_a_restart() {
     server.stop().await;
 
     // The same directory, a new process's worth of state. The old token still holds.
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let log = server.get(&format!("{base}/log"), Some(&token)).await;
     assert_eq!(log.status, StatusCode::OK);
     assert_eq!(log.json()["head"]["seq"], 0);
@@ -223,7 +223,7 @@ fn blob_files(dir: &std::path::Path) -> Vec<String> {
 #[tokio::test]
 async fn blob_files_no_blob_refers_to_are_removed_at_startup() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let token = server.login(&member(1)).await;
     let ws = server.create_workspace(member(1), &token).await;
     let base = ws_path(&ws);
@@ -239,7 +239,7 @@ async fn blob_files_no_blob_refers_to_are_removed_at_startup() {
     std::fs::write(dir.path().join("blobs/orphan-finished"), pattern(30_000)).unwrap();
     std::fs::write(dir.path().join("blobs/tmp/cut-off.part"), pattern(1_000)).unwrap();
 
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     assert_eq!(blob_files(dir.path()), kept);
     assert_eq!(
         std::fs::read_dir(dir.path().join("blobs/tmp"))
@@ -259,7 +259,7 @@ async fn blob_files_no_blob_refers_to_are_removed_at_startup() {
 #[tokio::test]
 async fn a_blob_delete_is_reported_only_once_the_bytes_are_gone() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let token = server.login(&member(1)).await;
     let ws = server.create_workspace(member(1), &token).await;
     let base = ws_path(&ws);
