@@ -378,8 +378,7 @@ impl WorkspaceLoader {
         // into wasm memory for a log past the limits.
         confide::membership::log::check_log_limits(
             log.len(),
-            log.iter()
-                .map(|e| usize::try_from(e.length()).unwrap_or(usize::MAX)),
+            log.iter().map(|e| usize::try_from(e.length()).unwrap_or(usize::MAX)),
         )
         .map_err(to_js)?;
         let pinned_head = pinned_head
