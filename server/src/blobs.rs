@@ -108,10 +108,10 @@ pub async fn put_blob(
     state.disk.check_writable()?;
     // Cheap refusals before any byte is stored: someone else's blob, a full workspace.
     let (old, count, bytes) = blob_state(&state, &ws, &blob).await?;
-    if let Some((_, author, _)) = &old {
-        if !may_change(&member, admin, author) {
-            return Err(not_yours());
-        }
+    if let Some((_, author, _)) = &old
+        && !may_change(&member, admin, author)
+    {
+        return Err(not_yours());
     }
     let room = limits.blob_bytes_per_workspace.saturating_sub(bytes);
     if (old.is_none() && count >= limits.blobs_per_workspace) || room == 0 {
@@ -234,10 +234,10 @@ async fn commit_upload(
     .bind(blob)
     .fetch_optional(&mut *tx)
     .await?;
-    if let Some((_, author, _)) = &old {
-        if !may_change(member, admin, author) {
-            return Err(not_yours());
-        }
+    if let Some((_, author, _)) = &old
+        && !may_change(member, admin, author)
+    {
+        return Err(not_yours());
     }
     let (count, bytes): (i64, i64) =
         sqlx::query_as("SELECT blob_count, blob_bytes FROM workspaces WHERE id = $1")
@@ -520,10 +520,10 @@ pub async fn reconcile(db: &Db, blobs: &BlobStore, grace: std::time::Duration) {
     if let Err(e) = reconcile_rows(db, blobs, grace).await {
         tracing::warn!(code = e.code(), "blob reconcile stopped early");
     }
-    if let Some(dir) = blobs.local_dir() {
-        if let Err(e) = reconcile_local_files(db, dir).await {
-            tracing::warn!(code = e.code(), "blob file reconcile stopped early");
-        }
+    if let Some(dir) = blobs.local_dir()
+        && let Err(e) = reconcile_local_files(db, dir).await
+    {
+        tracing::warn!(code = e.code(), "blob file reconcile stopped early");
     }
 }
 
@@ -586,12 +586,12 @@ async fn reconcile_rows(
                         .execute(db.write())
                         .await?
                         .rows_affected();
-                if taken == 1 {
-                    if let Err(e) = blobs.delete(&object).await {
-                        // Put the row back so that a later start tries again.
-                        tracing::warn!(error = %e, "an orphaned blob object could not be removed");
-                        mark(db, &object, REMOVING).await?;
-                    }
+                if taken == 1
+                    && let Err(e) = blobs.delete(&object).await
+                {
+                    // Put the row back so that a later start tries again.
+                    tracing::warn!(error = %e, "an orphaned blob object could not be removed");
+                    mark(db, &object, REMOVING).await?;
                 }
             }
             // An upload row whose object is named: impossible by construction; keep both.

@@ -368,9 +368,9 @@ where
 }
 
 async fn abort(upload: Option<WriteMultipart>) {
-    if let Some(w) = upload {
-        if let Err(e) = w.abort().await {
-            tracing::warn!(error = %e, "could not abort a multipart upload");
-        }
+    if let Some(w) = upload
+        && let Err(e) = w.abort().await
+    {
+        tracing::warn!(error = %e, "could not abort a multipart upload");
     }
 }

@@ -70,10 +70,10 @@ pub async fn put_record(
     .bind(&field)
     .fetch_optional(&mut *tx)
     .await?;
-    if let Some((author, _)) = &old {
-        if !may_change(&session.member_id, admin, author) {
-            return Err(not_yours());
-        }
+    if let Some((author, _)) = &old
+        && !may_change(&session.member_id, admin, author)
+    {
+        return Err(not_yours());
     }
     let (count, bytes): (i64, i64) =
         sqlx::query_as("SELECT record_count, record_bytes FROM workspaces WHERE id = $1")

@@ -622,12 +622,12 @@ pub async fn append_log(
                 "the invite has expired by the server's clock: check this device's clock",
             ));
         }
-        EntryChange::Admit { member_id, .. } => {
-            if workspaces_of(&state, &member_id).await? >= limits.workspaces_per_member {
-                return Err(ApiError::quota(
-                    "the invitee is in as many workspaces as it may be",
-                ));
-            }
+        EntryChange::Admit { member_id, .. }
+            if workspaces_of(&state, &member_id).await? >= limits.workspaces_per_member =>
+        {
+            return Err(ApiError::quota(
+                "the invitee is in as many workspaces as it may be",
+            ));
         }
         _ => {}
     }

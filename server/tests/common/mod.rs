@@ -199,6 +199,57 @@ impl Server {
         }
     }
 
+    /// A client of a server running elsewhere (another process).
+    pub fn remote(addr: SocketAddr) -> Self {
+        Self {
+            addr,
+            metrics: std::sync::Arc::new(Metrics::default()),
+            disk: std::sync::Arc::new(confide_server::disk::DiskGuard::new(None, 0)),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            shutdown: None,
+            task: None,
+        }
+    }
+
+    /// The status of a request whose connection may break (a server being killed).
+    pub async fn try_send(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: Bytes,
+    ) -> Option<StatusCode> {
+        let req = Request::builder()
+            .method(method)
+            .uri(format!("http://{}{path}", self.addr))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(full(body))
+            .unwrap();
+        let res = self.client.request(req).await.ok()?;
+        let status = res.status();
+        res.into_body().collect().await.ok()?;
+        Some(status)
+    }
+
+    pub async fn try_put(&self, path: &str, token: &str, bytes: Vec<u8>) -> Option<StatusCode> {
+        self.try_send(
+            Method::PUT,
+            path,
+            token,
+            "application/octet-stream",
+            Bytes::from(bytes),
+        )
+        .await
+    }
+
+    pub async fn try_post(&self, path: &str, token: &str, body: Value) -> Option<StatusCode> {
+        let bytes = Bytes::from(serde_json::to_vec(&body).unwrap());
+        self.try_send(Method::POST, path, token, "application/json", bytes)
+            .await
+    }
+
     /// Stops accepting, lets requests in flight finish, and waits for the server task.
     pub async fn stop(mut self) {
         drop(self.client);
