@@ -17,7 +17,7 @@ WASM_OPT := npx --no-install wasm-opt -Oz --enable-simd --enable-bulk-memory --e
 SERVER_BIN := $(or $(CARGO_TARGET_DIR),target)/release/confide-server
 DEMO_ADDR := 127.0.0.1:8080
 
-.PHONY: build build-hazmat server test test-rust test-server test-wasm test-js test-bundlers test-e2e test-fuzz fuzz screenshots lint demo bench clean
+.PHONY: build build-hazmat server test test-rust test-server test-server-services test-wasm test-js test-bundlers test-e2e test-fuzz fuzz screenshots lint demo bench clean
 
 node_modules: package-lock.json
 	npm ci
@@ -57,7 +57,7 @@ build-hazmat: build
 
 ## test: everything — Rust, wasm in Node/Chromium/Firefox, JS against the packed package,
 ## consumer apps in bundlers, e2e.
-test: lint test-rust test-wasm test-js test-bundlers test-e2e test-fuzz
+test: lint test-rust test-server-services test-wasm test-js test-bundlers test-e2e test-fuzz
 
 lint:
 	cargo fmt --all --check
@@ -74,9 +74,17 @@ test-rust:
 	@# tests/vectors/v1 holds frozen records of version 1: kept as written, never regenerated.
 	diff -r -x v1 tests/vectors build/vectors || (echo "tests/vectors drifted from the generator" && false)
 
-## test-server: the storage server's tests alone (test-rust runs them with the workspace).
+## test-server: the storage server's tests on SQLite and a local blob folder, then on
+## PostgreSQL and S3 (test-rust runs the first with the workspace).
 test-server:
 	cargo test -p confide-server
+	$(MAKE) test-server-services
+
+## test-server-services: the same tests over a throwaway PostgreSQL cluster and an S3 server
+## (moto), both started on 127.0.0.1 under build/ by server/scripts/with-services.sh: each
+## test gets a database and a bucket of its own, and two instances share one of each.
+test-server-services:
+	server/scripts/with-services.sh cargo test -p confide-server
 
 ## test-wasm: wasm-bindgen-test in Node, then headless Chromium, then headless Firefox.
 ## WASM_BINDGEN_USE_BROWSER=1 is what makes the runner use the driver; without it, it runs Node.

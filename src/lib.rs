@@ -51,8 +51,8 @@ pub use error::{
 pub use identity::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, MemberSeed};
 pub use keys::{CaseId, ContentKey, Level, WorkspaceId};
 pub use membership::{
-    ACCEPTANCE_LEN, Acceptance, GRANT_LEN, HISTORY_LINK_LEN, Head, InviteLink, KEY_CHECK_LEN,
-    LogEntry, MemberRecord, MembershipLog, Role,
+    ACCEPTANCE_LEN, Acceptance, EntryChange, GRANT_LEN, HISTORY_LINK_LEN, Head, InviteLink,
+    KEY_CHECK_LEN, LogEntry, MemberRecord, MembershipLog, Role,
 };
 pub use primitives::chunked::MessageKeyMaterial;
 pub use primitives::{chunked, labels, padding};

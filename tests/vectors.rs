@@ -71,7 +71,10 @@ fn run_case(v: &HashMap<String, String>) -> String {
     let (case_log, case_grants) = (list(v, "case log"), list(v, "case grants"));
     let case_log: Vec<&[u8]> = case_log.iter().map(Vec::as_slice).collect();
     let case_grants: Vec<&[u8]> = case_grants.iter().map(Vec::as_slice).collect();
-    let pinned_head = match v.get("case pinned head").map(|h| CaseHead::from_base64url(h)) {
+    let pinned_head = match v
+        .get("case pinned head")
+        .map(|h| CaseHead::from_base64url(h))
+    {
         Some(Err(e)) => return e.code().to_string(),
         Some(Ok(h)) => Some(h),
         None => None,

@@ -1,6 +1,12 @@
 //! Passwordless sessions: a member proves possession of its Ed25519 key by signing a
 //! single-use server challenge (docs/FORMAT.md#server-challenge), and gets a short-lived
 //! bearer token. Only the token's SHA-256 is stored.
+//!
+//! Nothing is registered before a signature proves the key: a challenge carries the bundle
+//! it was issued for and expires with it, and a session names only the member id. Bundles
+//! are published when their member enters a workspace's log or posts an acceptance. So
+//! what an anonymous client can make the server store is bounded by the challenge rate
+//! limits times the challenge lifetime.
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
@@ -8,13 +14,13 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use confide::{Fingerprint, MemberPublicBundle};
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::wire::{B64, Json, decode, encode, now_ms};
+use crate::ratelimit::Key;
+use crate::wire::{B64, ClientIp, Json, decode, encode, now_ms};
 
 /// Length of a challenge and of a session token.
 const RANDOM_LEN: usize = 32;
@@ -38,18 +44,13 @@ impl FromRequestParts<AppState> for Session {
             .filter(|t| t.len() == RANDOM_LEN)
             .ok_or_else(ApiError::unauthorized)?;
         let hash = token_hash(&token);
-        let member = state
-            .store
-            .run(move |conn| {
-                Ok(conn
-                    .query_row(
-                        "SELECT member_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
-                        (&hash[..], now_ms()),
-                        |row| row.get::<_, Vec<u8>>(0),
-                    )
-                    .optional()?)
-            })
-            .await?;
+        let member: Option<Vec<u8>> = sqlx::query_scalar(
+            "SELECT member_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(&hash[..])
+        .bind(now_ms())
+        .fetch_optional(state.db.read())
+        .await?;
         let member_id = member
             .and_then(|m| m.try_into().ok())
             .ok_or_else(ApiError::unauthorized)?;
@@ -93,8 +94,10 @@ pub struct ChallengeResponse {
 /// 400 if the bundle does not verify.
 pub async fn challenge(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Json(req): Json<ChallengeRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
+    state.limiters.challenges.check(Key::Ip(ip))?;
     let bundle = MemberPublicBundle::from_bytes(&req.bundle.0).map_err(|_| {
         ApiError::bad_request("invalid_bundle", "the public bundle does not verify")
     })?;
@@ -102,26 +105,26 @@ pub async fn challenge(
     let challenge = random()?;
     let now = now_ms();
     let expires_at = now.saturating_add(ms(state.config.challenge_ttl));
-    let encoded = bundle.as_bytes().to_vec();
-    state
-        .store
-        .run(move |conn| {
-            let tx = conn.transaction()?;
-            tx.execute(
-                "INSERT OR IGNORE INTO members (id, bundle) VALUES (?1, ?2)",
-                (&member_id[..], &encoded),
-            )?;
-            // Expired challenges and sessions go whenever a new one is made.
-            tx.execute("DELETE FROM challenges WHERE expires_at <= ?1", [now])?;
-            tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
-            tx.execute(
-                "INSERT INTO challenges (challenge, member_id, expires_at) VALUES (?1, ?2, ?3)",
-                (&challenge[..], &member_id[..], expires_at),
-            )?;
-            tx.commit()?;
-            Ok(())
-        })
+    let mut tx = state.db.begin().await?;
+    // Expired challenges and sessions go whenever a new one is made.
+    sqlx::query("DELETE FROM challenges WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *tx)
         .await?;
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO challenges (challenge, member_id, bundle, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&challenge[..])
+    .bind(&member_id[..])
+    .bind(bundle.as_bytes())
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(ChallengeResponse {
@@ -157,43 +160,30 @@ pub struct SessionResponse {
 /// 401 `bad_challenge` for an unknown, used or expired challenge; 401 `bad_signature`.
 pub async fn create_session(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Json(req): Json<SessionRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
+    state.limiters.sessions.check(Key::Ip(ip))?;
     let now = now_ms();
     let SessionRequest {
         member_id,
         challenge,
         signature,
     } = req;
-    let bundle = state
-        .store
-        .run(move |conn| {
-            let tx = conn.transaction()?;
-            let expires: Option<i64> = tx
-                .query_row(
-                    "DELETE FROM challenges WHERE challenge = ?1 AND member_id = ?2 \
-                     RETURNING expires_at",
-                    (&challenge.0, &member_id.0),
-                    |row| row.get(0),
-                )
-                .optional()?;
-            let bundle: Option<Vec<u8>> = tx
-                .query_row(
-                    "SELECT bundle FROM members WHERE id = ?1",
-                    [&member_id.0],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            tx.commit()?;
-            match (expires, bundle) {
-                (Some(e), Some(b)) if e > now => Ok((b, challenge.0)),
-                _ => Err(bad_challenge()),
-            }
-        })
-        .await?;
-    let (bundle, challenge) = bundle;
+    let issued: Option<(Vec<u8>, i64)> = sqlx::query_as(
+        "DELETE FROM challenges WHERE challenge = $1 AND member_id = $2 \
+         RETURNING bundle, expires_at",
+    )
+    .bind(&challenge.0)
+    .bind(&member_id.0)
+    .fetch_optional(state.db.write())
+    .await?;
+    let bundle = match issued {
+        Some((bundle, expires)) if expires > now => bundle,
+        _ => return Err(bad_challenge()),
+    };
     let bundle = MemberPublicBundle::from_bytes(&bundle).map_err(|e| ApiError::internal(&e))?;
-    if !bundle.verify_server_challenge(&challenge, &signature.0) {
+    if !bundle.verify_server_challenge(&challenge.0, &signature.0) {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "bad_signature",
@@ -204,15 +194,11 @@ pub async fn create_session(
     let hash = token_hash(&token);
     let expires_at = now.saturating_add(ms(state.config.session_ttl));
     let member_id = bundle.fingerprint().id();
-    state
-        .store
-        .run(move |conn| {
-            conn.execute(
-                "INSERT INTO sessions (token_hash, member_id, expires_at) VALUES (?1, ?2, ?3)",
-                (&hash[..], &member_id[..], expires_at),
-            )?;
-            Ok(())
-        })
+    sqlx::query("INSERT INTO sessions (token_hash, member_id, expires_at) VALUES ($1, $2, $3)")
+        .bind(&hash[..])
+        .bind(&member_id[..])
+        .bind(expires_at)
+        .execute(state.db.write())
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -252,12 +238,11 @@ pub async fn delete_session(
         .and_then(|t| decode(t.trim()))
         .ok_or_else(ApiError::unauthorized)?;
     let hash = token_hash(&token);
-    let deleted = state
-        .store
-        .run(move |conn| {
-            Ok(conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [&hash[..]])?)
-        })
-        .await?;
+    let deleted = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(&hash[..])
+        .execute(state.db.write())
+        .await?
+        .rows_affected();
     if deleted == 0 {
         return Err(ApiError::unauthorized());
     }

@@ -1,33 +1,40 @@
-//! Encrypted blobs (recordings): streamed to a temporary file and renamed into place when
-//! complete, streamed back with HTTP Range support (RFC 9110 §14) so a player can seek.
-
-use std::io::SeekFrom;
+//! Encrypted blobs (recordings): streamed into the blob store, streamed back with HTTP Range
+//! support (RFC 9110 §14) so a player can seek.
+//!
+//! The database says which object holds which blob. Around every object it writes a row in
+//! `blob_objects` first (server/README.md#durability), so a crash at any point leaves a
+//! row that says what to finish, and [`reconcile`] finishes it at the next start:
+//!
+//! - upload: `blob_objects(new, uploading)` → the object → one transaction that names it
+//!   in `blobs` and drops the row (and marks a replaced blob's old object for removal) →
+//!   the old object is removed;
+//! - delete: `blob_objects(object, removing)` → the object is removed → one transaction
+//!   that drops the blob and the row. If the object cannot be removed the blob stays, whole
+//!   and listed, and the answer is 500: a 204 always means the bytes are gone.
+//!
+//! A blob belongs to the member who uploaded it: only that member or an admin may replace
+//! or delete it. Each workspace has caps on its blobs' count and bytes.
 
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use confide::WorkspaceId;
 use futures_util::TryStreamExt;
-use rusqlite::OptionalExtension;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
-use tokio_util::io::ReaderStream;
 
 use crate::AppState;
 use crate::auth::Session;
+use crate::blobstore::{BlobError, BlobStore};
+use crate::db::{Db, signed, unsigned};
 use crate::error::ApiError;
-use crate::store::require_member;
+use crate::records::{may_change, not_yours};
 use crate::wire::{self, Path, encode, now_ms};
+use crate::workspaces::require_member;
 
-/// Removes a temporary upload when dropped, unless it was renamed into place.
-struct TempFile(Option<std::path::PathBuf>);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
+/// `blob_objects.state`: an upload not yet committed.
+const UPLOADING: i64 = 1;
+/// `blob_objects.state`: an object no blob should name any more, to be removed.
+const REMOVING: i64 = 2;
 
 fn random_name() -> Result<String, ApiError> {
     let mut bytes = [0u8; 16];
@@ -35,12 +42,47 @@ fn random_name() -> Result<String, ApiError> {
     Ok(encode(&bytes))
 }
 
-/// `PUT /api/workspaces/{id}/blobs/{blobId}`: streams the body to disk, up to the
-/// configured cap, then replaces any previous blob of that id.
+async fn mark(db: &Db, object: &str, state: i64) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO blob_objects (object, state, since) VALUES ($1, $2, $3) \
+         ON CONFLICT (object) DO NOTHING",
+    )
+    .bind(object)
+    .bind(state)
+    .bind(now_ms())
+    .execute(db.write())
+    .await?;
+    Ok(())
+}
+
+async fn unmark(db: &Db, object: &str) -> Result<(), ApiError> {
+    sqlx::query("DELETE FROM blob_objects WHERE object = $1")
+        .bind(object)
+        .execute(db.write())
+        .await?;
+    Ok(())
+}
+
+/// Removes an object no blob names any more, then its row. A failure leaves the row, for
+/// the next [`reconcile`].
+async fn remove_object(db: &Db, blobs: &BlobStore, object: &str) {
+    match blobs.delete(object).await {
+        Ok(()) => {
+            if let Err(e) = unmark(db, object).await {
+                tracing::warn!(code = e.code(), "an object's removal is not recorded");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "an old blob object could not be removed yet"),
+    }
+}
+
+/// `PUT /api/workspaces/{id}/blobs/{blobId}`: streams the body into the blob store, up to
+/// the configured cap, then replaces any previous blob of that id.
 ///
 /// # Errors
-/// 404 for a non-member, 413 over the cap (checked on `Content-Length` first, then on the
-/// bytes as they arrive), 400 for a bad id or an interrupted body.
+/// 404 for a non-member, 403 to replace another member's blob (unless admin), 400 for an
+/// empty body or an interrupted one, 413 over the cap (checked on `Content-Length` first,
+/// then on the bytes as they arrive), 507 at the workspace's caps or on a full disk.
 pub async fn put_blob(
     State(state): State<AppState>,
     session: Session,
@@ -50,80 +92,196 @@ pub async fn put_blob(
 ) -> Result<StatusCode, ApiError> {
     let ws = wire::workspace_id(&ws)?;
     let blob = wire::name(&blob)?.to_owned();
-    let cap = state.config.limits.blob_bytes;
+    let limits = &state.config.limits;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let member = session.member_id;
-    state.store.run_as_member(ws, member, |_| Ok(())).await?;
-    if declared.is_some_and(|n| n > cap) {
+    let admin = require_member(&state, &ws, &member).await?;
+    if declared.is_some_and(|n| n > limits.blob_bytes) {
         return Err(ApiError::too_large());
     }
+    if declared == Some(0) {
+        return Err(empty_blob());
+    }
+    state.disk.check_writable()?;
+    // Cheap refusals before any byte is stored: someone else's blob, a full workspace.
+    let (old, count, bytes) = blob_state(&state, &ws, &blob).await?;
+    if let Some((_, author, _)) = &old
+        && !may_change(&member, admin, author)
+    {
+        return Err(not_yours());
+    }
+    let room = limits.blob_bytes_per_workspace.saturating_sub(bytes);
+    if (old.is_none() && count >= limits.blobs_per_workspace) || room == 0 {
+        return Err(ApiError::quota(
+            "this workspace is at its cap of blobs or blob bytes",
+        ));
+    }
 
-    let dir = state.store.blob_dir().to_path_buf();
     let name = random_name()?;
-    let tmp_path = dir.join("tmp").join(format!("{name}.part"));
-    let mut guard = TempFile(Some(tmp_path.clone()));
-    let mut file = tokio::fs::File::create(&tmp_path).await?;
-    let mut stream = body.into_data_stream();
-    let mut size: u64 = 0;
-    loop {
-        let chunk = match stream.try_next().await {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => break,
-            // A body over the server-wide limit, or a connection that went away.
-            Err(_) => {
-                return Err(ApiError::bad_request(
-                    "body_interrupted",
-                    "the upload did not complete",
-                ));
+    mark(&state.db, &name, UPLOADING).await?;
+    let cap = limits
+        .blob_bytes
+        .min(room.saturating_add(old.as_ref().map_or(0, |o| o.2)));
+    let stored = state.blobs.put(&name, body.into_data_stream(), cap).await;
+    let size = match stored {
+        Ok(0) => Err(empty_blob()),
+        Ok(size) => Ok(size),
+        Err(BlobError::TooLarge) if cap < limits.blob_bytes => Err(ApiError::quota(
+            "this workspace is at its cap of blob bytes",
+        )),
+        Err(e) => Err(ApiError::from(e)),
+    };
+    let committed = match size {
+        Ok(size) => commit_upload(&state, &ws, &blob, &name, size, &member).await,
+        Err(e) => Err(e),
+    };
+    match committed {
+        Ok(old_object) => {
+            if let Some(old) = &old_object {
+                remove_object(&state.db, &state.blobs, old).await;
             }
-        };
-        size = size.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
-        if size > cap {
-            return Err(ApiError::too_large());
+            Ok(if old_object.is_some() {
+                StatusCode::NO_CONTENT
+            } else {
+                StatusCode::CREATED
+            })
         }
-        file.write_all(&chunk).await?;
+        Err(e) => {
+            // Nothing names the new object: remove it (a crash here leaves its row).
+            if state.blobs.delete(&name).await.is_ok() {
+                let _ = unmark(&state.db, &name).await;
+            }
+            Err(e)
+        }
     }
-    file.sync_all().await?;
-    drop(file);
-    let final_path = dir.join(&name);
-    tokio::fs::rename(&tmp_path, &final_path).await?;
-    guard.0 = Some(final_path);
+}
 
-    let size_db = i64::try_from(size).map_err(|e| ApiError::internal(&e))?;
-    let old = state
-        .store
-        .run(move |conn| {
-            let tx = conn.transaction()?;
-            // Membership again: a member removed during the upload does not get to commit it.
-            require_member(&tx, ws.as_bytes(), &member)?;
-            let old: Option<String> = tx
-                .query_row(
-                    "SELECT file FROM blobs WHERE workspace_id = ?1 AND blob_id = ?2",
-                    (&ws.as_bytes()[..], &blob),
-                    |r| r.get(0),
-                )
-                .optional()?;
-            tx.execute(
-                "INSERT OR REPLACE INTO blobs (workspace_id, blob_id, file, size, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                (&ws.as_bytes()[..], &blob, &name, size_db, now_ms()),
-            )?;
-            tx.commit()?;
-            Ok(old)
-        })
-        .await?;
-    guard.0 = None;
-    if let Some(old) = &old {
-        let _ = tokio::fs::remove_file(dir.join(old)).await;
+fn empty_blob() -> ApiError {
+    ApiError::bad_request(
+        "empty_body",
+        "a blob is never empty (an encrypted record has a header)",
+    )
+}
+
+/// The blob's object, author and size if it exists, and the workspace's blob count and bytes.
+async fn blob_state(
+    state: &AppState,
+    ws: &WorkspaceId,
+    blob: &str,
+) -> Result<(Option<(String, Vec<u8>, u64)>, u64, u64), ApiError> {
+    let old: Option<(String, Vec<u8>, i64)> = sqlx::query_as(
+        "SELECT object, author_id, size FROM blobs WHERE workspace_id = $1 AND blob_id = $2",
+    )
+    .bind(&ws.as_bytes()[..])
+    .bind(blob)
+    .fetch_optional(state.db.read())
+    .await?;
+    let (count, bytes): (i64, i64) =
+        sqlx::query_as("SELECT blob_count, blob_bytes FROM workspaces WHERE id = $1")
+            .bind(&ws.as_bytes()[..])
+            .fetch_optional(state.db.read())
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+    Ok((
+        old.map(|(o, a, s)| (o, a, unsigned(s))),
+        unsigned(count),
+        unsigned(bytes),
+    ))
+}
+
+/// Names the uploaded object in `blobs`, in one transaction that checks everything again
+/// (membership, authorship, caps) and marks a replaced object for removal. Returns that
+/// old object.
+async fn commit_upload(
+    state: &AppState,
+    ws: &WorkspaceId,
+    blob: &str,
+    name: &str,
+    size: u64,
+    member: &[u8; 32],
+) -> Result<Option<String>, ApiError> {
+    let limits = &state.config.limits;
+    let ws_bytes = &ws.as_bytes()[..];
+    let mut tx = state.db.begin().await?;
+    // A member removed during the upload does not get to commit it.
+    let admin: Option<i64> =
+        sqlx::query_scalar("SELECT admin FROM roster WHERE workspace_id = $1 AND member_id = $2")
+            .bind(ws_bytes)
+            .bind(&member[..])
+            .fetch_optional(&mut *tx)
+            .await?;
+    let admin = admin.ok_or_else(ApiError::not_found)? != 0;
+    // The upload's row must still be there: a reconcile of another instance may have
+    // given up on an upload this old, and removed the object.
+    let ours = sqlx::query("DELETE FROM blob_objects WHERE object = $1 AND state = $2")
+        .bind(name)
+        .bind(UPLOADING)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if ours != 1 {
+        return Err(ApiError::unavailable(
+            &"an upload outlived the orphan grace period",
+        ));
     }
-    Ok(if old.is_some() {
-        StatusCode::NO_CONTENT
-    } else {
-        StatusCode::CREATED
-    })
+    let old: Option<(String, Vec<u8>, i64)> = sqlx::query_as(
+        "SELECT object, author_id, size FROM blobs WHERE workspace_id = $1 AND blob_id = $2",
+    )
+    .bind(ws_bytes)
+    .bind(blob)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((_, author, _)) = &old
+        && !may_change(member, admin, author)
+    {
+        return Err(not_yours());
+    }
+    let (count, bytes): (i64, i64) =
+        sqlx::query_as("SELECT blob_count, blob_bytes FROM workspaces WHERE id = $1")
+            .bind(ws_bytes)
+            .fetch_one(&mut *tx)
+            .await?;
+    let new_count = count + i64::from(old.is_none());
+    let new_bytes = bytes - old.as_ref().map_or(0, |o| o.2) + signed(size);
+    if unsigned(new_count) > limits.blobs_per_workspace
+        || unsigned(new_bytes) > limits.blob_bytes_per_workspace
+    {
+        return Err(ApiError::quota(
+            "this workspace is at its cap of blobs or blob bytes",
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO blobs (workspace_id, blob_id, object, size, author_id, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, blob_id) DO UPDATE SET \
+         object = excluded.object, size = excluded.size, updated_at = excluded.updated_at",
+    )
+    .bind(ws_bytes)
+    .bind(blob)
+    .bind(name)
+    .bind(signed(size))
+    .bind(&member[..])
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE workspaces SET blob_count = $2, blob_bytes = $3 WHERE id = $1")
+        .bind(ws_bytes)
+        .bind(new_count)
+        .bind(new_bytes)
+        .execute(&mut *tx)
+        .await?;
+    if let Some((old_object, _, _)) = &old {
+        sqlx::query("INSERT INTO blob_objects (object, state, since) VALUES ($1, $2, $3)")
+            .bind(old_object)
+            .bind(REMOVING)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(old.map(|(o, _, _)| o))
 }
 
 /// What a `Range` header asks for, against a blob of `len` bytes.
@@ -200,7 +358,7 @@ pub fn parse_range(value: Option<&str>, len: u64) -> RangeRequest {
 
 /// `GET` (and `HEAD`) `/api/workspaces/{id}/blobs/{blobId}`: the blob, or the one range
 /// asked for (206 with `Content-Range`; 416 with `Content-Range: bytes */len` if it selects
-/// nothing). Streamed from disk.
+/// nothing). Streamed from the blob store; only the range is read.
 ///
 /// # Errors
 /// 404 for a non-member or a missing blob.
@@ -208,28 +366,20 @@ pub async fn get_blob(
     State(state): State<AppState>,
     session: Session,
     Path((ws, blob)): Path<(String, String)>,
+    method: axum::http::Method,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let ws = wire::workspace_id(&ws)?;
     let blob = wire::name(&blob)?.to_owned();
-    let file_name: Option<String> = state
-        .store
-        .run_as_member(ws, session.member_id, move |conn| {
-            Ok(conn
-                .query_row(
-                    "SELECT file FROM blobs WHERE workspace_id = ?1 AND blob_id = ?2",
-                    (&ws.as_bytes()[..], &blob),
-                    |r| r.get(0),
-                )
-                .optional()?)
-        })
-        .await?;
-    let file_name = file_name.ok_or_else(ApiError::not_found)?;
-    // Replaced since the lookup: the old file is gone, and so is that blob.
-    let mut file = tokio::fs::File::open(state.store.blob_dir().join(file_name))
-        .await
-        .map_err(|_| ApiError::not_found())?;
-    let len = file.metadata().await?.len();
+    require_member(&state, &ws, &session.member_id).await?;
+    let found: Option<(String, i64)> =
+        sqlx::query_as("SELECT object, size FROM blobs WHERE workspace_id = $1 AND blob_id = $2")
+            .bind(&ws.as_bytes()[..])
+            .bind(&blob)
+            .fetch_optional(state.db.read())
+            .await?;
+    let (object, len) = found.ok_or_else(ApiError::not_found)?;
+    let len = unsigned(len);
     let range = parse_range(
         headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
         len,
@@ -261,20 +411,26 @@ pub async fn get_blob(
             return Ok(response);
         }
     };
-    file.seek(SeekFrom::Start(start)).await?;
-    let stream = ReaderStream::new(file.take(count));
+    let builder = builder.header(header::CONTENT_LENGTH, count);
+    if method == axum::http::Method::HEAD {
+        return builder
+            .body(Body::empty())
+            .map_err(|e| ApiError::internal(&e));
+    }
+    // Replaced or deleted since the lookup: that blob is gone.
+    let stream = state.blobs.get(&object, start, count).await?;
     builder
-        .header(header::CONTENT_LENGTH, count)
-        .body(Body::from_stream(stream))
+        .body(Body::from_stream(stream.map_err(std::io::Error::other)))
         .map_err(|e| ApiError::internal(&e))
 }
 
-/// `DELETE /api/workspaces/{id}/blobs/{blobId}`. The row and the file go together: the
-/// row's removal is committed only once the file is gone, so a 204 always means the bytes
-/// are deleted, and a failure (500) leaves the blob as it was.
+/// `DELETE /api/workspaces/{id}/blobs/{blobId}`, by its uploader or an admin. The object
+/// goes first and the blob's row only once it is gone, so a 204 always means the bytes are
+/// deleted, and a failure (500) leaves the blob as it was.
 ///
 /// # Errors
-/// 404 for a non-member or a missing blob; 500 if the file cannot be removed.
+/// 404 for a non-member or a missing blob; 403 for another member's blob; 500 if the object
+/// cannot be removed.
 pub async fn delete_blob(
     State(state): State<AppState>,
     session: Session,
@@ -282,30 +438,49 @@ pub async fn delete_blob(
 ) -> Result<StatusCode, ApiError> {
     let ws = wire::workspace_id(&ws)?;
     let blob = wire::name(&blob)?.to_owned();
-    let dir = state.store.blob_dir().to_path_buf();
-    state
-        .store
-        .run(move |conn| {
-            let tx = conn.transaction()?;
-            require_member(&tx, ws.as_bytes(), &session.member_id)?;
-            let file: Option<String> = tx
-                .query_row(
-                    "DELETE FROM blobs WHERE workspace_id = ?1 AND blob_id = ?2 RETURNING file",
-                    (&ws.as_bytes()[..], &blob),
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let file = file.ok_or_else(ApiError::not_found)?;
-            match std::fs::remove_file(dir.join(file)) {
-                Ok(()) => {}
-                // Gone already (a reconcile, a replaced blob): deleted all the same.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(ApiError::from(e)),
-            }
-            tx.commit()?;
-            Ok(())
-        })
+    let admin = require_member(&state, &ws, &session.member_id).await?;
+    let ws_bytes = &ws.as_bytes()[..];
+    let found: Option<(String, Vec<u8>)> = sqlx::query_as(
+        "SELECT object, author_id FROM blobs WHERE workspace_id = $1 AND blob_id = $2",
+    )
+    .bind(ws_bytes)
+    .bind(&blob)
+    .fetch_optional(state.db.read())
+    .await?;
+    let (object, author) = found.ok_or_else(ApiError::not_found)?;
+    if !may_change(&session.member_id, admin, &author) {
+        return Err(not_yours());
+    }
+    mark(&state.db, &object, REMOVING).await?;
+    if let Err(e) = state.blobs.delete(&object).await {
+        let _ = unmark(&state.db, &object).await;
+        return Err(ApiError::internal(&e));
+    }
+    let mut tx = state.db.begin().await?;
+    let size: Option<i64> = sqlx::query_scalar(
+        "DELETE FROM blobs WHERE workspace_id = $1 AND blob_id = $2 AND object = $3 \
+         RETURNING size",
+    )
+    .bind(ws_bytes)
+    .bind(&blob)
+    .bind(&object)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(size) = size {
+        sqlx::query(
+            "UPDATE workspaces SET blob_count = blob_count - 1, blob_bytes = blob_bytes - $2 \
+             WHERE id = $1",
+        )
+        .bind(ws_bytes)
+        .bind(size)
+        .execute(&mut *tx)
         .await?;
+    }
+    sqlx::query("DELETE FROM blob_objects WHERE object = $1")
+        .bind(&object)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -319,19 +494,13 @@ pub async fn list_blobs(
     Path(ws): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let ws = wire::workspace_id(&ws)?;
-    let rows: Vec<(String, i64, i64)> = state
-        .store
-        .run_as_member(ws, session.member_id, move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT blob_id, size, updated_at FROM blobs WHERE workspace_id = ?1 \
-                 ORDER BY blob_id",
-            )?;
-            let rows = stmt.query_map([&ws.as_bytes()[..]], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await?;
+    require_member(&state, &ws, &session.member_id).await?;
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT blob_id, size, updated_at FROM blobs WHERE workspace_id = $1 ORDER BY blob_id",
+    )
+    .bind(&ws.as_bytes()[..])
+    .fetch_all(state.db.read())
+    .await?;
     let list: Vec<_> = rows
         .into_iter()
         .map(|(id, size, updated)| {
@@ -339,6 +508,145 @@ pub async fn list_blobs(
         })
         .collect();
     Ok(axum::Json(serde_json::json!({ "blobs": list })))
+}
+
+/// Finishes what a crash interrupted, before the first request (server/README.md#durability):
+/// uploads that never committed lose their object; objects of replaced or deleted blobs are
+/// removed; a delete that removed its object but not its row drops the row, so the listing
+/// never shows a blob whose bytes are gone. With a local folder, files that no row names
+/// at all (left by an earlier version) are removed too. Rows younger than `grace` are left
+/// alone: another instance may be working on them.
+pub async fn reconcile(db: &Db, blobs: &BlobStore, grace: std::time::Duration) {
+    if let Err(e) = reconcile_rows(db, blobs, grace).await {
+        tracing::warn!(code = e.code(), "blob reconcile stopped early");
+    }
+    if let Some(dir) = blobs.local_dir()
+        && let Err(e) = reconcile_local_files(db, dir).await
+    {
+        tracing::warn!(code = e.code(), "blob file reconcile stopped early");
+    }
+}
+
+async fn reconcile_rows(
+    db: &Db,
+    blobs: &BlobStore,
+    grace: std::time::Duration,
+) -> Result<(), ApiError> {
+    let cutoff = now_ms().saturating_sub(i64::try_from(grace.as_millis()).unwrap_or(i64::MAX));
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT object, state FROM blob_objects WHERE since <= $1")
+            .bind(cutoff)
+            .fetch_all(db.read())
+            .await?;
+    let mut finished = 0u64;
+    for (object, state) in rows {
+        let named: Option<(Vec<u8>, String, i64)> =
+            sqlx::query_as("SELECT workspace_id, blob_id, size FROM blobs WHERE object = $1")
+                .bind(&object)
+                .fetch_optional(db.read())
+                .await?;
+        match (state, named) {
+            // A delete cut short: finished if the object is gone, undone if it is not.
+            (REMOVING, Some((ws, blob, size))) => {
+                if blobs.exists(&object).await? {
+                    unmark(db, &object).await?;
+                } else {
+                    let mut tx = db.begin().await?;
+                    sqlx::query(
+                        "DELETE FROM blobs WHERE workspace_id = $1 AND blob_id = $2 \
+                         AND object = $3",
+                    )
+                    .bind(&ws)
+                    .bind(&blob)
+                    .bind(&object)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "UPDATE workspaces SET blob_count = blob_count - 1, \
+                         blob_bytes = blob_bytes - $2 WHERE id = $1",
+                    )
+                    .bind(&ws)
+                    .bind(size)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM blob_objects WHERE object = $1")
+                        .bind(&object)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                }
+            }
+            // Never committed, or no longer named: the object goes, then its row. An upload
+            // row is taken first, so a slow upload still running cannot commit afterwards.
+            (_, None) => {
+                let taken =
+                    sqlx::query("DELETE FROM blob_objects WHERE object = $1 AND since <= $2")
+                        .bind(&object)
+                        .bind(cutoff)
+                        .execute(db.write())
+                        .await?
+                        .rows_affected();
+                if taken == 1
+                    && let Err(e) = blobs.delete(&object).await
+                {
+                    // Put the row back so that a later start tries again.
+                    tracing::warn!(error = %e, "an orphaned blob object could not be removed");
+                    mark(db, &object, REMOVING).await?;
+                }
+            }
+            // An upload row whose object is named: impossible by construction; keep both.
+            (_, Some(_)) => unmark(db, &object).await?,
+        }
+        finished += 1;
+    }
+    if finished > 0 {
+        tracing::info!(
+            objects = finished,
+            "finished blob writes a stop interrupted"
+        );
+    }
+    Ok(())
+}
+
+/// Files in a local blob folder that neither `blobs` nor `blob_objects` names, and partial
+/// uploads in `tmp/`: left by a crash of an earlier version. Only run by the single instance
+/// that owns the data directory.
+async fn reconcile_local_files(db: &Db, dir: &std::path::Path) -> Result<(), ApiError> {
+    let mut named = std::collections::HashSet::new();
+    let objects: Vec<String> = sqlx::query_scalar("SELECT object FROM blobs")
+        .fetch_all(db.read())
+        .await?;
+    named.extend(objects);
+    let pending: Vec<String> = sqlx::query_scalar("SELECT object FROM blob_objects")
+        .fetch_all(db.read())
+        .await?;
+    named.extend(pending);
+    let files = |dir: &std::path::Path| -> Vec<std::fs::DirEntry> {
+        std::fs::read_dir(dir).map_or_else(
+            |_| Vec::new(),
+            |entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .collect()
+            },
+        )
+    };
+    let partial = files(&dir.join("tmp"));
+    let finished = files(dir)
+        .into_iter()
+        .filter(|e| !e.file_name().to_str().is_some_and(|n| named.contains(n)));
+    let mut removed = 0_u64;
+    for entry in partial.into_iter().chain(finished) {
+        match std::fs::remove_file(entry.path()) {
+            Ok(()) => removed += 1,
+            Err(e) => tracing::warn!(error = %e, "cannot remove an unreferenced blob file"),
+        }
+    }
+    if removed > 0 {
+        tracing::info!(files = removed, "removed blob files no blob refers to");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

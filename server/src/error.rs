@@ -17,7 +17,12 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: Cow<'static, str>,
+    retry_after: Option<u64>,
 }
+
+/// Marks a response whose request found the disk full, for [`crate::disk`] to act on.
+#[derive(Clone, Copy, Debug)]
+pub struct DiskFull;
 
 impl ApiError {
     /// An error with any status.
@@ -30,6 +35,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -76,6 +82,59 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
+    /// 410: the thing named existed but is over (an expired invite).
+    pub fn gone(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::GONE, code, message)
+    }
+
+    /// 429: over a rate limit; `Retry-After` says when to try again.
+    pub fn rate_limited(limit: &'static str, retry_after: std::time::Duration) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many {limit} requests: try again later"),
+        );
+        e.retry_after = Some(retry_after.as_secs().max(1));
+        e
+    }
+
+    /// 507 `quota_exceeded`: the workspace or member is at one of its caps.
+    pub fn quota(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded", message)
+    }
+
+    /// 507 `storage_full`: the server's disk (or database) is full. Reads and logins go on.
+    pub fn storage_full() -> Self {
+        tracing::error!("storage full: refusing a write");
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "storage_full",
+            "the server's storage is full: nothing was stored; reads still work",
+        )
+    }
+
+    /// 503: a dependency is busy or unreachable (a locked database, an object store down).
+    pub fn unavailable(detail: &dyn std::fmt::Display) -> Self {
+        tracing::warn!(error = %detail, "service unavailable");
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the server is busy: try again shortly",
+        );
+        e.retry_after = Some(1);
+        e
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     /// 500: logged with `detail` (which must hold no request data); the client learns nothing.
     pub fn internal(detail: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
@@ -96,20 +155,55 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.code == "storage_full" {
+            response.extensions_mut().insert(DiskFull);
+        }
         response
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        // rusqlite's messages name the statement or constraint, never a bound value.
-        Self::internal(&e)
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        // sqlx's messages name the statement or constraint, never a bound value.
+        match &e {
+            sqlx::Error::Database(db) => match db.code().as_deref() {
+                // SQLITE_FULL; PostgreSQL disk_full, out_of_memory (of disk, for temp files).
+                Some("13" | "53100") => Self::storage_full(),
+                // SQLITE_BUSY and SQLITE_LOCKED (with extended codes) after the busy
+                // timeout; PostgreSQL lock_not_available, too_many_connections.
+                Some("5" | "6" | "261" | "517" | "262" | "55P03" | "53300") => {
+                    Self::unavailable(&e)
+                }
+                _ => Self::internal(&e),
+            },
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Self::unavailable(&e)
+            }
+            _ => Self::internal(&e),
+        }
     }
+}
+
+/// Whether an I/O error means "no space left" (ENOSPC, EDQUOT).
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 impl From<std::io::Error> for ApiError {
     fn from(e: std::io::Error) -> Self {
-        Self::internal(&e)
+        if is_disk_full(&e) {
+            Self::storage_full()
+        } else {
+            Self::internal(&e)
+        }
     }
 }
 

@@ -3,18 +3,25 @@
 //! It stores what Confide clients publish: member bundles, membership logs, grants,
 //! history links, invite acceptances, encrypted records and encrypted blobs. It can read
 //! none of the content. It authenticates members by a signed challenge and checks, on every
-//! request, that the caller is a current member of the workspace per the stored log,
-//! which it re-verifies before every append. The routes are listed in `server/README.md`.
+//! request, that the caller is a current member of the workspace per the stored log. Each
+//! append verifies only the new entry against the log's verified state ([`logcache`]);
+//! every other request checks the roster and invites the database keeps for each log. The
+//! routes, caps and rate limits are listed in `server/README.md`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod auth;
 mod blobs;
+pub mod blobstore;
+pub mod db;
+pub mod disk;
 mod error;
+pub mod logcache;
+pub mod ratelimit;
 mod records;
+pub mod serve;
 mod statics;
-mod store;
 mod wire;
 mod workspaces;
 
@@ -29,12 +36,19 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
+pub use crate::db::{Backend, OpenError};
+use crate::db::{Db, DbConfig};
+use crate::disk::DiskGuard;
 use crate::error::ApiError;
+use crate::logcache::LogCache;
+pub use crate::logcache::Metrics;
+use crate::ratelimit::Limiter;
+pub use crate::ratelimit::Rate;
+pub use crate::serve::{HttpConfig, serve};
 use crate::statics::StaticFiles;
-pub use crate::store::OpenError;
-use crate::store::Store;
 
-/// Size limits on request bodies.
+/// Size limits on request bodies, and caps on what a log, a member and a workspace may hold
+/// (server/README.md#limits).
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Small JSON bodies: challenges, sessions, acceptances, history links.
@@ -46,6 +60,22 @@ pub struct Limits {
     pub record_bytes: usize,
     /// One encrypted blob, counted as it streams in.
     pub blob_bytes: u64,
+    /// Entries in one membership log (at most the core's [`confide::limits::MAX_LOG_ENTRIES`]).
+    pub log_entries: usize,
+    /// Bytes of one membership log (at most the core's [`confide::limits::MAX_LOG_BYTES`]).
+    pub log_total_bytes: usize,
+    /// Workspaces a member may be in (counted when it creates one or is admitted).
+    pub workspaces_per_member: u64,
+    /// Records in one workspace.
+    pub records_per_workspace: u64,
+    /// Bytes of records in one workspace.
+    pub record_bytes_per_workspace: u64,
+    /// Blobs in one workspace.
+    pub blobs_per_workspace: u64,
+    /// Bytes of blobs in one workspace.
+    pub blob_bytes_per_workspace: u64,
+    /// Acceptances one invite may hold, from different invitees.
+    pub acceptances_per_invite: u64,
 }
 
 impl Default for Limits {
@@ -55,6 +85,59 @@ impl Default for Limits {
             log_bytes: 4 * 1024 * 1024,
             record_bytes: 4 * 1024 * 1024,
             blob_bytes: 2 * 1024 * 1024 * 1024,
+            log_entries: confide::limits::MAX_LOG_ENTRIES,
+            log_total_bytes: confide::limits::MAX_LOG_BYTES,
+            workspaces_per_member: 100,
+            records_per_workspace: 1_000_000,
+            record_bytes_per_workspace: 16 * 1024 * 1024 * 1024,
+            blobs_per_workspace: 100_000,
+            blob_bytes_per_workspace: 1024 * 1024 * 1024 * 1024,
+            acceptances_per_invite: 8,
+        }
+    }
+}
+
+/// Rate limits (server/README.md#rate-limits). Per client address for the routes before
+/// login, per member after.
+#[derive(Clone, Debug)]
+pub struct RateLimits {
+    /// `POST /api/session/challenge`, per address.
+    pub challenges: Rate,
+    /// `POST /api/session/challenge`, all addresses together: bounds the challenges stored.
+    pub challenges_global: Rate,
+    /// `POST /api/session`, per address.
+    pub sessions: Rate,
+    /// `POST .../acceptances`, per member.
+    pub acceptances: Rate,
+    /// `POST /api/workspaces`, per member.
+    pub workspaces: Rate,
+    /// `POST .../log`, per member.
+    pub appends: Rate,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            challenges: Rate::new(60, 30),
+            challenges_global: Rate::new(12_000, 2_000),
+            sessions: Rate::new(60, 30),
+            acceptances: Rate::new(10, 10),
+            workspaces: Rate::new(10, 10),
+            appends: Rate::new(600, 200),
+        }
+    }
+}
+
+impl RateLimits {
+    /// No rate limits (for tests that measure something else).
+    pub fn off() -> Self {
+        Self {
+            challenges: Rate::OFF,
+            challenges_global: Rate::OFF,
+            sessions: Rate::OFF,
+            acceptances: Rate::OFF,
+            workspaces: Rate::OFF,
+            appends: Rate::OFF,
         }
     }
 }
@@ -62,8 +145,22 @@ impl Default for Limits {
 /// Server configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Where the database and blobs live.
+    /// Where the SQLite database, the local blobs and the reserve file live.
     pub data_dir: PathBuf,
+    /// `None`: SQLite in the data directory; or a `postgres://` URL.
+    pub database: Option<String>,
+    /// Most database connections (PostgreSQL) or reader connections (SQLite).
+    pub db_connections: u32,
+    /// How long a write waits for a database lock another process holds (a backup).
+    pub busy_timeout: Duration,
+    /// `None`: blobs in `data_dir/blobs`; or a folder, or an `s3://`, `gs://`, `az://` URL.
+    pub blobs: Option<String>,
+    /// Extra object store settings (`aws_endpoint`, `aws_allow_http`, …), after the
+    /// environment's.
+    pub blob_options: Vec<(String, String)>,
+    /// How old an object with no blob must be before a startup may delete it, when several
+    /// instances share the store (PostgreSQL). SQLite's single instance uses zero.
+    pub orphan_grace: Duration,
     /// The demo page.
     pub www_dir: PathBuf,
     /// The npm package folder (its `package.json`, `dist/`, `wasm/`).
@@ -72,45 +169,148 @@ pub struct Config {
     pub session_ttl: Duration,
     /// How long a login challenge may wait for its signature.
     pub challenge_ttl: Duration,
-    /// Body size limits.
+    /// Body size limits and caps.
     pub limits: Limits,
+    /// Rate limits.
+    pub rates: RateLimits,
+    /// Bytes of verified logs kept in memory.
+    pub log_cache_bytes: usize,
+    /// Size of the reserve file that a full disk gives back to logins (0: none).
+    pub reserve_bytes: u64,
+    /// Connection limits and timeouts.
+    pub http: HttpConfig,
 }
 
 impl Config {
-    /// Defaults: `www/` and `js/` relative to the working directory, 15-minute sessions,
-    /// 2-minute challenges, [`Limits::default`].
+    /// Defaults: SQLite and blobs under `data_dir`, `www/` and `js/` relative to the
+    /// working directory, 15-minute sessions, 2-minute challenges, [`Limits::default`],
+    /// [`RateLimits::default`], 256 MiB of cached logs, a 32 MiB reserve.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
+            database: None,
+            db_connections: 8,
+            busy_timeout: Duration::from_secs(5),
+            blobs: None,
+            blob_options: Vec::new(),
+            orphan_grace: Duration::from_secs(24 * 3600),
             www_dir: PathBuf::from("www"),
             pkg_dir: PathBuf::from("js"),
             session_ttl: Duration::from_secs(15 * 60),
             challenge_ttl: Duration::from_secs(2 * 60),
             limits: Limits::default(),
+            rates: RateLimits::default(),
+            log_cache_bytes: 256 * 1024 * 1024,
+            reserve_bytes: 32 * 1024 * 1024,
+            http: HttpConfig::default(),
         }
     }
+}
+
+/// The rate limiters.
+pub(crate) struct Limiters {
+    pub challenges: Limiter,
+    pub sessions: Limiter,
+    pub acceptances: Limiter,
+    pub workspaces: Limiter,
+    pub appends: Limiter,
 }
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    store: Store,
+    db: Db,
+    blobs: blobstore::BlobStore,
     config: Arc<Config>,
     statics: Arc<StaticFiles>,
+    logs: Arc<LogCache>,
+    limiters: Arc<Limiters>,
+    disk: Arc<DiskGuard>,
 }
 
-/// Opens the data directory and builds the whole application.
+/// A built server: its router, and handles for what it does.
+pub struct App {
+    /// The routes, ready for [`serve`].
+    pub router: Router,
+    /// Work counters.
+    pub metrics: Arc<Metrics>,
+    /// Full-disk mode.
+    pub disk: Arc<DiskGuard>,
+    db: Db,
+}
+
+impl App {
+    /// Which database engine it uses.
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// Closes the database pools (after [`serve`] returns).
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+}
+
+/// Opens the database and blob store, reconciles blob objects, and builds the application.
 ///
 /// # Errors
-/// [`OpenError`] if the data directory or database cannot be opened.
-pub fn app(config: Config) -> Result<Router, OpenError> {
-    let store = Store::open(&config.data_dir)?;
+/// [`OpenError`] if the data directory, database or blob store cannot be opened.
+pub async fn app(config: Config) -> Result<App, OpenError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(OpenError::Io)?;
+    let local = config.database.is_none() || config.blobs.is_none();
+    let disk = Arc::new(DiskGuard::new(
+        local.then(|| config.data_dir.join("confide.reserve")),
+        config.reserve_bytes,
+    ));
+    // On a full disk the reserve goes first, so that the database can open.
+    disk.ensure_reserve();
+    let db_config = DbConfig {
+        url: config.database.clone(),
+        max_connections: config.db_connections,
+        busy_timeout: config.busy_timeout,
+    };
+    let db = match Db::open(&config.data_dir, &db_config).await {
+        Ok(db) => db,
+        Err(OpenError::Database(e)) if !disk.is_full() && local => {
+            // A full disk can fail the open itself ("disk I/O error"): free the reserve
+            // and try once more, in full mode.
+            tracing::warn!(error = %e, "database did not open: retrying without the reserve");
+            disk.enter_full_mode();
+            Db::open(&config.data_dir, &db_config).await?
+        }
+        Err(e) => return Err(e),
+    };
+    let blobs = blobstore::BlobStore::open(
+        config.blobs.as_deref(),
+        &config.data_dir.join("blobs"),
+        &config.blob_options,
+    )
+    .map_err(OpenError::Blobs)?;
+    let grace = match db.backend() {
+        Backend::Sqlite => Duration::ZERO,
+        Backend::Postgres => config.orphan_grace,
+    };
+    blobs::reconcile(&db, &blobs, grace).await;
+    let metrics = Arc::new(Metrics::default());
     let statics = StaticFiles::new(config.www_dir.clone(), config.pkg_dir.clone());
     let limits = config.limits.clone();
+    let rates = &config.rates;
+    let limiters = Limiters {
+        challenges: Limiter::new("login challenge", rates.challenges)
+            .with_global(rates.challenges_global),
+        sessions: Limiter::new("login", rates.sessions),
+        acceptances: Limiter::new("acceptance", rates.acceptances),
+        workspaces: Limiter::new("workspace creation", rates.workspaces),
+        appends: Limiter::new("log append", rates.appends),
+    };
     let state = AppState {
-        store,
+        db: db.clone(),
+        blobs,
+        logs: Arc::new(LogCache::new(config.log_cache_bytes, Arc::clone(&metrics))),
         config: Arc::new(config),
         statics: Arc::new(statics),
+        limiters: Arc::new(limiters),
+        disk: Arc::clone(&disk),
     };
     let small = Router::new()
         .route("/api/session/challenge", post(auth::challenge))
@@ -163,15 +363,25 @@ pub fn app(config: Config) -> Result<Router, OpenError> {
                 .delete(blobs::delete_blob),
         )
         .layer(DefaultBodyLimit::disable());
-    Ok(small
+    let router = small
         .merge(log)
         .merge(records)
         .merge(blobs)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(fallback)
         .with_state(state)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&disk),
+            disk::watch,
+        ))
         .layer(middleware::from_fn(log_request))
-        .layer(middleware::map_response(security_headers)))
+        .layer(middleware::map_response(security_headers));
+    Ok(App {
+        router,
+        metrics,
+        disk,
+        db,
+    })
 }
 
 /// Unknown `/api/` paths get a JSON 404; everything else is a static file.

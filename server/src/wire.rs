@@ -24,6 +24,25 @@ pub struct Query<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
 
+/// The client's address (from [`crate::serve::serve`]), for per-address rate limits.
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(crate::serve::client_ip(&parts.extensions)))
+    }
+}
+
+/// The current time in Unix seconds (the unit of log entries).
+pub fn now_s() -> u64 {
+    u64::try_from(now_ms() / 1000).unwrap_or(0)
+}
+
 /// Bytes carried in JSON as unpadded base64url (RFC 4648 §5).
 #[derive(Clone, PartialEq, Eq)]
 pub struct B64(pub Vec<u8>);

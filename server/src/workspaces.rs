@@ -1,40 +1,34 @@
 //! Member bundles, workspaces and their membership logs, grants, history links and
 //! invite acceptances: the public and key-carrying data of a workspace.
 //!
-//! The server stores a log only if [`MembershipLog::verify`] accepts it, and takes the
-//! workspace's roster from that verification; every route below checks the caller
-//! against that roster.
+//! The server stores an entry only once [`MembershipLog::push`] accepts it on top of the
+//! verified log (server/README.md#the-log-incremental-verification), and keeps what the log
+//! defines in the database: the head, the roster and the invites. Every route but an append
+//! checks those rows and nothing else, so its cost does not depend on the log's length.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use confide::{
-    Acceptance, ErrorCode, GRANT_LEN, HISTORY_LINK_LEN, LogEntry, MembershipLog, WorkspaceId,
+    Acceptance, EntryChange, ErrorCode, GRANT_LEN, HISTORY_LINK_LEN, LogEntry, MembershipLog, Role,
+    WorkspaceId,
 };
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
+use sqlx::Any;
 
 use crate::AppState;
 use crate::auth::Session;
+use crate::db::{Backend, flag, signed};
 use crate::error::ApiError;
-use crate::store::require_member;
-use crate::wire::{self, B64, Json, Path, Query, now_ms};
-
-/// At most this many different invitees may post an acceptance under one invite.
-const MAX_ACCEPTANCES_PER_INVITE: i64 = 8;
+use crate::logcache::Slot;
+use crate::ratelimit::Key;
+use crate::wire::{self, B64, Json, Path, Query, now_ms, now_s};
 
 /// A log position: the last entry's seq and its entry hash (FORMAT.md#entry-hash).
 #[derive(Serialize)]
 pub struct HeadJson {
     seq: u32,
     hash: B64,
-}
-
-fn head_of(log: &MembershipLog) -> HeadJson {
-    HeadJson {
-        seq: log.head().seq(),
-        hash: B64(log.head().hash().to_vec()),
-    }
 }
 
 /// A grant addressed to one member.
@@ -52,123 +46,331 @@ fn invalid_entry(e: &dyn ErrorCode) -> ApiError {
     )
 }
 
-/// The stored entries of a workspace, oldest first; empty if there is none.
-fn load_entries(conn: &Connection, ws: &[u8]) -> Result<Vec<Vec<u8>>, ApiError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT entry FROM log_entries WHERE workspace_id = ?1 ORDER BY seq")?;
-    let rows = stmt.query_map([ws], |row| row.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+/// The caller's role in `ws` per the stored roster: `Some(admin)`, or `None`.
+///
+/// # Errors
+/// Database errors only.
+pub async fn role(
+    state: &AppState,
+    ws: &WorkspaceId,
+    member: &[u8; 32],
+) -> Result<Option<bool>, ApiError> {
+    let admin: Option<i64> =
+        sqlx::query_scalar("SELECT admin FROM roster WHERE workspace_id = $1 AND member_id = $2")
+            .bind(&ws.as_bytes()[..])
+            .bind(&member[..])
+            .fetch_optional(state.db.read())
+            .await?;
+    Ok(admin.map(|a| a != 0))
 }
 
-/// Stores what a newly verified log implies: the new entry, the roster, the bundles of
-/// everyone in it, and drops acceptances whose invite is no longer open.
-fn commit_log(
-    tx: &Connection,
-    log: &MembershipLog,
-    entry: &[u8],
-    grants: &[GrantJson],
-    history_link: Option<&B64>,
+/// [`role`], with "not a member" as 404: a non-member cannot tell a workspace it is not in
+/// from one that does not exist. Returns whether the member is an admin.
+///
+/// # Errors
+/// 404 for a non-member.
+pub async fn require_member(
+    state: &AppState,
+    ws: &WorkspaceId,
+    member: &[u8; 32],
+) -> Result<bool, ApiError> {
+    role(state, ws, member)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// The stored head and size of a log.
+struct StoredHead {
+    seq: i64,
+    hash: Vec<u8>,
+    log_bytes: i64,
+}
+
+async fn stored_head<'e, E>(db: E, ws: &WorkspaceId) -> Result<Option<StoredHead>, ApiError>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let row: Option<(i64, Vec<u8>, i64)> =
+        sqlx::query_as("SELECT head_seq, head_hash, log_bytes FROM workspaces WHERE id = $1")
+            .bind(&ws.as_bytes()[..])
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(seq, hash, log_bytes)| StoredHead {
+        seq,
+        hash,
+        log_bytes,
+    }))
+}
+
+/// Whether `log`'s head is the stored one.
+fn at_head(log: &MembershipLog, head: &StoredHead) -> bool {
+    i64::from(log.head().seq()) == head.seq && log.head().hash()[..] == head.hash[..]
+}
+
+/// Brings the cached log of `ws` to the stored head: nothing if it is there, the missing
+/// entries if it is behind (another instance appended), the whole log once if it is
+/// missing or off the chain. Verification runs on the blocking pool.
+async fn sync_log(
+    state: &AppState,
+    ws: WorkspaceId,
+    slot: &mut Slot,
+    head: &StoredHead,
 ) -> Result<(), ApiError> {
-    let ws = log.workspace_id();
-    let ws = &ws.as_bytes()[..];
-    tx.execute(
-        "INSERT INTO log_entries (workspace_id, seq, entry) VALUES (?1, ?2, ?3)",
-        (ws, log.head().seq(), entry),
-    )?;
-    tx.execute(
-        "DELETE FROM workspace_members WHERE workspace_id = ?1",
-        [ws],
-    )?;
-    for member in log.members() {
-        let id = member.id();
-        tx.execute(
-            "INSERT INTO workspace_members (workspace_id, member_id, admin) VALUES (?1, ?2, ?3)",
-            (ws, &id[..], member.role() == confide::Role::Admin),
-        )?;
-        tx.execute(
-            "INSERT OR IGNORE INTO members (id, bundle) VALUES (?1, ?2)",
-            (&id[..], member.bundle_bytes()),
-        )?;
-    }
-    insert_grants(tx, log, grants)?;
-    if let Some(link) = history_link {
-        insert_history(tx, ws, &link.0)?;
-    }
-    let now_s = u64::try_from(now_ms() / 1000).unwrap_or(0);
-    let mut stmt =
-        tx.prepare_cached("SELECT DISTINCT invite_id FROM acceptances WHERE workspace_id = ?1")?;
-    let invites: Vec<Vec<u8>> = stmt
-        .query_map([ws], |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
-    for invite in invites {
-        let open =
-            <[u8; 32]>::try_from(invite.as_slice()).is_ok_and(|id| log.invite_is_open(&id, now_s));
-        if !open {
-            tx.execute(
-                "DELETE FROM acceptances WHERE workspace_id = ?1 AND invite_id = ?2",
-                (ws, &invite),
-            )?;
+    if let Some(log) = &slot.log {
+        if at_head(log, head) {
+            return Ok(());
         }
+        let cached = i64::from(log.head().seq());
+        if cached < head.seq {
+            let missing: Vec<Vec<u8>> = sqlx::query_scalar(
+                "SELECT entry FROM log_entries WHERE workspace_id = $1 AND seq > $2 \
+                 ORDER BY seq",
+            )
+            .bind(&ws.as_bytes()[..])
+            .bind(cached)
+            .fetch_all(state.db.read())
+            .await?;
+            let n = missing.len();
+            if let Some(mut log) = slot.log.take() {
+                let log = tokio::task::spawn_blocking(move || {
+                    for entry in missing {
+                        log.push(entry).ok()?;
+                    }
+                    Some(log)
+                })
+                .await
+                .map_err(|e| ApiError::internal(&e))?;
+                state.logs.metrics.verified(n);
+                if let Some(log) = log.filter(|l| at_head(l, head)) {
+                    slot.log = Some(log);
+                    return Ok(());
+                }
+            }
+        }
+        slot.log = None;
     }
+    // Cold: verify the whole log once.
+    let _permit = state.logs.cold_permit().await;
+    let entries: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT entry FROM log_entries WHERE workspace_id = $1 ORDER BY seq")
+            .bind(&ws.as_bytes()[..])
+            .fetch_all(state.db.read())
+            .await?;
+    let n = entries.len();
+    let log = tokio::task::spawn_blocking(move || MembershipLog::verify_owned(entries))
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        // Only verified entries are stored, so this is corruption.
+        .map_err(|e| ApiError::internal(&e.code()))?;
+    state.logs.metrics.verified(n);
+    state
+        .logs
+        .metrics
+        .full_verifications
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    slot.log = Some(log);
     Ok(())
 }
 
-/// Grants go only to current members, and must have a grant's length.
-fn insert_grants(
-    tx: &Connection,
-    log: &MembershipLog,
+/// What one verified entry changes in the stored rows.
+struct Effects {
+    ws: WorkspaceId,
+    entry: Vec<u8>,
+    seq: u32,
+    hash: [u8; 32],
+    epoch: u32,
+    change: EntryChange,
+    /// Admitted or created member: (id, admin, bundle).
+    joined: Option<([u8; 32], bool, Vec<u8>)>,
+}
+
+impl Effects {
+    fn of(log: &MembershipLog, entry: Vec<u8>, change: EntryChange) -> Self {
+        let joined_id = match change {
+            EntryChange::Create { creator_id } => Some(creator_id),
+            EntryChange::Admit { member_id, .. } => Some(member_id),
+            _ => None,
+        };
+        let joined = joined_id.and_then(|id| {
+            log.member(&id)
+                .map(|m| (id, m.role() == Role::Admin, m.bundle_bytes().to_vec()))
+        });
+        Self {
+            ws: log.workspace_id(),
+            entry,
+            seq: log.head().seq(),
+            hash: log.head().hash(),
+            epoch: log.epoch(),
+            change,
+            joined,
+        }
+    }
+
+    /// Writes the entry and what it changes: O(1) rows whatever the log's length.
+    async fn write(&self, tx: &mut sqlx::Transaction<'static, Any>) -> Result<(), ApiError> {
+        let ws = &self.ws.as_bytes()[..];
+        sqlx::query("INSERT INTO log_entries (workspace_id, seq, entry) VALUES ($1, $2, $3)")
+            .bind(ws)
+            .bind(i64::from(self.seq))
+            .bind(&self.entry)
+            .execute(&mut **tx)
+            .await?;
+        if let Some((id, admin, bundle)) = &self.joined {
+            sqlx::query(
+                "INSERT INTO roster (workspace_id, member_id, admin) VALUES ($1, $2, $3) \
+                 ON CONFLICT (workspace_id, member_id) DO UPDATE SET admin = excluded.admin",
+            )
+            .bind(ws)
+            .bind(&id[..])
+            .bind(flag(*admin))
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO members (id, bundle) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&id[..])
+            .bind(bundle)
+            .execute(&mut **tx)
+            .await?;
+        }
+        match self.change {
+            EntryChange::Invite {
+                invite_id,
+                expires_at,
+                ..
+            } => {
+                sqlx::query(
+                    "INSERT INTO invites (workspace_id, invite_id, expires_at, used) \
+                     VALUES ($1, $2, $3, 0)",
+                )
+                .bind(ws)
+                .bind(&invite_id[..])
+                .bind(signed(expires_at))
+                .execute(&mut **tx)
+                .await?;
+            }
+            EntryChange::Admit { invite_id, .. } => {
+                sqlx::query(
+                    "UPDATE invites SET used = 1 WHERE workspace_id = $1 AND invite_id = $2",
+                )
+                .bind(ws)
+                .bind(&invite_id[..])
+                .execute(&mut **tx)
+                .await?;
+                // The invite is closed: its other acceptances are of no use.
+                sqlx::query("DELETE FROM acceptances WHERE workspace_id = $1 AND invite_id = $2")
+                    .bind(ws)
+                    .bind(&invite_id[..])
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            EntryChange::Remove { member_id, .. } => {
+                sqlx::query("DELETE FROM roster WHERE workspace_id = $1 AND member_id = $2")
+                    .bind(ws)
+                    .bind(&member_id[..])
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            EntryChange::SetRole { member_id, role } => {
+                sqlx::query(
+                    "UPDATE roster SET admin = $3 WHERE workspace_id = $1 AND member_id = $2",
+                )
+                .bind(ws)
+                .bind(&member_id[..])
+                .bind(flag(role == Role::Admin))
+                .execute(&mut **tx)
+                .await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Whether `id` is a current member once `change` is applied to `log`.
+fn active_after(log: &MembershipLog, change: &EntryChange, id: &[u8; 32]) -> bool {
+    match change {
+        EntryChange::Admit { member_id, .. } if member_id == id => true,
+        EntryChange::Remove { member_id, .. } if member_id == id => false,
+        _ => log.is_active(id),
+    }
+}
+
+fn check_grant_shapes(grants: &[GrantJson]) -> Result<Vec<[u8; 32]>, ApiError> {
+    grants
+        .iter()
+        .map(|g| {
+            if g.grant.0.len() != GRANT_LEN {
+                return Err(ApiError::bad_request(
+                    "invalid_grant",
+                    format!("a grant is {GRANT_LEN} bytes"),
+                ));
+            }
+            <[u8; 32]>::try_from(g.member_id.0.as_slice()).map_err(|_| not_a_member())
+        })
+        .collect()
+}
+
+fn not_a_member() -> ApiError {
+    ApiError::unprocessable(
+        "not_a_member",
+        "a grant is addressed to someone who is not a current member",
+    )
+}
+
+async fn insert_grants(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    ws: &WorkspaceId,
     grants: &[GrantJson],
 ) -> Result<(), ApiError> {
-    let ws = log.workspace_id();
     for g in grants {
-        let recipient = <[u8; 32]>::try_from(g.member_id.0.as_slice()).ok();
-        if !recipient.is_some_and(|id| log.is_active(&id)) {
-            return Err(ApiError::unprocessable(
-                "not_a_member",
-                "a grant is addressed to someone who is not a current member",
-            ));
-        }
-        if g.grant.0.len() != GRANT_LEN {
-            return Err(ApiError::bad_request(
-                "invalid_grant",
-                format!("a grant is {GRANT_LEN} bytes"),
-            ));
-        }
-        tx.execute(
-            "INSERT INTO grants (workspace_id, member_id, body) VALUES (?1, ?2, ?3)",
-            (&ws.as_bytes()[..], &g.member_id.0, &g.grant.0),
-        )?;
+        sqlx::query("INSERT INTO grants (workspace_id, member_id, body) VALUES ($1, $2, $3)")
+            .bind(&ws.as_bytes()[..])
+            .bind(&g.member_id.0)
+            .bind(&g.grant.0)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
 
-fn insert_history(tx: &Connection, ws: &[u8], link: &[u8]) -> Result<(), ApiError> {
-    if link.len() != HISTORY_LINK_LEN {
-        return Err(ApiError::bad_request(
+fn check_history_link(link: &[u8]) -> Result<(), ApiError> {
+    if link.len() == HISTORY_LINK_LEN {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
             "invalid_history_link",
             format!("a history link is {HISTORY_LINK_LEN} bytes"),
-        ));
+        ))
     }
-    tx.execute(
-        "INSERT INTO history_links (workspace_id, body) VALUES (?1, ?2)",
-        (ws, link),
-    )?;
+}
+
+async fn insert_history(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    ws: &WorkspaceId,
+    link: &[u8],
+) -> Result<(), ApiError> {
+    sqlx::query("INSERT INTO history_links (workspace_id, body) VALUES ($1, $2)")
+        .bind(&ws.as_bytes()[..])
+        .bind(link)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
-/// The verified log of a stored workspace, or 404.
-fn stored_log(conn: &Connection, ws: &[u8]) -> Result<MembershipLog, ApiError> {
-    let entries = load_entries(conn, ws)?;
-    if entries.is_empty() {
-        return Err(ApiError::not_found());
-    }
-    // Only verified logs are ever stored, so a failure here is corruption.
-    MembershipLog::verify(&entries).map_err(|e| ApiError::internal(&e.code()))
+/// How many workspaces `member` is in.
+async fn workspaces_of(state: &AppState, member: &[u8; 32]) -> Result<u64, ApiError> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM roster WHERE member_id = $1")
+        .bind(&member[..])
+        .fetch_one(state.db.read())
+        .await?;
+    Ok(crate::db::unsigned(n))
 }
 
 // ---------- members ----------------------------------------------------------------
 
-/// `GET /api/members/{memberId}`: a registered member's public bundle.
+/// `GET /api/members/{memberId}`: the bundle of a member of some workspace, or of an
+/// invitee who posted an acceptance.
 ///
 /// # Errors
 /// 404 for an unknown member.
@@ -178,15 +380,9 @@ pub async fn get_member(
     Path(member): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id = wire::member_id(&member)?;
-    let bundle: Option<Vec<u8>> = state
-        .store
-        .run(move |conn| {
-            Ok(conn
-                .query_row("SELECT bundle FROM members WHERE id = ?1", [&id[..]], |r| {
-                    r.get(0)
-                })
-                .optional()?)
-        })
+    let bundle: Option<Vec<u8>> = sqlx::query_scalar("SELECT bundle FROM members WHERE id = $1")
+        .bind(&id[..])
+        .fetch_optional(state.db.read())
         .await?;
     let bundle = bundle.ok_or_else(ApiError::not_found)?;
     Ok(axum::Json(serde_json::json!({
@@ -205,20 +401,15 @@ pub async fn list_workspaces(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<impl IntoResponse, ApiError> {
-    let rows: Vec<(Vec<u8>, bool)> = state
-        .store
-        .run(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT workspace_id, admin FROM workspace_members WHERE member_id = ?1 \
-                 ORDER BY workspace_id",
-            )?;
-            let rows = stmt.query_map([&session.member_id[..]], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await?;
+    let rows: Vec<(Vec<u8>, i64)> = sqlx::query_as(
+        "SELECT workspace_id, admin FROM roster WHERE member_id = $1 ORDER BY workspace_id",
+    )
+    .bind(&session.member_id[..])
+    .fetch_all(state.db.read())
+    .await?;
     let list: Vec<_> = rows
         .into_iter()
-        .map(|(id, admin)| serde_json::json!({ "workspaceId": B64(id), "admin": admin }))
+        .map(|(id, admin)| serde_json::json!({ "workspaceId": B64(id), "admin": admin != 0 }))
         .collect();
     Ok(axum::Json(serde_json::json!({ "workspaces": list })))
 }
@@ -235,40 +426,75 @@ pub struct CreateRequest {
 /// Creates a workspace from its genesis entry, signed by the caller.
 ///
 /// # Errors
-/// 422 if the entry is not a valid genesis entry; 403 if someone else signed it;
-/// 409 if the workspace exists.
+/// 429 over the rate limit; 507 at the member's workspace cap; 422 if the entry is not a
+/// valid genesis entry; 403 if someone else signed it; 409 if the workspace exists.
 pub async fn create_workspace(
     State(state): State<AppState>,
     session: Session,
     Json(req): Json<CreateRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (ws, head) = state
-        .store
-        .run(move |conn| {
-            let log = MembershipLog::verify(&[&req.entry.0]).map_err(|e| invalid_entry(&e))?;
-            if !log.is_active(&session.member_id) {
-                return Err(ApiError::forbidden(
-                    "the genesis entry must be signed by the session's member",
-                ));
-            }
-            let ws = log.workspace_id();
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let exists: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM log_entries WHERE workspace_id = ?1)",
-                [&ws.as_bytes()[..]],
-                |r| r.get(0),
-            )?;
-            if exists {
-                return Err(ApiError::conflict(
-                    "exists",
-                    "this workspace exists already",
-                ));
-            }
-            commit_log(&tx, &log, &req.entry.0, &req.grants, None)?;
-            tx.commit()?;
-            Ok((ws, head_of(&log)))
-        })
-        .await?;
+    state
+        .limiters
+        .workspaces
+        .check(Key::Member(session.member_id))?;
+    state.disk.check_writable()?;
+    if workspaces_of(&state, &session.member_id).await? >= state.config.limits.workspaces_per_member
+    {
+        return Err(ApiError::quota(
+            "this member is in as many workspaces as it may be",
+        ));
+    }
+    let entry = LogEntry::parse(&req.entry.0).map_err(|e| invalid_entry(&e))?;
+    if entry.signer_id() != session.member_id {
+        return Err(ApiError::forbidden(
+            "the genesis entry must be signed by the session's member",
+        ));
+    }
+    let change = entry.change();
+    let log = MembershipLog::from_genesis(req.entry.0.clone()).map_err(|e| invalid_entry(&e))?;
+    state.logs.metrics.verified(1);
+    let recipients = check_grant_shapes(&req.grants)?;
+    if !recipients.iter().all(|r| log.is_active(r)) {
+        return Err(not_a_member());
+    }
+    let ws = log.workspace_id();
+    let effects = Effects::of(&log, req.entry.0, change);
+    let mut tx = state.db.begin().await?;
+    let created = sqlx::query(
+        "INSERT INTO workspaces (id, head_seq, head_hash, log_bytes, epoch, created_by, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&ws.as_bytes()[..])
+    .bind(i64::from(effects.seq))
+    .bind(&effects.hash[..])
+    .bind(signed(u64::try_from(log.byte_len()).unwrap_or(u64::MAX)))
+    .bind(i64::from(effects.epoch))
+    .bind(&session.member_id[..])
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if created == 0 {
+        return Err(ApiError::conflict(
+            "exists",
+            "this workspace exists already",
+        ));
+    }
+    effects.write(&mut tx).await?;
+    insert_grants(&mut tx, &ws, &req.grants).await?;
+    tx.commit().await?;
+    let head = HeadJson {
+        seq: effects.seq,
+        hash: B64(effects.hash.to_vec()),
+    };
+    // Warm the cache: the first append verifies one entry.
+    let mut slot = state.logs.lock(*ws.as_bytes()).await;
+    if slot.log.is_none() {
+        let bytes = log.byte_len();
+        slot.log = Some(log);
+        drop(slot);
+        state.logs.account(*ws.as_bytes(), bytes);
+    }
     Ok((
         StatusCode::CREATED,
         axum::Json(serde_json::json!({
@@ -297,26 +523,30 @@ pub async fn get_log(
     Query(query): Query<LogQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let ws = wire::workspace_id(&ws)?;
-    let entries = state
-        .store
-        .run_as_member(ws, session.member_id, move |conn| {
-            load_entries(conn, ws.as_bytes())
-        })
-        .await?;
-    let head_seq = u32::try_from(entries.len().saturating_sub(1)).unwrap_or(u32::MAX);
-    let head_hash = entries
-        .last()
-        .and_then(|e| LogEntry::parse(e).ok())
-        .map(|e| e.hash())
-        .unwrap_or_default();
-    let skip = query.after.map_or(0, |a| {
-        usize::try_from(a).unwrap_or(usize::MAX).saturating_add(1)
-    });
-    let entries: Vec<B64> = entries.into_iter().skip(skip).map(B64).collect();
+    require_member(&state, &ws, &session.member_id).await?;
+    // The head first, then the entries up to it: entries never change once stored, so
+    // the answer is consistent even while appends go on.
+    let head = stored_head(state.db.read(), &ws)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let after = query.after.map_or(-1, i64::from);
+    let entries: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT entry FROM log_entries WHERE workspace_id = $1 AND seq > $2 AND seq <= $3 \
+         ORDER BY seq",
+    )
+    .bind(&ws.as_bytes()[..])
+    .bind(after)
+    .bind(head.seq)
+    .fetch_all(state.db.read())
+    .await?;
+    let entries: Vec<B64> = entries.into_iter().map(B64).collect();
     Ok(axum::Json(serde_json::json!({
         "workspaceId": B64(ws.as_bytes().to_vec()),
         "entries": entries,
-        "head": HeadJson { seq: head_seq, hash: B64(head_hash.to_vec()) },
+        "head": HeadJson {
+            seq: u32::try_from(head.seq).unwrap_or(u32::MAX),
+            hash: B64(head.hash),
+        },
     })))
 }
 
@@ -335,11 +565,12 @@ pub struct AppendRequest {
 }
 
 /// Appends one entry if the head is still at `expectedSeq` (compare-and-swap) and the
-/// whole log verifies with it.
+/// entry verifies on top of the log.
 ///
 /// # Errors
-/// 404 for a non-member; 409 `head_moved` if the log has moved on; 422 if the log would
-/// not verify or a grant is for a non-member.
+/// 404 for a non-member; 403 for an entry the caller did not sign; 409 `head_moved` if the
+/// log has moved on; 422 if the entry does not verify, the log is full, or a grant is for a
+/// non-member; 429 over the rate limit.
 pub async fn append_log(
     State(state): State<AppState>,
     session: Session,
@@ -347,50 +578,203 @@ pub async fn append_log(
     Json(req): Json<AppendRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let ws = wire::workspace_id(&ws)?;
-    let (head, epoch) = state
-        .store
-        .run(move |conn| append(conn, ws, &session, &req))
-        .await?;
+    // Cheap checks first, in order of cost: the roster, the rate, the entry's header and
+    // signer, the stored head, the caps. No log work happens before all of them pass.
+    let admin = require_member(&state, &ws, &session.member_id).await?;
+    state
+        .limiters
+        .appends
+        .check(Key::Member(session.member_id))?;
+    state.disk.check_writable()?;
+    let entry = LogEntry::parse(&req.entry.0).map_err(|e| invalid_entry(&e))?;
+    if entry.signer_id() != session.member_id {
+        return Err(ApiError::forbidden(
+            "an entry is appended by the member who signed it",
+        ));
+    }
+    if !admin {
+        return Err(invalid_entry(&confide::MembershipError::NotAuthorized));
+    }
+    let head = stored_head(state.db.read(), &ws)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check_expected(&req, &entry, head.seq)?;
+    let limits = &state.config.limits;
+    let entry_len = req.entry.0.len();
+    if usize::try_from(head.seq + 2).unwrap_or(usize::MAX) > limits.log_entries
+        || usize::try_from(head.log_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(entry_len)
+            > limits.log_total_bytes
+    {
+        return Err(ApiError::unprocessable(
+            "log_too_large",
+            "the log is at its cap of entries or bytes (see the server's README)",
+        ));
+    }
+    let change = entry.change();
+    match change {
+        EntryChange::Invite { expires_at, .. } if expires_at <= now_s() => {
+            // FORMAT.md#invite-entry: expiry is by the admin's clock. One already past by
+            // the server's could never be answered: say so now, not with a 404 later.
+            return Err(ApiError::unprocessable(
+                "invite_expired",
+                "the invite has expired by the server's clock: check this device's clock",
+            ));
+        }
+        EntryChange::Admit { member_id, .. }
+            if workspaces_of(&state, &member_id).await? >= limits.workspaces_per_member =>
+        {
+            return Err(ApiError::quota(
+                "the invitee is in as many workspaces as it may be",
+            ));
+        }
+        _ => {}
+    }
+    let recipients = check_grant_shapes(&req.grants)?;
+    if let Some(link) = &req.history_link {
+        check_history_link(&link.0)?;
+    }
+
+    // The log itself: under this workspace's lock, at the stored head.
+    let mut slot = state.logs.lock(*ws.as_bytes()).await;
+    let result = append_locked(&state, ws, &mut slot, &req, change, &recipients).await;
+    let bytes = slot.log.as_ref().map_or(0, MembershipLog::byte_len);
+    drop(slot);
+    state.logs.account(*ws.as_bytes(), bytes);
+    let (head, epoch) = result?;
     Ok(axum::Json(
         serde_json::json!({ "head": head, "epoch": epoch }),
     ))
 }
 
-fn append(
-    conn: &mut Connection,
-    ws: WorkspaceId,
-    session: &Session,
-    req: &AppendRequest,
-) -> Result<(HeadJson, u32), ApiError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    require_member(&tx, ws.as_bytes(), &session.member_id)?;
-    let mut entries = load_entries(&tx, ws.as_bytes())?;
-    let head_seq = u32::try_from(entries.len().saturating_sub(1)).unwrap_or(u32::MAX);
-    if req.expected_seq != head_seq {
+fn check_expected(req: &AppendRequest, entry: &LogEntry, head_seq: i64) -> Result<(), ApiError> {
+    if i64::from(req.expected_seq) != head_seq {
         return Err(ApiError::conflict(
             "head_moved",
             format!("the log's head is at seq {head_seq}: fetch the log and retry"),
         ));
     }
-    let entry = LogEntry::parse(&req.entry.0).map_err(|e| invalid_entry(&e))?;
-    if Some(entry.seq()) != head_seq.checked_add(1) {
+    if Some(entry.seq()) != req.expected_seq.checked_add(1) {
         return Err(ApiError::unprocessable(
             "invalid_entry",
             "the entry's seq does not follow expectedSeq",
         ));
     }
-    entries.push(req.entry.0.clone());
-    // The whole log again, from genesis: the server stores only logs that verify.
-    let log = MembershipLog::verify(&entries).map_err(|e| invalid_entry(&e))?;
-    commit_log(
-        &tx,
-        &log,
-        &req.entry.0,
-        &req.grants,
-        req.history_link.as_ref(),
+    Ok(())
+}
+
+async fn append_locked(
+    state: &AppState,
+    ws: WorkspaceId,
+    slot: &mut Slot,
+    req: &AppendRequest,
+    change: EntryChange,
+    recipients: &[[u8; 32]],
+) -> Result<(HeadJson, u32), ApiError> {
+    let head = stored_head(state.db.read(), &ws)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    sync_log(state, ws, slot, &head).await?;
+    let Some(log) = slot.log.as_ref() else {
+        return Err(ApiError::internal(&"no log after a sync"));
+    };
+    // The head may have moved while this request waited for the lock.
+    check_expected(
+        req,
+        &LogEntry::parse(&req.entry.0).map_err(|e| invalid_entry(&e))?,
+        i64::from(log.head().seq()),
     )?;
-    tx.commit()?;
-    Ok((head_of(&log), log.epoch()))
+    if !recipients.iter().all(|r| active_after(log, &change, r)) {
+        return Err(not_a_member());
+    }
+    // PostgreSQL: lock this workspace's row (and nothing else) before the entry is applied,
+    // so that no other instance can move the head between the check and the commit.
+    let mut pg_tx = None;
+    if state.db.backend() == Backend::Postgres {
+        let mut tx = state.db.begin().await?;
+        let locked: Option<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT head_seq, head_hash FROM workspaces WHERE id = $1 FOR UPDATE")
+                .bind(&ws.as_bytes()[..])
+                .fetch_optional(&mut *tx)
+                .await?;
+        if locked.is_none_or(|(seq, hash)| seq != head.seq || hash != head.hash) {
+            return Err(ApiError::conflict(
+                "head_moved",
+                "the log's head moved: fetch the log and retry",
+            ));
+        }
+        pg_tx = Some(tx);
+    }
+    // One entry, one signature: the log grows by it or stays as it was.
+    let Some(mut log) = slot.log.take() else {
+        return Err(ApiError::internal(&"no log after a sync"));
+    };
+    let entry = req.entry.0.clone();
+    let (log, pushed) = tokio::task::spawn_blocking(move || {
+        let pushed = log.push(entry);
+        (log, pushed)
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    state.logs.metrics.verified(1);
+    let effects = match pushed {
+        Ok(()) => Effects::of(&log, req.entry.0.clone(), change),
+        Err(e) => {
+            slot.log = Some(log);
+            return Err(invalid_entry(&e));
+        }
+    };
+    let log_bytes = signed(u64::try_from(log.byte_len()).unwrap_or(u64::MAX));
+    // SQLite: the write lock is taken only now, after the verification.
+    let mut tx = match pg_tx {
+        Some(tx) => tx,
+        None => state.db.begin().await?,
+    };
+    let committed = async {
+        let moved = sqlx::query(
+            "UPDATE workspaces SET head_seq = $2, head_hash = $3, log_bytes = $4, epoch = $5 \
+             WHERE id = $1 AND head_seq = $6 AND head_hash = $7",
+        )
+        .bind(&ws.as_bytes()[..])
+        .bind(i64::from(effects.seq))
+        .bind(&effects.hash[..])
+        .bind(log_bytes)
+        .bind(i64::from(effects.epoch))
+        .bind(head.seq)
+        .bind(&head.hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved != 1 {
+            return Err(ApiError::conflict(
+                "head_moved",
+                "the log's head moved: fetch the log and retry",
+            ));
+        }
+        effects.write(&mut tx).await?;
+        insert_grants(&mut tx, &ws, &req.grants).await?;
+        if let Some(link) = &req.history_link {
+            insert_history(&mut tx, &ws, &link.0).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    match committed {
+        Ok(()) => {
+            slot.log = Some(log);
+            Ok((
+                HeadJson {
+                    seq: effects.seq,
+                    hash: B64(effects.hash.to_vec()),
+                },
+                effects.epoch,
+            ))
+        }
+        // The log is ahead of the database: the next append verifies it again.
+        Err(e) => Err(e),
+    }
 }
 
 // ---------- grants and history links -------------------------------------------------
@@ -413,18 +797,26 @@ pub async fn post_grants(
     Json(req): Json<GrantsRequest>,
 ) -> Result<StatusCode, ApiError> {
     let ws = wire::workspace_id(&ws)?;
-    state
-        .store
-        .run_as_admin(
-            ws,
-            session.member_id,
-            "only admins post grants",
-            move |tx| {
-                let log = stored_log(tx, ws.as_bytes())?;
-                insert_grants(tx, &log, &req.grants)
-            },
+    if !require_member(&state, &ws, &session.member_id).await? {
+        return Err(ApiError::forbidden("only admins post grants"));
+    }
+    state.disk.check_writable()?;
+    let recipients = check_grant_shapes(&req.grants)?;
+    let mut tx = state.db.begin().await?;
+    for r in &recipients {
+        let member: Option<i64> = sqlx::query_scalar(
+            "SELECT admin FROM roster WHERE workspace_id = $1 AND member_id = $2",
         )
+        .bind(&ws.as_bytes()[..])
+        .bind(&r[..])
+        .fetch_optional(&mut *tx)
         .await?;
+        if member.is_none() {
+            return Err(not_a_member());
+        }
+    }
+    insert_grants(&mut tx, &ws, &req.grants).await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -438,17 +830,14 @@ pub async fn get_grants(
     Path(ws): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let ws = wire::workspace_id(&ws)?;
-    let grants: Vec<Vec<u8>> = state
-        .store
-        .run_as_member(ws, session.member_id, move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT body FROM grants WHERE workspace_id = ?1 AND member_id = ?2 ORDER BY id",
-            )?;
-            let rows =
-                stmt.query_map((&ws.as_bytes()[..], &session.member_id[..]), |r| r.get(0))?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await?;
+    require_member(&state, &ws, &session.member_id).await?;
+    let grants: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT body FROM grants WHERE workspace_id = $1 AND member_id = $2 ORDER BY id",
+    )
+    .bind(&ws.as_bytes()[..])
+    .bind(&session.member_id[..])
+    .fetch_all(state.db.read())
+    .await?;
     let grants: Vec<B64> = grants.into_iter().map(B64).collect();
     Ok(axum::Json(serde_json::json!({ "grants": grants })))
 }
@@ -471,20 +860,18 @@ pub async fn post_history(
     Json(req): Json<HistoryRequest>,
 ) -> Result<StatusCode, ApiError> {
     let ws = wire::workspace_id(&ws)?;
-    state
-        .store
-        .run_as_admin(
-            ws,
-            session.member_id,
-            "only admins post history links",
-            move |tx| {
-                for link in &req.links {
-                    insert_history(tx, ws.as_bytes(), &link.0)?;
-                }
-                Ok(())
-            },
-        )
-        .await?;
+    if !require_member(&state, &ws, &session.member_id).await? {
+        return Err(ApiError::forbidden("only admins post history links"));
+    }
+    state.disk.check_writable()?;
+    for link in &req.links {
+        check_history_link(&link.0)?;
+    }
+    let mut tx = state.db.begin().await?;
+    for link in &req.links {
+        insert_history(&mut tx, &ws, &link.0).await?;
+    }
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -498,16 +885,12 @@ pub async fn get_history(
     Path(ws): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let ws = wire::workspace_id(&ws)?;
-    let links: Vec<Vec<u8>> = state
-        .store
-        .run_as_member(ws, session.member_id, move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT body FROM history_links WHERE workspace_id = ?1 ORDER BY id",
-            )?;
-            let rows = stmt.query_map([&ws.as_bytes()[..]], |r| r.get(0))?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await?;
+    require_member(&state, &ws, &session.member_id).await?;
+    let links: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT body FROM history_links WHERE workspace_id = $1 ORDER BY id")
+            .bind(&ws.as_bytes()[..])
+            .fetch_all(state.db.read())
+            .await?;
     let links: Vec<B64> = links.into_iter().map(B64).collect();
     Ok(axum::Json(serde_json::json!({ "links": links })))
 }
@@ -522,11 +905,16 @@ pub struct AcceptanceRequest {
 }
 
 /// Stores the caller's acceptance of an open invite. The caller is not a member yet:
-/// the invite id (known only to holders of the link) is what lets it in.
+/// the invite id (known only to holders of the link, and to members) is what lets it in.
+///
+/// The invite is looked up first, by its key in the invites table: nothing about the log
+/// is read, so the answer takes the same time whatever the log's length.
 ///
 /// # Errors
-/// 400 for a malformed acceptance or one for another invite; 403 if it names another
-/// member; 404 unless the invite is in the log, unused and unexpired.
+/// 404 unless the invite is in the log; 409 `invite_used`; 410 `invite_expired` (by the
+/// server's clock); 400 for a malformed acceptance or one for another invite; 403 if it
+/// names another member; 409 `already_member` for a current member; 409
+/// `too_many_acceptances` at the invite's cap; 429 over the rate limit.
 pub async fn post_acceptance(
     State(state): State<AppState>,
     session: Session,
@@ -535,6 +923,34 @@ pub async fn post_acceptance(
 ) -> Result<StatusCode, ApiError> {
     let ws = wire::workspace_id(&ws)?;
     let invite = wire::invite_id(&invite)?;
+    state
+        .limiters
+        .acceptances
+        .check(Key::Member(session.member_id))?;
+    let open: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT expires_at, used FROM invites WHERE workspace_id = $1 AND invite_id = $2",
+    )
+    .bind(&ws.as_bytes()[..])
+    .bind(&invite[..])
+    .fetch_optional(state.db.read())
+    .await?;
+    match open {
+        None => return Err(ApiError::not_found()),
+        Some((_, used)) if used != 0 => {
+            return Err(ApiError::conflict(
+                "invite_used",
+                "this invite has been used",
+            ));
+        }
+        Some((expires_at, _)) if crate::db::unsigned(expires_at) < now_s() => {
+            return Err(ApiError::gone(
+                "invite_expired",
+                "this invite has expired by the server's clock: ask for a new one",
+            ));
+        }
+        Some(_) => {}
+    }
+    state.disk.check_writable()?;
     let acceptance = Acceptance::parse(&req.acceptance.0).map_err(|e| {
         ApiError::bad_request(
             "invalid_acceptance",
@@ -553,46 +969,46 @@ pub async fn post_acceptance(
             "the acceptance names another member than the session's",
         ));
     }
+    if role(&state, &ws, &session.member_id).await?.is_some() {
+        return Err(ApiError::conflict(
+            "already_member",
+            "a current member cannot answer an invite of its own workspace",
+        ));
+    }
     let bundle = bundle.as_bytes().to_vec();
-    state
-        .store
-        .run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let log = stored_log(&tx, ws.as_bytes())?;
-            let now_s = u64::try_from(now_ms() / 1000).unwrap_or(0);
-            if !log.invite_is_open(&invite, now_s) {
-                return Err(ApiError::not_found());
-            }
-            let others: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM acceptances \
-                 WHERE workspace_id = ?1 AND invite_id = ?2 AND member_id != ?3",
-                (&ws.as_bytes()[..], &invite[..], &session.member_id[..]),
-                |r| r.get(0),
-            )?;
-            if others >= MAX_ACCEPTANCES_PER_INVITE {
-                return Err(ApiError::conflict(
-                    "too_many_acceptances",
-                    "this invite has as many acceptances as it may hold",
-                ));
-            }
-            tx.execute(
-                "INSERT OR IGNORE INTO members (id, bundle) VALUES (?1, ?2)",
-                (&session.member_id[..], &bundle),
-            )?;
-            tx.execute(
-                "INSERT OR REPLACE INTO acceptances (workspace_id, invite_id, member_id, body) \
-                 VALUES (?1, ?2, ?3, ?4)",
-                (
-                    &ws.as_bytes()[..],
-                    &invite[..],
-                    &session.member_id[..],
-                    &req.acceptance.0,
-                ),
-            )?;
-            tx.commit()?;
-            Ok(())
-        })
+    let mut tx = state.db.begin().await?;
+    let others: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM acceptances \
+         WHERE workspace_id = $1 AND invite_id = $2 AND member_id != $3",
+    )
+    .bind(&ws.as_bytes()[..])
+    .bind(&invite[..])
+    .bind(&session.member_id[..])
+    .fetch_one(&mut *tx)
+    .await?;
+    if crate::db::unsigned(others) >= state.config.limits.acceptances_per_invite {
+        return Err(ApiError::conflict(
+            "too_many_acceptances",
+            "this invite has as many acceptances as it may hold",
+        ));
+    }
+    sqlx::query("INSERT INTO members (id, bundle) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
+        .bind(&session.member_id[..])
+        .bind(&bundle)
+        .execute(&mut *tx)
         .await?;
+    sqlx::query(
+        "INSERT INTO acceptances (workspace_id, invite_id, member_id, body) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (workspace_id, invite_id, member_id) \
+         DO UPDATE SET body = excluded.body",
+    )
+    .bind(&ws.as_bytes()[..])
+    .bind(&invite[..])
+    .bind(&session.member_id[..])
+    .bind(&req.acceptance.0)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -620,20 +1036,29 @@ pub async fn get_acceptances(
         .as_deref()
         .map(wire::invite_id)
         .transpose()?;
-    let rows: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = state
-        .store
-        .run_as_member(ws, session.member_id, move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT invite_id, member_id, body FROM acceptances WHERE workspace_id = ?1 \
-                 AND (?2 IS NULL OR invite_id = ?2) ORDER BY rowid",
-            )?;
-            let rows = stmt
-                .query_map((&ws.as_bytes()[..], filter.as_ref().map(|f| &f[..])), |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await?;
+    require_member(&state, &ws, &session.member_id).await?;
+    const OPEN: &str = "SELECT a.invite_id, a.member_id, a.body FROM acceptances a \
+         JOIN invites i ON i.workspace_id = a.workspace_id AND i.invite_id = a.invite_id \
+         WHERE a.workspace_id = $1 AND i.used = 0 AND i.expires_at >= $2";
+    let rows: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = match filter {
+        Some(invite) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{OPEN} AND a.invite_id = $3 ORDER BY a.id"
+            )))
+            .bind(&ws.as_bytes()[..])
+            .bind(signed(now_s()))
+            .bind(invite.to_vec())
+            .fetch_all(state.db.read())
+            .await?
+        }
+        None => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{OPEN} ORDER BY a.id")))
+                .bind(&ws.as_bytes()[..])
+                .bind(signed(now_s()))
+                .fetch_all(state.db.read())
+                .await?
+        }
+    };
     let list: Vec<_> = rows
         .into_iter()
         .map(|(invite, member, body)| {

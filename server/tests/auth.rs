@@ -39,7 +39,7 @@ fn answer(m: &confide::MemberSecretKey, challenge: &[u8], signature: &[u8]) -> V
 #[tokio::test]
 async fn a_signed_challenge_opens_a_session_once() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let (alice, bob) = (member(1), member(2));
 
     let c = challenge(&server, &alice).await;
@@ -135,7 +135,7 @@ async fn a_signed_challenge_opens_a_session_once() {
 #[tokio::test]
 async fn expired_sessions_and_challenges_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(dir.path());
+    let mut cfg = config(dir.path()).await;
     cfg.session_ttl = Duration::from_millis(300);
     cfg.challenge_ttl = Duration::from_millis(300);
     let server = Server::start(cfg).await;
@@ -172,7 +172,7 @@ async fn expired_sessions_and_challenges_are_refused() {
 #[tokio::test]
 async fn requests_without_a_valid_token_get_401() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let ws = format!("/api/workspaces/{}/log", b64(&[1; 16]));
     let random = b64(&[7; 32]);
     for header in [

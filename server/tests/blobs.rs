@@ -25,7 +25,7 @@ fn pattern(len: usize) -> Vec<u8> {
 #[tokio::test]
 async fn range_requests() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let token = server.login(&member(1)).await;
     let ws = server.create_workspace(member(1), &token).await;
     let path = format!("{}/blobs/rec-7", ws_path(&ws));
@@ -117,7 +117,7 @@ async fn range_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_uploads_from_several_members() {
     let dir = tempfile::tempdir().unwrap();
-    let server = std::sync::Arc::new(Server::start(config(dir.path())).await);
+    let server = std::sync::Arc::new(Server::start(config(dir.path()).await).await);
     let token = server.login(&member(1)).await;
     let ws = server.create_workspace(member(1), &token).await;
     let base = ws_path(&ws);
@@ -160,7 +160,8 @@ async fn data_survives_a_restart() {
         pad: true,
     };
 
-    let server = Server::start(config(dir.path())).await;
+    let cfg = config(dir.path()).await;
+    let server = Server::start(cfg.clone()).await;
     let token = server.login(&member(1)).await;
     let ws = server.create_workspace(member(1), &token).await;
     let base = ws_path(&ws);
@@ -174,7 +175,7 @@ async fn data_survives_a_restart() {
     server.stop().await;
 
     // The same directory, a new process's worth of state. The old token still holds.
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(cfg).await;
     let log = server.get(&format!("{base}/log"), Some(&token)).await;
     assert_eq!(log.status, StatusCode::OK);
     assert_eq!(log.json()["head"]["seq"], 0);
@@ -205,7 +206,7 @@ async fn data_survives_a_restart() {
     // A new login works too (challenges and sessions are in the database).
     server.login(&member(1)).await;
     server.stop().await;
-    assert!(dir.path().join("confide.sqlite3").exists());
+    assert_eq!(dir.path().join("confide.sqlite3").exists(), !scaled());
 }
 
 /// The blob files in `dir/blobs` (not `tmp/`), by name.
@@ -222,8 +223,13 @@ fn blob_files(dir: &std::path::Path) -> Vec<String> {
 
 #[tokio::test]
 async fn blob_files_no_blob_refers_to_are_removed_at_startup() {
+    if scaled() {
+        // Files in a local folder; the object store's crash paths are in tests/crash.rs.
+        eprintln!("local blob folder only: skipped in the PostgreSQL + S3 run");
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let token = server.login(&member(1)).await;
     let ws = server.create_workspace(member(1), &token).await;
     let base = ws_path(&ws);
@@ -239,7 +245,7 @@ async fn blob_files_no_blob_refers_to_are_removed_at_startup() {
     std::fs::write(dir.path().join("blobs/orphan-finished"), pattern(30_000)).unwrap();
     std::fs::write(dir.path().join("blobs/tmp/cut-off.part"), pattern(1_000)).unwrap();
 
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     assert_eq!(blob_files(dir.path()), kept);
     assert_eq!(
         std::fs::read_dir(dir.path().join("blobs/tmp"))
@@ -258,8 +264,13 @@ async fn blob_files_no_blob_refers_to_are_removed_at_startup() {
 
 #[tokio::test]
 async fn a_blob_delete_is_reported_only_once_the_bytes_are_gone() {
+    if scaled() {
+        // Files in a local folder; the object store's crash paths are in tests/crash.rs.
+        eprintln!("local blob folder only: skipped in the PostgreSQL + S3 run");
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let token = server.login(&member(1)).await;
     let ws = server.create_workspace(member(1), &token).await;
     let base = ws_path(&ws);

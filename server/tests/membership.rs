@@ -31,7 +31,7 @@ const TEXT: EncryptOptions = EncryptOptions {
 #[tokio::test]
 async fn invite_accept_admit_read_then_removal_cuts_access() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let (alice, bob, carol) = (member(1), member(2), member(3));
     let alice_t = server.login(&alice).await;
     let bob_t = server.login(&bob).await;
@@ -75,7 +75,7 @@ async fn invite_accept_admit_read_then_removal_cuts_access() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
-    // An invite id that is not in the log is not found.
+    // An invite id that is not in the log is not found, before the acceptance is looked at.
     let wrong = format!("{base}/invites/{}/acceptances", b64(&[9u8; 32]));
     let r = server
         .post(
@@ -84,11 +84,7 @@ async fn invite_accept_admit_read_then_removal_cuts_access() {
             json!({ "acceptance": b64(&acceptance) }),
         )
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::BAD_REQUEST,
-        "the acceptance names another invite"
-    );
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // Alice fetches the acceptance, verifies and admits Bob with his grant, atomically.
     let r = server
@@ -122,7 +118,10 @@ async fn invite_accept_admit_read_then_removal_cuts_access() {
             json!({ "acceptance": b64(&acceptance) }),
         )
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::CONFLICT, "invite_used")
+    );
 
     // Alice writes a note; Bob loads the workspace from the server and reads it.
     let note = ws.encrypt(b"first session", &CTX, TEXT).unwrap();
@@ -225,7 +224,7 @@ async fn invite_accept_admit_read_then_removal_cuts_access() {
 #[tokio::test]
 async fn non_members_get_the_same_404_as_for_a_missing_workspace() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let alice = member(1);
     let mallory = member(66);
     let alice_t = server.login(&alice).await;
@@ -310,7 +309,7 @@ async fn non_members_get_the_same_404_as_for_a_missing_workspace() {
 #[tokio::test]
 async fn the_server_stores_only_logs_that_verify() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(config(dir.path())).await;
+    let server = Server::start(config(dir.path()).await).await;
     let (alice, bob) = (member(1), member(2));
     let alice_t = server.login(&alice).await;
     let bob_t = server.login(&bob).await;
@@ -413,7 +412,7 @@ async fn the_server_stores_only_logs_that_verify() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_appends_exactly_one_wins_the_other_gets_409() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Arc::new(Server::start(config(dir.path())).await);
+    let server = Arc::new(Server::start(config(dir.path()).await).await);
     let alice = member(1);
     let token = server.login(&alice).await;
     let ws = server.create_workspace(alice, &token).await;

@@ -211,6 +211,53 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// What one log entry changes, by kind (FORMAT.md#entry-kinds), without its keys or
+/// signatures: [`LogEntry::change`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EntryChange {
+    /// Kind 1: the workspace is created, and its creator is its first admin.
+    Create {
+        /// The creator's member id.
+        creator_id: [u8; ID],
+    },
+    /// Kind 2: an invite is opened.
+    Invite {
+        /// The invite id the invitee's acceptance names.
+        invite_id: [u8; 32],
+        /// The role the invitee will have.
+        role: Role,
+        /// When the invite expires, in Unix seconds.
+        expires_at: u64,
+    },
+    /// Kind 3: an invitee is admitted, using up its invite.
+    Admit {
+        /// The invite it answered.
+        invite_id: [u8; 32],
+        /// The new member's id.
+        member_id: [u8; ID],
+    },
+    /// Kind 4: a member is removed, and a new epoch starts.
+    Remove {
+        /// The removed member's id.
+        member_id: [u8; ID],
+        /// The new epoch.
+        epoch: u32,
+    },
+    /// Kind 5: a member's role changes.
+    SetRole {
+        /// The member's id.
+        member_id: [u8; ID],
+        /// Its new role.
+        role: Role,
+    },
+    /// Kind 6: a new epoch starts without a removal.
+    Rotate {
+        /// The new epoch.
+        epoch: u32,
+    },
+}
+
 /// One parsed log entry. Parsing checks structure only; [`MembershipLog`] checks the
 /// chain, the signature and the signer's authority.
 pub struct LogEntry {
@@ -323,6 +370,53 @@ impl LogEntry {
     /// The entry's position in the log (the genesis entry is 0).
     pub fn seq(&self) -> u32 {
         self.seq
+    }
+
+    /// The member that signed the entry (its fingerprint id).
+    pub fn signer_id(&self) -> [u8; ID] {
+        self.signer_id
+    }
+
+    /// The signer's clock when it made the entry, in Unix seconds.
+    pub fn time(&self) -> u64 {
+        self.time
+    }
+
+    /// What the entry changes (FORMAT.md#entry-kinds): what a storage server indexes so it
+    /// can answer "is this invite open?" or "is this caller a member?" without a replay.
+    /// Parsing checks structure only: the change holds once [`MembershipLog::push`] accepts
+    /// the entry.
+    pub fn change(&self) -> EntryChange {
+        match &self.body {
+            EntryBody::Create { bundle, .. } => EntryChange::Create {
+                creator_id: bundle.fingerprint().id(),
+            },
+            EntryBody::Invite {
+                invite_id,
+                role,
+                expires_at,
+                ..
+            } => EntryChange::Invite {
+                invite_id: *invite_id,
+                role: *role,
+                expires_at: *expires_at,
+            },
+            EntryBody::Admit { acceptance } => EntryChange::Admit {
+                invite_id: acceptance.invite_id(),
+                member_id: acceptance.bundle().fingerprint().id(),
+            },
+            EntryBody::Remove {
+                member_id, epoch, ..
+            } => EntryChange::Remove {
+                member_id: *member_id,
+                epoch: *epoch,
+            },
+            EntryBody::SetRole { member_id, role } => EntryChange::SetRole {
+                member_id: *member_id,
+                role: *role,
+            },
+            EntryBody::Rotate { epoch, .. } => EntryChange::Rotate { epoch: *epoch },
+        }
     }
 
     fn verify_signature(&self, signer: &VerifyingKey) -> Result<(), MembershipError> {

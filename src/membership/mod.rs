@@ -14,4 +14,4 @@ pub mod log;
 pub use grant::GRANT_LEN;
 pub use history::{HISTORY_LINK_LEN, KEY_CHECK_LEN};
 pub use invite::{ACCEPTANCE_LEN, Acceptance, InviteLink};
-pub use log::{Head, LogEntry, MemberRecord, MembershipLog, Role};
+pub use log::{EntryChange, Head, LogEntry, MemberRecord, MembershipLog, Role};

@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use confide::{LoadInput, MemberSecretKey, MemberSeed, Workspace};
-use confide_server::{Config, app};
+use confide_server::{App, Config, Metrics, app, serve};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -50,6 +50,8 @@ pub fn now() -> u64 {
 
 pub struct Server {
     pub addr: SocketAddr,
+    pub metrics: std::sync::Arc<Metrics>,
+    pub disk: std::sync::Arc<confide_server::disk::DiskGuard>,
     client: Client<HttpConnector, Body>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -82,35 +84,170 @@ impl Response {
     }
 }
 
-pub fn config(dir: &Path) -> Config {
+/// Whether this run uses PostgreSQL and S3 (`server/scripts/with-services.sh` sets
+/// `CONFIDE_TEST_PG` and `CONFIDE_TEST_S3`) instead of SQLite and a local folder.
+pub fn scaled() -> bool {
+    std::env::var_os("CONFIDE_TEST_PG").is_some()
+}
+
+fn random_hex() -> String {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).unwrap();
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A new, empty database in the run's PostgreSQL cluster; its URL.
+pub async fn fresh_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("t_{}", random_hex());
+    let mut conn = sqlx::postgres::PgConnection::connect(admin_url)
+        .await
+        .unwrap();
+    sqlx::Executor::execute(
+        &mut conn,
+        sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+    )
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let base = admin_url.rsplit_once('/').unwrap().0;
+    format!("{base}/{name}")
+}
+
+/// A new, empty bucket in the run's S3 server; its name.
+pub async fn fresh_bucket(endpoint: &str) -> String {
+    let name = format!("t-{}", random_hex());
+    let client: Client<HttpConnector, Body> = Client::builder(TokioExecutor::new()).build_http();
+    let req = Request::builder()
+        .method(Method::PUT)
+        .uri(format!("{endpoint}/{name}"))
+        .body(empty())
+        .unwrap();
+    let res = client.request(req).await.unwrap();
+    assert!(
+        res.status().is_success(),
+        "creating a bucket: {}",
+        res.status()
+    );
+    name
+}
+
+/// The object store options for the run's S3 server.
+pub fn s3_options(endpoint: &str) -> Vec<(String, String)> {
+    [
+        ("aws_endpoint", endpoint),
+        ("aws_allow_http", "true"),
+        ("aws_access_key_id", "confide-test"),
+        ("aws_secret_access_key", "confide-test"),
+        ("aws_region", "us-east-1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// A server over `dir` with the repository's `www/` and `js/`, no rate limits (the tests
+/// that are about them turn them on) and a small reserve file. In a scaled run, a fresh
+/// PostgreSQL database and S3 bucket of its own.
+pub async fn config(dir: &Path) -> Config {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut c = Config::new(dir);
     c.www_dir = root.join("www");
     c.pkg_dir = root.join("js");
+    c.rates = confide_server::RateLimits::off();
+    c.reserve_bytes = 1 << 20;
+    if let Ok(pg) = std::env::var("CONFIDE_TEST_PG") {
+        c.database = Some(fresh_database(&pg).await);
+        c.db_connections = 4;
+    }
+    if let Ok(s3) = std::env::var("CONFIDE_TEST_S3") {
+        c.blobs = Some(format!("s3://{}", fresh_bucket(&s3).await));
+        c.blob_options = s3_options(&s3);
+    }
     c
 }
 
 impl Server {
     pub async fn start(config: Config) -> Self {
-        let router = app(config).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(config, listener).await
+    }
+
+    /// Starts the server on a listener the test made.
+    pub async fn start_on(config: Config, listener: tokio::net::TcpListener) -> Self {
+        let http = config.http.clone();
+        let app: App = app(config).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (metrics, disk) = (app.metrics.clone(), app.disk.clone());
         let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
+            serve(listener, app.router.clone(), http, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+            app.close().await;
         });
         let client = Client::builder(TokioExecutor::new()).build_http();
         Self {
             addr,
+            metrics,
+            disk,
             client,
             shutdown: Some(tx),
             task: Some(task),
         }
+    }
+
+    /// A client of a server running elsewhere (another process).
+    pub fn remote(addr: SocketAddr) -> Self {
+        Self {
+            addr,
+            metrics: std::sync::Arc::new(Metrics::default()),
+            disk: std::sync::Arc::new(confide_server::disk::DiskGuard::new(None, 0)),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            shutdown: None,
+            task: None,
+        }
+    }
+
+    /// The status of a request whose connection may break (a server being killed).
+    pub async fn try_send(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: Bytes,
+    ) -> Option<StatusCode> {
+        let req = Request::builder()
+            .method(method)
+            .uri(format!("http://{}{path}", self.addr))
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", content_type)
+            .body(full(body))
+            .unwrap();
+        let res = self.client.request(req).await.ok()?;
+        let status = res.status();
+        res.into_body().collect().await.ok()?;
+        Some(status)
+    }
+
+    pub async fn try_put(&self, path: &str, token: &str, bytes: Vec<u8>) -> Option<StatusCode> {
+        self.try_send(
+            Method::PUT,
+            path,
+            token,
+            "application/octet-stream",
+            Bytes::from(bytes),
+        )
+        .await
+    }
+
+    pub async fn try_post(&self, path: &str, token: &str, body: Value) -> Option<StatusCode> {
+        let bytes = Bytes::from(serde_json::to_vec(&body).unwrap());
+        self.try_send(Method::POST, path, token, "application/json", bytes)
+            .await
     }
 
     /// Stops accepting, lets requests in flight finish, and waits for the server task.
