@@ -467,6 +467,132 @@ impl From<GrantError> for MembershipError {
     }
 }
 
+/// Why a revision, sign-off or audit entry was refused, or a record behind one did not open
+/// (docs/FORMAT.md#revisions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IntegrityError {
+    /// The object does not parse.
+    Malformed(ParseError),
+    /// An argument is outside what the API accepts, or randomness is unavailable.
+    InvalidArgument(ArgumentError),
+    /// The record behind a revision did not open.
+    Decrypt(DecryptError),
+    /// Writing or signing needs something the case does not give this member.
+    Membership(MembershipError),
+    /// The object names another workspace.
+    WrongWorkspace,
+    /// The object names another case.
+    WrongCase,
+    /// The revision is for another record or field, or the record is not the one it signs.
+    RecordMismatch,
+    /// The object names a workspace or case state newer than the loaded logs.
+    OutOfDate,
+    /// The author or signer was never a member of the workspace.
+    UnknownSigner,
+    /// The author or signer had no right to it in the state it names.
+    NotAuthorized,
+    /// The signature does not verify.
+    BadSignature,
+    /// A revision or audit entry does not continue the one before it.
+    BrokenChain {
+        /// The revision number or audit seq that does not continue the chain.
+        at: u32,
+    },
+    /// The record's history is older than the revision this client pinned.
+    RollbackDetected,
+    /// Two revisions with the same parent, or a history that does not hold the pinned one.
+    ForkDetected,
+    /// A sign-off of another revision than the one it is shown with.
+    SignOffMismatch,
+    /// The latest revision is a deletion: there is no record to open.
+    RecordDeleted,
+    /// A history or audit trail past its limits (FORMAT.md#limits).
+    TooLarge,
+}
+
+impl fmt::Display for IntegrityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed(e) => e.fmt(f),
+            Self::InvalidArgument(e) => e.fmt(f),
+            Self::Decrypt(e) => e.fmt(f),
+            Self::Membership(e) => e.fmt(f),
+            Self::WrongWorkspace => write!(f, "it belongs to another workspace"),
+            Self::WrongCase => write!(f, "it belongs to another case"),
+            Self::RecordMismatch => write!(f, "the revision does not sign this record"),
+            Self::OutOfDate => write!(
+                f,
+                "it names a workspace or case state newer than the one loaded: load them again"
+            ),
+            Self::UnknownSigner => write!(f, "the signer was never a member of the workspace"),
+            Self::NotAuthorized => {
+                write!(f, "the signer had no right to this in the state it names")
+            }
+            Self::BadSignature => write!(f, "the signature does not verify"),
+            Self::BrokenChain { at } => write!(f, "the chain breaks at {at}"),
+            Self::RollbackDetected => write!(f, "the history is older than the pinned revision"),
+            Self::ForkDetected => write!(f, "the history disagrees with the pinned revision"),
+            Self::SignOffMismatch => write!(f, "the sign-off is of another revision"),
+            Self::RecordDeleted => write!(f, "the record was deleted"),
+            Self::TooLarge => write!(f, "the history or audit trail is past its limits"),
+        }
+    }
+}
+
+impl ErrorCode for IntegrityError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(e) => e.code(),
+            Self::InvalidArgument(e) => e.code(),
+            Self::Decrypt(e) => e.code(),
+            Self::Membership(e) => e.code(),
+            Self::WrongWorkspace => "wrong_workspace",
+            Self::WrongCase => "wrong_case",
+            Self::RecordMismatch => "record_mismatch",
+            Self::OutOfDate => "workspace_out_of_date",
+            Self::UnknownSigner => "unknown_signer",
+            Self::NotAuthorized => "not_authorized",
+            Self::BadSignature => "bad_signature",
+            Self::BrokenChain { .. } => "broken_chain",
+            Self::RollbackDetected => "rollback_detected",
+            Self::ForkDetected => "fork_detected",
+            Self::SignOffMismatch => "signoff_mismatch",
+            Self::RecordDeleted => "record_deleted",
+            Self::TooLarge => "log_too_large",
+        }
+    }
+}
+
+impl core::error::Error for IntegrityError {}
+
+impl From<ParseError> for IntegrityError {
+    fn from(e: ParseError) -> Self {
+        Self::Malformed(e)
+    }
+}
+
+impl From<ArgumentError> for IntegrityError {
+    fn from(e: ArgumentError) -> Self {
+        Self::InvalidArgument(e)
+    }
+}
+
+impl From<DecryptError> for IntegrityError {
+    fn from(e: DecryptError) -> Self {
+        Self::Decrypt(e)
+    }
+}
+
+impl From<MembershipError> for IntegrityError {
+    fn from(e: MembershipError) -> Self {
+        match e {
+            MembershipError::Malformed(p) => Self::Malformed(p),
+            other => Self::Membership(other),
+        }
+    }
+}
+
 /// Why a backup or recovery kit could not be made or opened
 /// (docs/FORMAT.md#passphrase-backup, docs/FORMAT.md#recovery-kit).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,6 +36,7 @@ pub mod cases;
 pub mod error;
 mod format;
 pub mod identity;
+pub mod integrity;
 pub mod keys;
 pub mod limits;
 pub mod membership;
@@ -44,9 +45,13 @@ pub mod record;
 pub mod rng;
 pub mod workspace;
 
-pub use cases::{Case, CaseChange, CaseGrant, CaseHead, CaseLoadInput, CaseLog, CaseWriter};
+pub use cases::{
+    Case, CaseChange, CaseGrant, CaseHead, CaseLoadInput, CaseLog, CaseWriter, OpenedHistory,
+    WriteOptions, Written,
+};
 pub use error::{
-    ArgumentError, BackupError, DecryptError, ErrorCode, GrantError, MembershipError, ParseError,
+    ArgumentError, BackupError, DecryptError, ErrorCode, GrantError, IntegrityError,
+    MembershipError, ParseError,
 };
 pub use identity::{BUNDLE_LEN, Fingerprint, MemberPublicBundle, MemberSecretKey, MemberSeed};
 pub use keys::{CaseId, ContentKey, Level, WorkspaceId};

@@ -6,15 +6,15 @@
 
 mod common;
 
+use common::practice::{CLEO, DAN, MIA, SAM, Server, T0, practice};
 use common::{id, member, signing_key};
 use confide::rng::seeded_rng;
 use confide::{
-    Case, CaseChange, CaseHead, CaseLoadInput, ContentType, DecryptError, EncryptOptions,
-    ErrorCode, Head, InviteLink, Level, LoadInput, MembershipError, RecordContext, Role, Workspace,
+    Case, CaseChange, ContentType, DecryptError, EncryptOptions, ErrorCode, Level, MembershipError,
+    RecordContext, Workspace,
 };
 use ed25519_dalek::Signer;
 
-const T0: u64 = 1_790_000_000;
 const CTX: RecordContext<'static> = RecordContext {
     record_id: "session-1",
     field: "notes",
@@ -23,10 +23,6 @@ const TEXT: EncryptOptions = EncryptOptions {
     content_type: ContentType::Text,
     pad: true,
 };
-const MIA: u8 = 1;
-const CLEO: u8 = 2;
-const DAN: u8 = 3;
-const SAM: u8 = 4;
 
 fn code<T>(r: Result<T, MembershipError>) -> &'static str {
     match r {
@@ -40,107 +36,6 @@ fn dcode<T>(r: Result<T, DecryptError>) -> &'static str {
         Ok(_) => "ok",
         Err(e) => e.code(),
     }
-}
-
-/// The storage server: the workspace's log and grants, and per case its log and grants.
-#[derive(Clone, Default)]
-struct Server {
-    log: Vec<Vec<u8>>,
-    grants: Vec<([u8; 32], Vec<u8>)>,
-    history: Vec<Vec<u8>>,
-    links: Vec<(u8, String)>,
-    case_log: Vec<Vec<u8>>,
-    case_grants: Vec<([u8; 32], Vec<u8>)>,
-}
-
-impl Server {
-    fn sync(&mut self, ws: &Workspace) {
-        self.log = ws
-            .membership()
-            .unwrap()
-            .entries()
-            .map(<[u8]>::to_vec)
-            .collect();
-    }
-
-    fn publish(&mut self, change: CaseChange) {
-        self.case_log.push(change.log_entry);
-        self.case_grants
-            .extend(change.grants.into_iter().map(|g| (g.member_id, g.grant)));
-    }
-
-    fn workspace(&self, n: u8) -> Result<Workspace, MembershipError> {
-        let m = member(n);
-        let me = id(&m);
-        let log: Vec<&[u8]> = self.log.iter().map(Vec::as_slice).collect();
-        let grants: Vec<&[u8]> = self
-            .grants
-            .iter()
-            .filter(|(to, _)| *to == me)
-            .map(|(_, g)| g.as_slice())
-            .collect();
-        let history: Vec<&[u8]> = self.history.iter().map(Vec::as_slice).collect();
-        let link = self
-            .links
-            .iter()
-            .rev()
-            .find(|(who, _)| *who == n)
-            .map(|(_, l)| InviteLink::parse(l).unwrap());
-        let input = LoadInput {
-            log: &log,
-            grants: &grants,
-            history: &history,
-            pinned_head: None::<Head>,
-            invite: link.as_ref(),
-        };
-        Workspace::load(m, &input)
-    }
-
-    fn case(&self, ws: &Workspace, pinned: Option<CaseHead>) -> Result<Case, MembershipError> {
-        let me = id(ws.member());
-        let log: Vec<&[u8]> = self.case_log.iter().map(Vec::as_slice).collect();
-        let grants: Vec<&[u8]> = self
-            .case_grants
-            .iter()
-            .filter(|(to, _)| *to == me)
-            .map(|(_, g)| g.as_slice())
-            .collect();
-        Case::load(
-            ws,
-            &CaseLoadInput {
-                log: &log,
-                grants: &grants,
-                pinned_head: pinned,
-            },
-        )
-    }
-}
-
-/// Mia creates the workspace and admits Cleo, Dan and Sam as members; Cleo creates a case
-/// for her client and puts Sam on it at summary level.
-fn practice() -> (Server, Workspace, Case) {
-    let mut mia = Workspace::create_with_rng(member(MIA), T0, &mut seeded_rng([1; 32])).unwrap();
-    let mut server = Server::default();
-    let own = mia.grant(member(MIA).public_bundle().as_bytes()).unwrap();
-    server.grants.push((id(&member(MIA)), own));
-    for n in [CLEO, DAN, SAM] {
-        let invite = mia.create_invite(Role::Member, T0 + 1, 3600).unwrap();
-        let link = invite.link.to_fragment().to_string();
-        let acceptance = InviteLink::parse(&link).unwrap().accept(&member(n));
-        let admission = mia.admit(&acceptance, T0 + 2).unwrap();
-        server.grants.push((admission.member_id, admission.grant));
-        server.links.push((n, link));
-    }
-    server.sync(&mia);
-    let cleo = server.workspace(CLEO).unwrap();
-    let (mut case, created) =
-        Case::create_with_rng(&cleo, T0 + 3, 0, &mut seeded_rng([2; 32])).unwrap();
-    server.publish(created);
-    let added = case
-        .add(&cleo, &id(&member(SAM)), Level::Summary, T0 + 4)
-        .unwrap();
-    server.publish(added);
-    (server, cleo, case)
 }
 
 fn summary_and_note(case: &Case, cleo: &Workspace) -> (Vec<u8>, Vec<u8>) {

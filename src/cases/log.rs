@@ -760,6 +760,11 @@ impl CaseLog {
                 .any(|(from, shared)| *from <= epoch && *shared >= level)
     }
 
+    /// `id`'s level during `epoch`, if it was on the case then.
+    pub(crate) fn level_at(&self, id: &[u8; ID], epoch: u32) -> Option<Level> {
+        self.members.get(id).and_then(|m| m.level_at(epoch))
+    }
+
     /// Whether `member` was on the case during `epoch` at `level` or higher.
     pub(crate) fn was_on_case(&self, member: &[u8; ID], epoch: u32, level: Level) -> bool {
         self.members

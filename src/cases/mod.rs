@@ -12,6 +12,7 @@
 
 mod grant;
 pub mod log;
+mod revisions;
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ pub use grant::{CASE_GRANT_FULL_LEN, CASE_GRANT_SUMMARY_LEN};
 use grant::{CaseKeys, key_checks, verify_key_checks};
 use log::{CaseEntryBody, check_case_log_limits, check_pinned_case_head, raw_case_id};
 pub use log::{CaseHead, CaseLog};
+pub use revisions::{OpenedHistory, WriteOptions, Written};
 
 use crate::error::{ArgumentError, DecryptError, GrantError, MembershipError, ParseError};
 use crate::identity::{Fingerprint, MemberSecretKey};

@@ -61,6 +61,20 @@ pub mod labels {
     pub const CASE_GRANT_INFO: &[u8] = b"confide/v1/case-grant\x00";
     /// Ed25519 signature prefix of a case grant (FORMAT.md#case-grant).
     pub const CASE_GRANT_SIGNATURE: &[u8] = b"confide/v1/case-grant-signature\x00";
+    /// Hash prefix of the record a write revision signs (FORMAT.md#revision).
+    pub const REVISION_RECORD: &[u8] = b"confide/v1/revision-record\x00";
+    /// Ed25519 signature prefix of a revision (FORMAT.md#revision).
+    pub const REVISION_SIGNATURE: &[u8] = b"confide/v1/revision\x00";
+    /// Hash prefix of a revision (FORMAT.md#revision).
+    pub const REVISION_HASH: &[u8] = b"confide/v1/revision-hash\x00";
+    /// Ed25519 signature prefix of a sign-off (FORMAT.md#sign-off).
+    pub const SIGN_OFF_SIGNATURE: &[u8] = b"confide/v1/sign-off\x00";
+    /// Ed25519 signature prefix of an audit entry (FORMAT.md#audit-entry).
+    pub const AUDIT_SIGNATURE: &[u8] = b"confide/v1/audit-entry\x00";
+    /// Hash prefix of an audit entry (FORMAT.md#audit-entry).
+    pub const AUDIT_HASH: &[u8] = b"confide/v1/audit-entry-hash\x00";
+    /// HKDF info of the blind index key (FORMAT.md#blind-index).
+    pub const BLIND_INDEX: &[u8] = b"confide/v1/blind-index";
     /// HKDF info of a backup's passphrase check (FORMAT.md#passphrase-backup).
     pub const BACKUP_CHECK: &[u8] = b"confide/v1/backup/check";
     /// HKDF info of a backup's wrapping key (FORMAT.md#passphrase-backup).

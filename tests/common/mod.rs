@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod practice;
+
 use confide::{MemberSecretKey, MemberSeed};
 use ed25519_dalek::{Signer, SigningKey};
 use hkdf::Hkdf;

@@ -1,0 +1,116 @@
+//! Sign-off (docs/FORMAT.md#sign-off): a member of the case countersigns one exact
+//! revision. Any later revision is, visibly, not signed off.
+
+use crate::cases::CaseLog;
+use crate::error::{IntegrityError, ParseError};
+use crate::format::check_tag;
+use crate::identity::{Fingerprint, MemberSecretKey};
+use crate::keys::{CaseId, WorkspaceId};
+use crate::membership::MembershipLog;
+use crate::primitives::labels;
+
+use super::revision::{Revision, check_state, verify_signature};
+
+const ID: usize = Fingerprint::ID_LEN;
+const TAG: &[u8; 3] = b"CFO";
+const VERSION: u8 = 0x01;
+/// The length of every sign-off.
+pub const SIGN_OFF_LEN: usize = 4 + WorkspaceId::LEN + CaseId::LEN + 32 + 4 + ID + 4 + 4 + 8 + 64;
+
+/// A verified sign-off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignOff {
+    /// The signer's member id.
+    pub signer_id: [u8; ID],
+    /// The time the signer claims, Unix seconds.
+    pub time: u64,
+    /// The number of the revision signed off.
+    pub revision_number: u32,
+}
+
+/// Signs off `revision` as `signer`, who writes under workspace seq `workspace_seq` and
+/// case epoch `key_epoch`.
+pub(crate) fn sign(
+    signer: &MemberSecretKey,
+    revision: &Revision,
+    workspace_id: WorkspaceId,
+    case_id: CaseId,
+    workspace_seq: u32,
+    key_epoch: u32,
+    time: u64,
+) -> Vec<u8> {
+    let mut s = Vec::with_capacity(SIGN_OFF_LEN);
+    s.extend_from_slice(TAG);
+    s.push(VERSION);
+    s.extend_from_slice(workspace_id.as_bytes());
+    s.extend_from_slice(case_id.as_bytes());
+    s.extend_from_slice(&revision.hash());
+    s.extend_from_slice(&revision.number().to_be_bytes());
+    s.extend_from_slice(&signer.fingerprint().id());
+    s.extend_from_slice(&workspace_seq.to_be_bytes());
+    s.extend_from_slice(&key_epoch.to_be_bytes());
+    s.extend_from_slice(&time.to_be_bytes());
+    let signature = signer.sign(labels::SIGN_OFF_SIGNATURE, &s);
+    s.extend_from_slice(&signature.to_bytes());
+    s
+}
+
+fn field<const N: usize>(bytes: &[u8], at: usize) -> Result<[u8; N], ParseError> {
+    bytes
+        .get(at..at + N)
+        .and_then(|b| b.try_into().ok())
+        .ok_or(ParseError::Field { what: "sign-off" })
+}
+
+/// Verifies a sign-off of `revision` (FORMAT.md#verifying-a-sign-off): parse, the ids, the
+/// revision it names, the state, the signer's right, then the signature.
+///
+/// # Errors
+/// `Malformed`, `WrongWorkspace`, `WrongCase`, `SignOffMismatch` (a sign-off of another
+/// revision), `OutOfDate`, `UnknownSigner`, `NotAuthorized`, `BadSignature`.
+pub fn verify(
+    workspace: &MembershipLog,
+    case: &CaseLog,
+    bytes: &[u8],
+    revision: &Revision,
+) -> Result<SignOff, IntegrityError> {
+    check_tag(bytes, TAG, VERSION, "sign-off")?;
+    if bytes.len() != SIGN_OFF_LEN {
+        return Err(ParseError::Length {
+            what: "sign-off",
+            expected: "exactly 184",
+            got: bytes.len(),
+        }
+        .into());
+    }
+    if field::<16>(bytes, 4)? != *workspace.workspace_id().as_bytes() {
+        return Err(IntegrityError::WrongWorkspace);
+    }
+    if field::<16>(bytes, 20)? != *case.case_id().as_bytes() {
+        return Err(IntegrityError::WrongCase);
+    }
+    let revision_number = u32::from_be_bytes(field(bytes, 68)?);
+    if field::<32>(bytes, 36)? != revision.hash() || revision_number != revision.number() {
+        return Err(IntegrityError::SignOffMismatch);
+    }
+    let signer_id = field::<ID>(bytes, 72)?;
+    let workspace_seq = u32::from_be_bytes(field(bytes, 104)?);
+    let key_epoch = u32::from_be_bytes(field(bytes, 108)?);
+    let time = u64::from_be_bytes(field(bytes, 112)?);
+    check_state(workspace, case, workspace_seq, key_epoch)?;
+    if !workspace.was_member_at(&signer_id, workspace_seq)
+        || case.level_at(&signer_id, key_epoch).is_none()
+    {
+        return Err(if workspace.verifying_key(&signer_id).is_none() {
+            IntegrityError::UnknownSigner
+        } else {
+            IntegrityError::NotAuthorized
+        });
+    }
+    verify_signature(workspace, &signer_id, labels::SIGN_OFF_SIGNATURE, bytes)?;
+    Ok(SignOff {
+        signer_id,
+        time,
+        revision_number,
+    })
+}
