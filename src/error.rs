@@ -505,8 +505,6 @@ pub enum IntegrityError {
     ForkDetected,
     /// A sign-off of another revision than the one it is shown with.
     SignOffMismatch,
-    /// The latest revision is a deletion: there is no record to open.
-    RecordDeleted,
     /// A history or audit trail past its limits (FORMAT.md#limits).
     TooLarge,
 }
@@ -534,7 +532,6 @@ impl fmt::Display for IntegrityError {
             Self::RollbackDetected => write!(f, "the history is older than the pinned revision"),
             Self::ForkDetected => write!(f, "the history disagrees with the pinned revision"),
             Self::SignOffMismatch => write!(f, "the sign-off is of another revision"),
-            Self::RecordDeleted => write!(f, "the record was deleted"),
             Self::TooLarge => write!(f, "the history or audit trail is past its limits"),
         }
     }
@@ -558,7 +555,6 @@ impl ErrorCode for IntegrityError {
             Self::RollbackDetected => "rollback_detected",
             Self::ForkDetected => "fork_detected",
             Self::SignOffMismatch => "signoff_mismatch",
-            Self::RecordDeleted => "record_deleted",
             Self::TooLarge => "log_too_large",
         }
     }

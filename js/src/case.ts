@@ -4,13 +4,19 @@ import { WasmCase, WasmChunkReader } from "../wasm/confide_wasm.js";
 import { base64url, bytesList, nowOption, optionalString } from "./args.js";
 import type { DecryptManyItem, DecryptManyOptions, DecryptManyResult } from "./batch.js";
 import { ConfideError } from "./errors.js";
+import {
+  AuditTrail, revisionInfo, type AuditEventInput, type OpenedRecord, type SignOffInfo,
+  type WrittenRevision,
+} from "./integrity.js";
 import type { KeySource } from "./key-source.js";
 import {
   decryptRecord, decryptRecordRange, decryptRecords, decryptRecordStream, decryptTextRecords, encryptRecord,
   encryptRecordStream, textOf,
 } from "./records.js";
 import type { EncryptOptions, LogTimeOptions, MemberGrant, RangeSource, RecordContext, StreamOptions } from "./types.js";
-import { aliasDispose, call, callSecret, describe, property } from "./util.js";
+import {
+  aliasDispose, bytesArg, call, callSecret, contextArg, describe, MAX_PLAINTEXT_BYTES, padOption, property,
+} from "./util.js";
 import { Workspace } from "./workspace.js";
 
 /**
@@ -55,6 +61,26 @@ export interface CaseEncryptOptions extends EncryptOptions {
 export interface CaseStreamOptions extends StreamOptions {
   /** Default `"full"`. */
   level?: CaseLevel;
+}
+
+/** Options for {@link Case.write}. */
+export interface CaseWriteOptions extends CaseEncryptOptions {
+  /** The record's latest revision (its bytes); omit for a new record. */
+  previous?: Uint8Array;
+  /** Unix seconds the revision claims; defaults to the clock. */
+  now?: number;
+}
+
+/** What {@link Case.openRecord} verifies. */
+export interface OpenRecordInput {
+  /** The record's revisions, oldest first: from revision 1, or from the one after `pin`. */
+  revisions: Uint8Array[];
+  /** The latest revision's record; omit when it is a deletion. */
+  record?: Uint8Array;
+  /** The pin this client kept from the last open: an older or other history is refused. */
+  pin?: string;
+  /** The case's verified audit trail: a revision older than the one it records is refused. */
+  audit?: AuditTrail;
 }
 
 /** Options for {@link Case.create}. */
@@ -339,6 +365,155 @@ export class Case {
     return decryptRecordRange(this.#keys(), source, context, start, end);
   }
 
+  /**
+   * Writes the next revision of the record at `context` (FORMAT.md#revisions): the record,
+   * at `options.level`, and a revision signed by this member that chains to
+   * `options.previous` (omit it for a new record) and names the state it is written under.
+   * Publish both; the revision is what readers verify, and the next `previous`.
+   * @throws {ConfideError} as {@link encrypt}; `record_mismatch` if `previous` is another
+   *   record's; `malformed` if it is not a revision.
+   */
+  write(plaintext: string | Uint8Array, context: RecordContext, options: CaseWriteOptions = {}): WrittenRevision {
+    const ctx = contextArg(context);
+    const pad = padOption(options);
+    const level = levelOption(options);
+    const previous = optionalBytes("previous", options);
+    const now = nowOption(options);
+    const isText = typeof plaintext === "string";
+    const bytes = isText ? new TextEncoder().encode(plaintext) : bytesArg("plaintext", plaintext, MAX_PLAINTEXT_BYTES);
+    if (bytes.length > MAX_PLAINTEXT_BYTES) {
+      throw new ConfideError("invalid_argument", `"plaintext" expected at most ${MAX_PLAINTEXT_BYTES} bytes, got ${bytes.length}`);
+    }
+    try {
+      return callSecret(() =>
+        this.#case().write(this.#ws(), bytes, isText, ctx.recordId, ctx.field, pad, level, previous, now),
+      ) as WrittenRevision;
+    } finally {
+      if (isText) bytes.fill(0);
+    }
+  }
+
+  /**
+   * Deletes the record at `context`: a signed tombstone after its latest revision. Readers
+   * then see who deleted it and when, and a server that keeps showing the record is caught.
+   * @throws {ConfideError} `level_too_low`, `case_needs_rotation`, `record_mismatch`, `malformed`.
+   */
+  deleteRecord(context: RecordContext, options: { previous: Uint8Array; now?: number }): Uint8Array {
+    const ctx = contextArg(context);
+    const previous = optionalBytes("previous", options);
+    if (previous === undefined) throw new ConfideError("invalid_argument", `"previous" expected the record's latest revision`);
+    const now = nowOption(options);
+    return call(() => this.#case().deleteRecord(this.#ws(), ctx.recordId, ctx.field, previous, now));
+  }
+
+  /**
+   * Verifies a record's history and opens its latest revision (FORMAT.md#opening-a-revised-record):
+   * each revision's signature, its author's right to write in the state it names, the chain,
+   * the pin and the audit trail; then the record.
+   * @throws {ConfideError} `rollback_detected`, `fork_detected`, `broken_chain`, `bad_signature`,
+   *   `not_authorized`, `unknown_signer`, `record_mismatch`, `workspace_out_of_date`, `wrong_case`,
+   *   `log_too_large`, `malformed`, and as {@link decrypt}.
+   */
+  openRecord(input: OpenRecordInput, context: RecordContext): OpenedRecord<Uint8Array> {
+    return this.#open(input, context, (bytes) => bytes);
+  }
+
+  /** {@link openRecord} to a string (UTF-8). */
+  openRecordText(input: OpenRecordInput, context: RecordContext): OpenedRecord<string> {
+    return this.#open(input, context, textOf);
+  }
+
+  #open<T>(input: unknown, context: unknown, convert: (bytes: Uint8Array) => T): OpenedRecord<T> {
+    const ctx = contextArg(context);
+    const { revisions, record, pin, audit } = openInput(input);
+    const ws = this.#ws();
+    const raw = (audit === undefined
+      ? callSecret(() => this.#case().openHistory(ws, ctx.recordId, ctx.field, revisions, record, pin))
+      : callSecret(() => this.#case().openHistoryAudited(ws, ctx.recordId, ctx.field, revisions, record, pin, AuditTrail.inner(audit)))) as {
+      plaintext?: Uint8Array; revisions: unknown[]; pin: string; audited?: boolean;
+    };
+    const all = raw.revisions.map(revisionInfo);
+    return {
+      value: raw.plaintext === undefined ? undefined : convert(raw.plaintext),
+      deleted: raw.plaintext === undefined,
+      revision: all[all.length - 1]!,
+      revisions: all,
+      pin: raw.pin,
+      audited: raw.audited,
+    };
+  }
+
+  /**
+   * An earlier value: the record of revision `index` (0 for the first given) of a history,
+   * verified again as {@link openRecord} verifies it.
+   * @throws {ConfideError} as {@link openRecord}; `invalid_argument` for an index out of range.
+   */
+  openRevision(input: { revisions: Uint8Array[]; pin?: string }, index: number, record: Uint8Array, context: RecordContext): Uint8Array {
+    const ctx = contextArg(context);
+    const { revisions, pin } = openInput(input);
+    if (!Number.isInteger(index) || index < 0 || index >= revisions.length) {
+      throw new ConfideError("invalid_argument", `"index" expected an index into "revisions", got ${describe(index)}`);
+    }
+    const r = bytesArg("record", record);
+    return callSecret(() => this.#case().openRevision(this.#ws(), revisions, index, r, ctx.recordId, ctx.field, pin));
+  }
+
+  /**
+   * Signs off one exact revision ("reviewed"), as any member of the case. Publish it beside
+   * the revision; an edit after it is, visibly, not signed off.
+   * @throws {ConfideError} `not_a_member`, `wrong_case`, `malformed`.
+   */
+  signOff(revision: Uint8Array, options: LogTimeOptions = {}): Uint8Array {
+    const r = bytesArg("revision", revision, 1024);
+    const now = nowOption(options);
+    return call(() => this.#case().signOff(this.#ws(), r, now));
+  }
+
+  /**
+   * Verifies a sign-off of `revision`.
+   * @throws {ConfideError} `signoff_mismatch` (a sign-off of another revision), `bad_signature`,
+   *   `not_authorized`, `unknown_signer`, `workspace_out_of_date`, `wrong_case`, `malformed`.
+   */
+  verifySignOff(signOff: Uint8Array, revision: Uint8Array): SignOffInfo {
+    const s = bytesArg("signOff", signOff, 1024);
+    const r = bytesArg("revision", revision, 1024);
+    const raw = call(() => this.#case().verifySignOff(this.#ws(), s, r)) as { signerId: Uint8Array; time: number; revisionNumber: number };
+    return { signer: base64url(raw.signerId), time: raw.time, revisionNumber: raw.revisionNumber };
+  }
+
+  /**
+   * Verifies the case's audit trail (FORMAT.md#audit-trail): every entry signed by a member
+   * of the case in the state it names, chained to the one before; the bodies of epochs this
+   * member holds are opened. With `pin`, a shorter or other trail is refused.
+   * @throws {ConfideError} `broken_chain`, `bad_signature`, `not_authorized`, `unknown_signer`,
+   *   `rollback_detected`, `fork_detected`, `log_too_large`, `decryption_failed`, `malformed`.
+   */
+  verifyAudit(entries: Uint8Array[], options: { pin?: string } = {}): AuditTrail {
+    const list = bytesList("entries", entries, 4096);
+    const pin = optionalString("pin", property(options, "pin", "pin"), 128);
+    return AuditTrail.wrap(call(() => this.#case().verifyAudit(this.#ws(), list, pin)));
+  }
+
+  /**
+   * Appends an event to a verified trail, signed by this member and sealed under the case's
+   * summary key. Returns the entry to publish; `trail` now includes it.
+   * @throws {ConfideError} `not_a_member`, `invalid_argument`, `malformed`.
+   */
+  appendAudit(trail: AuditTrail, event: AuditEventInput, options: LogTimeOptions = {}): Uint8Array {
+    const t = AuditTrail.inner(trail);
+    if (typeof event !== "object" || event === null) {
+      throw new ConfideError("invalid_argument", `"event" expected { action, recordId?, field?, revision?, note? }, got ${describe(event)}`);
+    }
+    const action = property(event, "action", "action");
+    if (typeof action !== "string") throw new ConfideError("invalid_argument", `"action" expected a string, got ${describe(action)}`);
+    const recordId = optionalString("recordId", property(event, "recordId", "recordId"), 255) ?? "";
+    const field = optionalString("field", property(event, "field", "field"), 255) ?? "";
+    const revision = optionalBytes("revision", event);
+    const note = optionalString("note", property(event, "note", "note"), 1024) ?? "";
+    const now = nowOption(options);
+    return call(() => this.#case().appendAudit(this.#ws(), t, action, recordId, field, revision, note, now));
+  }
+
   /** The id of a member of this case, named by id, fingerprint or bundle. */
   #caseMemberId(member: unknown): Uint8Array {
     return Workspace.memberIdBytes(this.#workspace, member, true);
@@ -369,6 +544,27 @@ type RawChange = { logEntry: Uint8Array; grants: { memberId: Uint8Array; grant: 
 function change(raw: unknown): CaseChange {
   const r = raw as RawChange;
   return { logEntry: r.logEntry, grants: r.grants.map((g) => ({ memberId: base64url(g.memberId), grant: g.grant })) };
+}
+
+function optionalBytes(name: string, options: unknown): Uint8Array | undefined {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfideError("invalid_argument", `"options" expected an object, got ${describe(options)}`);
+  }
+  const value = property(options, name, name);
+  return value === undefined ? undefined : bytesArg(name, value, 1024);
+}
+
+function openInput(input: unknown): { revisions: Uint8Array[]; record: Uint8Array | undefined; pin: string | undefined; audit: unknown } {
+  if (typeof input !== "object" || input === null) {
+    throw new ConfideError("invalid_argument", `"input" expected { revisions, record?, pin?, audit? }, got ${describe(input)}`);
+  }
+  const record = property(input, "record", "record");
+  return {
+    revisions: bytesList("revisions", property(input, "revisions", "revisions"), 1024),
+    record: record === undefined ? undefined : bytesArg("record", record),
+    pin: optionalString("pin", property(input, "pin", "pin"), 128),
+    audit: property(input, "audit", "audit"),
+  };
 }
 
 function levelArg(level: unknown): CaseLevel {

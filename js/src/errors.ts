@@ -93,6 +93,10 @@ export type ConfideErrorCode =
   | "under_retention"
   /** The case names a membership log entry this workspace has not verified yet: reload it. */
   | "workspace_out_of_date"
+  /** A revision is for another record or field, or the record is not the one it signs. */
+  | "record_mismatch"
+  /** A sign-off is of another revision than the one it is shown with. */
+  | "signoff_mismatch"
   /**
    * A `ConfideWorker`'s Web Worker did not start (its script failed to load: a 404, a
    * Content-Security-Policy without `worker-src` for it, a bundler that left it out) or stopped.
@@ -108,6 +112,7 @@ const CODES: ReadonlySet<string> = new Set<ConfideErrorCode>([
   "no_membership_log", "no_trust_anchor", "weak_passphrase", "wrong_passphrase", "bad_recovery_kit",
   "no_saved_member", "device_storage_unavailable", "log_too_large", "cannot_remove_self", "worker_unavailable", "wrong_case",
   "level_too_low", "last_holder", "case_needs_rotation", "case_deleted", "under_retention", "workspace_out_of_date",
+  "record_mismatch", "signoff_mismatch",
 ]);
 
 /** The one error type Confide throws. Branch on `code`, not on `message`. */

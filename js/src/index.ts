@@ -21,7 +21,12 @@ export { Workspace } from "./workspace.js";
 export { Case } from "./case.js";
 export type {
   CaseChange, CaseCreateOptions, CaseEncryptOptions, CaseLevel, CaseLoadOptions, CaseMember, CaseStreamOptions,
+  CaseWriteOptions, OpenRecordInput,
 } from "./case.js";
+export { AuditTrail, initials } from "./integrity.js";
+export type {
+  AuditActionName, AuditEntry, AuditEventInput, OpenedRecord, RevisionInfo, SignOffInfo, WrittenRevision,
+} from "./integrity.js";
 export { plaintextSize, recordSize } from "./sizes.js";
 export { ConfideError, isConfideError } from "./errors.js";
 export type { ConfideErrorCode } from "./errors.js";

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { init, Member, Workspace, ConfideError, isConfideError, recordSize, MAX_PLAINTEXT_BYTES } from "confide";
 
@@ -201,4 +202,15 @@ test("where no worker thread may start (Node's permission model), a backup still
   const result = JSON.parse(out.trim().split("\n").pop());
   assert.equal(result.denied, "ERR_ACCESS_DENIED", "worker threads are refused in this process");
   assert.equal(result.same, true);
+});
+
+test("every error code the core can give is one the package knows (not \"internal\")", () => {
+  // The core's codes, from its ErrorCode impls (src/error.rs), against the package's list.
+  const core = readFileSync(new URL("../../src/error.rs", import.meta.url), "utf8");
+  const codes = [...new Set([...core.matchAll(/=> "([a-z_]+)",?$/gm)].map((m) => m[1]))];
+  assert.ok(codes.length >= 40, `only ${codes.length} codes found in src/error.rs`);
+  for (const code of codes) {
+    const fromWasm = Object.assign(new Error("x"), { name: "ConfideError", code });
+    assert.ok(isConfideError(fromWasm), `the package does not know the core's code ${code}`);
+  }
 });

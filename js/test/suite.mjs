@@ -18,7 +18,7 @@ function code(f) {
 
 /** Runs every check; resolves to { passed, failed: [{ name, message }] }. */
 export async function runSuite({ confide, hazmat, vectors }) {
-  const { init, Member, Workspace, Invite, Case, ConfideError, isConfideError, recordSize } = confide;
+  const { init, Member, Workspace, Invite, Case, AuditTrail, initials, ConfideError, isConfideError, recordSize } = confide;
   const b64 = (text) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
   const list = (field) => (field ? field.split(" ").filter(Boolean).map(hex) : []);
   const checkWorkspaceVector = (v) => {
@@ -988,6 +988,86 @@ export async function runSuite({ confide, hazmat, vectors }) {
     ok(code(() => stale.encrypt("x", ctx)) === "case_needs_rotation", "no write under a removed member's key");
     ok(code(() => Case.load(p.wsCarol, { log: c.log, grants: carolGrants, pinnedHead: "x" })) === "malformed", "bad head");
     ok(code(() => Case.load(p.wsCarol, { log: new Array(10_001).fill(c.log[0]), grants: [] })) === "log_too_large", "oversized log");
+  });
+
+  // ---------- record integrity (FORMAT.md#revisions) ----------
+  check("integrity: signed revisions with author and number, history, sign-off, tombstone and the audit report", () => {
+    const p = practice();
+    const { case: c, change } = Case.create(p.wsBob, { now: T0 + 100 });
+    p.publishCase(c.id, change);
+    p.publishCase(c.id, c.add(p.carol.id, "full", { now: T0 + 101 }));
+    const w1 = c.write("Intake: sleep poor.", ctx, { now: T0 + 110 });
+    const w2 = c.write("Intake: sleep poor; referred.", ctx, { previous: w1.revision, now: T0 + 120 });
+    const carolCase = p.loadCase(c.id, p.carol, p.wsCarol);
+    const opened = carolCase.openRecordText({ revisions: [w1.revision, w2.revision], record: w2.record }, ctx);
+    ok(opened.value === "Intake: sleep poor; referred." && !opened.deleted, "latest value");
+    ok(opened.revision.number === 2 && opened.revision.author === p.bob.id && opened.revision.time === T0 + 120, "author, number, time");
+    ok(opened.revisions.length === 2 && opened.revisions[0].kind === "write", "history");
+    ok(new TextDecoder().decode(carolCase.openRevision({ revisions: [w1.revision, w2.revision] }, 0, w1.record, ctx)) === "Intake: sleep poor.", "old value");
+    // Sign-off, then an edit after it.
+    const signed = carolCase.signOff(w2.revision, { now: T0 + 130 });
+    const so = c.verifySignOff(signed, w2.revision);
+    ok(so.signer === p.carol.id && so.revisionNumber === 2, "sign-off verifies");
+    const w3 = c.write("Intake: sleep poor; referred to GP.", ctx, { previous: w2.revision, now: T0 + 140 });
+    ok(code(() => c.verifySignOff(signed, w3.revision)) === "signoff_mismatch", "an edit after sign-off is unsigned");
+    // A tombstone: who deleted it and when.
+    const tomb = c.deleteRecord(ctx, { previous: w3.revision, now: T0 + 150 });
+    const gone = carolCase.openRecordText({ revisions: [w1.revision, w2.revision, w3.revision, tomb] }, ctx);
+    ok(gone.deleted && gone.value === undefined && gone.revision.kind === "delete" && gone.revision.author === p.bob.id, "tombstone");
+    // The audit trail: appended by both, read by both, exported.
+    const trail = c.verifyAudit([]);
+    const entries = [
+      c.appendAudit(trail, { action: "create", recordId: ctx.recordId, field: ctx.field, revision: w1.revision }, { now: T0 + 110 }),
+      c.appendAudit(trail, { action: "edit", recordId: ctx.recordId, field: ctx.field, revision: w2.revision }, { now: T0 + 120 }),
+    ];
+    const carolTrail = carolCase.verifyAudit(entries);
+    entries.push(carolCase.appendAudit(carolTrail, { action: "sign-off", recordId: ctx.recordId, field: ctx.field, revision: w2.revision, note: "=reviewed" }, { now: T0 + 130 }));
+    const read = c.verifyAudit(entries, { pin: carolTrail.head });
+    ok(read.entries.map((e) => e.event.action).join() === "create,edit,sign-off", "actions");
+    ok(read.entries[2].author === p.carol.id && read.latestRevision(ctx.recordId, ctx.field) === 2, "author and latest");
+    const csv = read.toCsv({ [p.bob.id]: "Bob", [p.carol.id]: "Carol" });
+    ok(csv.split("\r\n").length === 5 && csv.includes(",Carol,sign-off,n-42,body,2,") && csv.includes(",'=reviewed"), "CSV, formula-safe");
+    ok(read.toHtml("K.L. <audit>").includes("K.L. &#60;audit&#62;"), "printable page escapes");
+    ok(initials("John Doe") === "J.D." && initials("  anne-marie   o'neil ") === "A.O." && initials("Émile Zola") === "É.Z.", "initials");
+    trail.free(); carolTrail.free(); read.free();
+    ok(code(() => read.entries) === "freed", "freed trail");
+  });
+
+  check("a malicious server's attacks on record integrity fail with their own codes through the package", () => {
+    const p = practice();
+    const { case: c, change } = Case.create(p.wsBob, { now: T0 + 100 });
+    p.publishCase(c.id, change);
+    p.publishCase(c.id, c.add(p.carol.id, "full", { now: T0 + 101 }));
+    const w1 = c.write("one", ctx, { now: T0 + 110 });
+    const w2 = c.write("two", ctx, { previous: w1.revision, now: T0 + 120 });
+    const fork = c.write("two, another branch", ctx, { previous: w1.revision, now: T0 + 121 });
+    const { pin } = c.openRecord({ revisions: [w1.revision, w2.revision], record: w2.record }, ctx);
+    ok(code(() => c.openRecord({ revisions: [w1.revision], record: w1.record, pin }, ctx)) === "rollback_detected", "rolled back");
+    ok(code(() => c.openRecord({ revisions: [w1.revision, fork.revision], record: fork.record, pin }, ctx)) === "fork_detected", "forked");
+    ok(code(() => c.openRecord({ revisions: [w1.revision, w2.revision, fork.revision], record: fork.record }, ctx)) === "fork_detected", "two children of one parent");
+    ok(code(() => c.openRecord({ revisions: [w1.revision, w2.revision], record: w1.record }, ctx)) === "record_mismatch", "another revision's record");
+    // Attributed to another member: the author id at offset 73.
+    const misattributed = w1.revision.slice();
+    misattributed.set(b64(p.carol.id), 73);
+    ok(code(() => c.openRecord({ revisions: [misattributed], record: w1.record }, ctx)) === "bad_signature", "misattributed");
+    // A sign-off replayed on a different revision.
+    const signed = c.signOff(w1.revision);
+    ok(code(() => c.verifySignOff(signed, w2.revision)) === "signoff_mismatch", "replayed sign-off");
+    // The audit trail: an entry dropped or reordered.
+    const trail = c.verifyAudit([]);
+    const entries = ["create", "edit", "export"].map((action, i) =>
+      c.appendAudit(trail, { action, recordId: ctx.recordId, field: ctx.field, revision: [w1, w2, w2][i].revision }, { now: T0 + 130 + i }));
+    ok(code(() => c.verifyAudit([entries[0], entries[2]])) === "broken_chain", "dropped audit entry");
+    ok(code(() => c.verifyAudit([entries[1], entries[0], entries[2]])) === "broken_chain", "reordered audit entries");
+    ok(code(() => c.verifyAudit(entries.slice(0, 2), { pin: trail.head })) === "rollback_detected", "audit cut below its pin");
+    // A withheld tombstone shown as a live record, to a client reading the audit trail.
+    const tomb = c.deleteRecord(ctx, { previous: w2.revision, now: T0 + 140 });
+    const withDelete = c.verifyAudit(entries);
+    c.appendAudit(withDelete, { action: "delete", recordId: ctx.recordId, field: ctx.field, revision: tomb });
+    ok(code(() => c.openRecord({ revisions: [w1.revision, w2.revision], record: w2.record, audit: withDelete }, ctx)) === "rollback_detected", "withheld tombstone");
+    ok(c.openRecord({ revisions: [w1.revision, w2.revision, tomb], audit: withDelete }, ctx).audited === true, "the audited tombstone");
+    ok(code(() => c.write("x", ctx, { previous: new Uint8Array(10) })) === "malformed", "garbage previous");
+    ok(code(() => c.appendAudit(trail, { action: "viewed" })) === "invalid_argument", "unknown action");
   });
 
   check("no secret stays in wasm memory once used and freed (SECURITY.md#memory)", async () => {

@@ -178,7 +178,10 @@ impl Case {
     ) -> Result<OpenedHistory, IntegrityError> {
         let ws_log = membership(workspace)?;
         let revisions = verify_history(ws_log, &self.log, ctx, revisions, pin)?;
-        let last = revisions.last().ok_or(IntegrityError::RecordDeleted)?;
+        // verify_history refuses an empty history.
+        let last = revisions
+            .last()
+            .ok_or(IntegrityError::BrokenChain { at: 0 })?;
         let audited = match audit.map(|a| a.latest_revision(ctx.record_id, ctx.field)) {
             None => None,
             Some(None) => Some(false),

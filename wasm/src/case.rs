@@ -370,7 +370,7 @@ impl Case {
     }
 }
 
-fn parse_level(level: &str) -> Result<Level, JsValue> {
+pub(crate) fn parse_level(level: &str) -> Result<Level, JsValue> {
     match level {
         "full" => Ok(Level::Full),
         "summary" => Ok(Level::Summary),

@@ -13,6 +13,7 @@ mod case;
 mod convert;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
+mod integrity;
 mod member;
 mod memory;
 mod record;
@@ -20,6 +21,7 @@ mod workspace;
 
 pub use backup::{ExportPlan, KdfInput, backup_kdf_input, prepare_backup};
 pub use case::Case;
+pub use integrity::AuditTrail;
 pub use member::{Member, accept_invite, describe_invite, member_id_of};
 pub use memory::wipe_stack;
 pub use record::{ChunkReader, Decryptor, Encryptor, MessageKeys, record_length, unpadded_length};
