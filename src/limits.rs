@@ -13,3 +13,6 @@ pub const MAX_LOG_BYTES: usize = 32 * 1024 * 1024;
 pub const MAX_CASE_LOG_ENTRIES: usize = 10_000;
 /// Most bytes a case log's entries may add up to (FORMAT.md#limits): 4 MiB.
 pub const MAX_CASE_LOG_BYTES: usize = 4 * 1024 * 1024;
+
+/// Bytes of normalized text a blind index takes (FORMAT.md#blind-index).
+pub const MAX_BLIND_INDEX_TEXT_LEN: usize = 1024;

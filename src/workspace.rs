@@ -741,6 +741,51 @@ impl Workspace {
             .map(|r| r.log_entry)
     }
 
+    /// The blind index of `text` under `epoch`'s key (FORMAT.md#blind-index): `u32(epoch)`
+    /// and 16 bytes of `HMAC-SHA256(index key, normalized text)`. Equal texts give equal
+    /// indexes within an epoch, so the server can find a client's records by a name it never
+    /// sees; it learns which records share a name. `text` must be NFC-normalized (the JS
+    /// package does it); it is lower-cased and its whitespace runs collapsed here.
+    ///
+    /// # Errors
+    /// `UnknownEpoch` for an epoch whose key this member does not hold; `InvalidArgument`
+    /// for an empty or over-long text.
+    pub fn blind_index(&self, text: &str, epoch: u32) -> Result<[u8; 20], DecryptError> {
+        let normalized = text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        if normalized.is_empty() || normalized.len() > crate::limits::MAX_BLIND_INDEX_TEXT_LEN {
+            return Err(ArgumentError::ContextField {
+                what: "text",
+                got: normalized.len(),
+            }
+            .into());
+        }
+        let key = self
+            .key_for(epoch)
+            .ok_or(DecryptError::UnknownEpoch { epoch })?;
+        let index_key = zeroize::Zeroizing::new(crate::primitives::hkdf_sha256_32(
+            key.expose_secret(),
+            self.id.as_bytes(),
+            crate::primitives::labels::BLIND_INDEX,
+        ));
+        let mac = crate::primitives::hmac_sha256(&index_key, &[normalized.as_bytes()]);
+        let mut out = [0u8; 20];
+        out[..4].copy_from_slice(&epoch.to_be_bytes());
+        out[4..].copy_from_slice(&mac[..16]);
+        Ok(out)
+    }
+
+    /// The epochs whose keys this member holds, oldest first.
+    pub fn held_epochs(&self) -> impl Iterator<Item = u32> + '_ {
+        self.earlier_keys
+            .keys()
+            .copied()
+            .chain(core::iter::once(self.epoch))
+    }
+
     /// The content key of `epoch`, for test-only independent implementations
     /// (FORMAT.md#independent-implementations). Never part of the application API.
     #[cfg(feature = "hazmat")]

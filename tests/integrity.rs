@@ -458,3 +458,35 @@ fn the_audit_trail_verifies_reads_and_refuses_dropped_reordered_or_altered_entri
             .any(|e| e.windows(10).any(|w| w == b"CSV report"))
     );
 }
+
+#[test]
+fn a_blind_index_matches_equal_names_within_an_epoch_and_nothing_else() {
+    let (server, cleo, _) = practice();
+    let dan = server.workspace(DAN).unwrap();
+    let index = |ws: &Workspace, text: &str| ws.blind_index(text, 0).unwrap();
+    // Case and whitespace do not matter; the name does.
+    assert_eq!(index(&cleo, "John  Doe"), index(&dan, " john doe "));
+    assert_ne!(index(&cleo, "John Doe"), index(&cleo, "Jon Doe"));
+    assert_eq!(index(&cleo, "John Doe")[..4], [0, 0, 0, 0]);
+    // Another workspace's key gives another index for the same name.
+    let other = Workspace::create(member(9), T0).unwrap();
+    assert_ne!(index(&cleo, "John Doe"), index(&other, "John Doe"));
+    assert_eq!(
+        code(
+            cleo.blind_index("John Doe", 7)
+                .map_err(IntegrityError::from)
+        ),
+        "unknown_epoch"
+    );
+    assert_eq!(
+        code(cleo.blind_index("   ", 0).map_err(IntegrityError::from)),
+        "invalid_argument"
+    );
+    assert_eq!(
+        code(
+            cleo.blind_index(&"x".repeat(1025), 0)
+                .map_err(IntegrityError::from)
+        ),
+        "invalid_argument"
+    );
+}

@@ -238,6 +238,26 @@ export class Workspace {
   }
 
   /**
+   * A blind index of `text` (a client's name, say), for finding records without the server
+   * learning the name (FORMAT.md#blind-index): the same text gives the same index within an
+   * epoch. Store it beside the record; search with {@link blindIndexes}. The server learns
+   * which records share a name, and anyone holding the workspace key can test a guessed name.
+   * @throws {ConfideError} `invalid_argument` for an empty text or one past 1024 bytes, `freed`.
+   */
+  blindIndex(text: string): string {
+    const t = blindText(text);
+    const epoch = this.epoch;
+    return base64url(callSecret(() => this.#ws().blindIndex(t, epoch)));
+  }
+
+  /** The blind indexes of `text` under every epoch this member holds, to search older records. */
+  blindIndexes(text: string): string[] {
+    const t = blindText(text);
+    const epochs = Array.from(call(() => this.#ws().heldEpochs()));
+    return epochs.map((e) => base64url(callSecret(() => this.#ws().blindIndex(t, e))));
+  }
+
+  /**
    * Seals this epoch's content key to the member with `recipientBundle`, signed by the
    * acting member. Give the grant to the server; only that member can open it.
    * @throws {ConfideError} `malformed`, `unsupported_version`, `invalid_argument`, `freed`.
@@ -421,4 +441,12 @@ function loadArgs(options: unknown) {
     pinnedHead: optionalString("pinnedHead", property(options, "pinnedHead", "pinnedHead"), 128),
     invite: optionalString("invite", property(options, "invite", "invite"), 4096),
   };
+}
+
+function blindText(text: unknown): string {
+  if (typeof text !== "string" || text.length > 1024) {
+    throw new ConfideError("invalid_argument", `"text" expected a string of at most 1024 characters, got ${describe(text)}`);
+  }
+  // One name, one index, however it was typed (FORMAT.md#blind-index); the core lower-cases.
+  return text.normalize("NFC");
 }

@@ -1028,6 +1028,10 @@ export async function runSuite({ confide, hazmat, vectors }) {
     const csv = read.toCsv({ [p.bob.id]: "Bob", [p.carol.id]: "Carol" });
     ok(csv.split("\r\n").length === 5 && csv.includes(",Carol,sign-off,n-42,body,2,") && csv.includes(",'=reviewed"), "CSV, formula-safe");
     ok(read.toHtml("K.L. <audit>").includes("K.L. &#60;audit&#62;"), "printable page escapes");
+    const idx = p.wsBob.blindIndex("Zoë  Martin");
+    ok(idx === p.wsCarol.blindIndex("zoe\u0308 martin") && /^[A-Za-z0-9_-]{27}$/.test(idx), "blind index: one name, one index, however typed");
+    ok(idx !== p.wsBob.blindIndex("Zoe Martin") && p.wsBob.blindIndexes("Zoë Martin").includes(idx), "blind index: another name differs; every epoch searched");
+    ok(code(() => p.wsBob.blindIndex("")) === "invalid_argument", "blind index: empty text");
     ok(initials("John Doe") === "J.D." && initials("  anne-marie   o'neil ") === "A.O." && initials("Émile Zola") === "É.Z.", "initials");
     trail.free(); carolTrail.free(); read.free();
     ok(code(() => read.entries) === "freed", "freed trail");

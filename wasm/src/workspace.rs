@@ -218,6 +218,21 @@ impl Workspace {
             .map_err(to_js)
     }
 
+    /// The blind index of `text` (NFC-normalized by the caller) under `epoch`'s key.
+    #[wasm_bindgen(js_name = blindIndex)]
+    pub fn blind_index(&self, text: &str, epoch: u32) -> Result<Vec<u8>, JsValue> {
+        self.0
+            .blind_index(text, epoch)
+            .map(|b| b.to_vec())
+            .map_err(to_js)
+    }
+
+    /// The epochs whose keys this member holds, oldest first.
+    #[wasm_bindgen(js_name = heldEpochs)]
+    pub fn held_epochs(&self) -> Vec<u32> {
+        self.0.held_epochs().collect()
+    }
+
     /// Seals the current content key to `recipient_bundle`, signed by this workspace's member.
     pub fn grant(&self, recipient_bundle: &[u8]) -> Result<Vec<u8>, JsValue> {
         self.0.grant(recipient_bundle).map_err(to_js)
