@@ -123,7 +123,7 @@ impl Revision {
         if bytes.len() < FIXED_LEN + 2 + 1 + 2 + 1 + SIGNATURE_LEN || bytes.len() > max {
             return Err(ParseError::Length {
                 what: "revision",
-                expected: "between 227 and 735",
+                expected: "between 223 and 731",
                 got: bytes.len(),
             }
             .into());
