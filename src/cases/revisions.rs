@@ -318,6 +318,21 @@ impl Case {
         event: &AuditEvent,
         now: u64,
     ) -> Result<Vec<u8>, IntegrityError> {
+        self.append_audit_with_rng(workspace, trail, event, now, &mut system_rng()?)
+    }
+
+    /// [`Case::append_audit`] with an explicit generator (for the body's salt).
+    ///
+    /// # Errors
+    /// As [`Case::append_audit`].
+    pub fn append_audit_with_rng(
+        &self,
+        workspace: &Workspace,
+        trail: &mut AuditTrail,
+        event: &AuditEvent,
+        now: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Vec<u8>, IntegrityError> {
         let ws_log = membership(workspace)?;
         let epoch = self.log.epoch();
         let key = self
@@ -333,7 +348,7 @@ impl Case {
             epoch,
             now,
             event,
-            &mut system_rng()?,
+            rng,
         )
     }
 }
