@@ -199,6 +199,47 @@ fn a_deleted_case_opens_for_no_one_and_retention_holds_it() {
     assert_eq!(code(server.case(&sam_ws, None)), "case_deleted");
 }
 
+/// The `*_with_rng` twins (used by the fuzz fixtures) make the same entry and grants from the
+/// same generator; the plain methods draw fresh keys each time.
+#[test]
+fn set_level_and_share_history_with_rng_are_deterministic() {
+    let (mut server, cleo, mut case) = practice();
+    server.publish(
+        case.add(&cleo, &id(&member(DAN)), Level::Full, T0 + 5)
+            .unwrap(),
+    );
+    let bytes = |c: CaseChange| {
+        let mut out = vec![c.log_entry];
+        out.extend(c.grants.into_iter().map(|g| g.grant));
+        out
+    };
+    let twins = || {
+        let mut case = server.case(&cleo, None).unwrap();
+        let dan = id(&member(DAN));
+        let shared = case
+            .share_history_with_rng(&cleo, &dan, 0, T0 + 6, &mut seeded_rng([3; 32]))
+            .unwrap();
+        let sam = id(&member(SAM));
+        let raised = case
+            .set_level_with_rng(&cleo, &sam, Level::Full, T0 + 7, &mut seeded_rng([4; 32]))
+            .unwrap();
+        (bytes(shared), bytes(raised))
+    };
+    let (shared, raised) = twins();
+    assert_eq!(
+        shared.len(),
+        3,
+        "the entry and Dan's grants of epochs 0 and 1"
+    );
+    assert_eq!((shared, raised), twins());
+    let plain = || {
+        let mut case = server.case(&cleo, None).unwrap();
+        let sam = id(&member(SAM));
+        bytes(case.set_level(&cleo, &sam, Level::Full, T0 + 7).unwrap())
+    };
+    assert_ne!(plain(), plain());
+}
+
 // ---------- the malicious server --------------------------------------------------------
 
 /// A case entry built from FORMAT.md#case-log-entry alone, signed by member `n`.

@@ -1,19 +1,16 @@
 //! The range reader (FORMAT.md#range-reads): chunks opened by index, the final one by its
-//! length; a chunk opens only where the one-shot reader opens the whole record.
+//! length; a chunk opens only where the one-shot reader opens the whole record. With a
+//! workspace's keys and with a case's (FORMAT.md#case-records).
 #![no_main]
-use confide::RecordChunkReader;
 use confide::chunked::{ENCRYPTED_CHUNK_LEN, PREFIX_LEN};
-use confide_fuzz::{CTX, workspace};
+use confide::{RecordChunkReader, RecordContext, RecordKeys};
+use confide_fuzz::{CASE_CTX, CLEO, CTX, practice, workspace};
 use libfuzzer_sys::fuzz_target;
 
 const HEADER: usize = 26;
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&pick, record)) = data.split_first() else {
-        return;
-    };
-    let ws = workspace();
-    let Ok(reader) = RecordChunkReader::new(ws, record, &CTX) else {
+fn read(keys: &impl RecordKeys, ctx: &RecordContext<'_>, pick: u8, record: &[u8]) {
+    let Ok(reader) = RecordChunkReader::new(keys, record, ctx) else {
         return;
     };
     let body = record.get(HEADER + PREFIX_LEN..).unwrap_or_default();
@@ -29,4 +26,17 @@ fuzz_target!(|data: &[u8]| {
             assert!(body.len() % ENCRYPTED_CHUNK_LEN != 0);
         }
     }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, record)) = data.split_first() else {
+        return;
+    };
+    read(workspace(), &CTX, pick, record);
+    read(
+        practice().case(CLEO).expect("on the case"),
+        &CASE_CTX,
+        pick,
+        record,
+    );
 });

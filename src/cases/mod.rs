@@ -371,10 +371,24 @@ impl Case {
         level: Level,
         now: u64,
     ) -> Result<CaseChange, MembershipError> {
+        self.set_level_with_rng(workspace, member_id, level, now, &mut system_rng()?)
+    }
+
+    /// [`Case::set_level`] with an explicit generator.
+    ///
+    /// # Errors
+    /// As [`Case::set_level`].
+    pub fn set_level_with_rng(
+        &mut self,
+        workspace: &Workspace,
+        member_id: &[u8; ID],
+        level: Level,
+        now: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<CaseChange, MembershipError> {
         self.check_writable(workspace)?;
         let member_id = *member_id;
-        let mut rng = system_rng()?;
-        self.new_epoch(workspace, now, &mut rng, |epoch, checks| {
+        self.new_epoch(workspace, now, rng, |epoch, checks| {
             CaseEntryBody::SetLevel {
                 member_id,
                 level,
@@ -426,6 +440,21 @@ impl Case {
         from_epoch: u32,
         now: u64,
     ) -> Result<CaseChange, MembershipError> {
+        self.share_history_with_rng(workspace, member_id, from_epoch, now, &mut system_rng()?)
+    }
+
+    /// [`Case::share_history`] with an explicit generator (for the grants).
+    ///
+    /// # Errors
+    /// As [`Case::share_history`].
+    pub fn share_history_with_rng(
+        &mut self,
+        workspace: &Workspace,
+        member_id: &[u8; ID],
+        from_epoch: u32,
+        now: u64,
+        rng: &mut impl CryptoRng,
+    ) -> Result<CaseChange, MembershipError> {
         let ws_log = membership(workspace)?;
         self.require_full()?;
         let level = self
@@ -440,7 +469,6 @@ impl Case {
         let recipient = ws_log
             .bundle_of_any(member_id)
             .ok_or(MembershipError::NotAMember)?;
-        let mut rng = system_rng()?;
         let mut grants = Vec::new();
         for (epoch, keys) in self.keys.range(from_epoch..) {
             if self.log.entitled(member_id, *epoch, level)
@@ -456,7 +484,7 @@ impl Case {
                         *epoch,
                         level,
                         keys,
-                        &mut rng,
+                        rng,
                     )?,
                 });
             }
