@@ -9,40 +9,7 @@ import { argon2id } from "hash-wasm";
 // The wasm function the package's Argon2 worker runs (the Argon2 module), called here in this thread.
 import { argon2Stretch, initSync as initKdf } from "../js/wasm/confide_kdf.js";
 import { runBatch } from "./batch.mjs";
-
-const now = () => performance.now();
-
-/** Runs a synchronous `fn` for about `ms` milliseconds; returns ops/s. */
-function measureSync(fn, ms) {
-  let ops = 0;
-  let batch = 1;
-  const t0 = now();
-  let t = t0;
-  while (t - t0 < ms) {
-    const b0 = t;
-    for (let i = 0; i < batch; i++) fn();
-    ops += batch;
-    t = now();
-    if (t - b0 < 2 && batch < 1 << 16) batch *= 2; // keep timer reads out of the hot path
-  }
-  return (ops * 1000) / (t - t0);
-}
-
-/** Runs an asynchronous `fn` (each call awaited) for about `ms` milliseconds; returns ops/s. */
-async function measureAsync(fn, ms) {
-  let ops = 0;
-  let batch = 1;
-  const t0 = now();
-  let t = t0;
-  while (t - t0 < ms) {
-    const b0 = t;
-    for (let i = 0; i < batch; i++) await fn();
-    ops += batch;
-    t = now();
-    if (t - b0 < 2 && batch < 1 << 16) batch *= 2;
-  }
-  return (ops * 1000) / (t - t0);
-}
+import { measureAsync, measureSync, now } from "./measure.mjs";
 
 function equalBytes(a, b) {
   a = new Uint8Array(a.buffer ?? a, a.byteOffset ?? 0, a.byteLength);

@@ -6,8 +6,12 @@
 // to a peer measured in the same run. Exits non-zero only if the harness itself fails, never
 // because a target is missed.
 //
+// Cases (bench/practice.mjs): examples/bench-practice.rs writes a practice of 50 members and
+// 1,000 cases once per run (build/bench-practice), which Node and the page then load.
+//
 // Tunables (environment): BENCH_MS (per measurement per round, default 800), BENCH_ROUNDS (5),
-// BENCH_WARMUP_MS (300), BENCH_INIT_SAMPLES (7), BENCH_SKIP_BROWSER=1.
+// BENCH_WARMUP_MS (300), BENCH_INIT_SAMPLES (7), BENCH_CASES_SAMPLES (3), BENCH_SKIP_BROWSER=1,
+// BENCH_ONLY=cases (only the cases figures, printed; BENCHMARKS.md is left as it is).
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { cpus, release, type } from "node:os";
@@ -33,6 +37,9 @@ const OPTS = {
   warmupMs: int("BENCH_WARMUP_MS", 300),
 };
 const INIT_SAMPLES = int("BENCH_INIT_SAMPLES", 7);
+const CASES_SAMPLES = int("BENCH_CASES_SAMPLES", 3);
+const ONLY_CASES = process.env.BENCH_ONLY === "cases";
+const PRACTICE_DIR = "build/bench-practice";
 const BREAKDOWN_SAMPLES = 3;
 const WATCHDOG_MS = 900_000;
 const CHROMIUM = "/usr/bin/chromium";
@@ -118,6 +125,22 @@ async function nodeThroughput() {
   return nodeJson(["bench/node-bench.mjs", JSON.stringify(OPTS)], 180_000);
 }
 
+/** Writes the practice (examples/bench-practice.rs): the same bytes every run. */
+function buildPractice() {
+  log(`cases: writing the practice of 50 members and 1,000 cases (examples/bench-practice.rs)`);
+  return new Promise((resolve, reject) => {
+    const args = ["run", "-q", "--release", "--example", "bench-practice", "--features", "hazmat", "--", PRACTICE_DIR];
+    const cargo = spawn("cargo", args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+    cargo.on("error", reject);
+    cargo.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`bench-practice exited with ${code}`))));
+  });
+}
+
+async function nodeCases() {
+  log(`Node: cases in the practice, ${CASES_SAMPLES} samples of each load and removal, note opens ${OPTS.rounds} rounds x ${OPTS.ms} ms`);
+  return nodeJson(["bench/practice.mjs", PRACTICE_DIR, JSON.stringify({ ...OPTS, samples: CASES_SAMPLES })], 300_000);
+}
+
 async function nodeInit() {
   log(`Node: init time, ${INIT_SAMPLES} + ${BREAKDOWN_SAMPLES} fresh processes`);
   const total = [];
@@ -127,34 +150,58 @@ async function nodeInit() {
   return { samples: total, median: medianOfKeys(total), breakdown: medianOfKeys(breakdown) };
 }
 
-async function chromiumAll() {
+/** Opens bench/page.html in a fresh context; resolves to `{ page, errors, close }`. */
+async function benchPage(browser, server) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("response", (res) => {
+    if (res.status() >= 400) errors.push(`HTTP ${res.status()} for ${res.url()}`);
+  });
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
+    else if (m.text().startsWith("[chromium]")) process.stderr.write(`  ${m.text()}\n`);
+  });
+  await page.goto(`${server.origin}/bench/page.html`);
+  try {
+    await page.waitForFunction(() => window.confideBenchReady === true, null, { timeout: 30_000 });
+  } catch (e) {
+    throw new Error(`bench page did not load: ${errors.join("; ") || e.message}`);
+  }
+  return { page, errors, close: () => context.close() };
+}
+
+/** The cases figures in a page of their own (its wasm memory holds 1,000 cases at a time). */
+async function chromiumCases(browser, server) {
+  const { page, errors, close } = await benchPage(browser, server);
+  try {
+    log(`Chromium: cases in the practice, ${CASES_SAMPLES} samples of each load and removal, note opens ${OPTS.rounds} rounds x ${OPTS.ms} ms`);
+    const opts = { ...OPTS, samples: CASES_SAMPLES };
+    return await withTimeout(page.evaluate((o) => window.confideCasesBench(o), opts), 300_000, "Chromium cases benchmark");
+  } catch (e) {
+    throw new Error(errors.length ? `${e.message} (${errors.join("; ")})` : e.message);
+  } finally {
+    await close();
+  }
+}
+
+async function chromiumAll({ only, cases: withCases = true } = {}) {
   const { chromium } = await import("@playwright/test");
   const server = await startServer({ importMapRoots: ["@noble/ciphers", "@hpke/core", "@hpke/hybridkem-x-wing", "hash-wasm"] });
   log(`Chromium: serving ${server.origin}`);
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   try {
     const version = browser.version();
-    // Throughput, in one page.
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    page.on("response", (res) => {
-      if (res.status() >= 400) errors.push(`HTTP ${res.status()} for ${res.url()}`);
-    });
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
-      else if (m.text().startsWith("[chromium]")) process.stderr.write(`  ${m.text()}\n`);
-    });
-    await page.goto(`${server.origin}/bench/page.html`);
-    try {
-      await page.waitForFunction(() => window.confideBenchReady === true, null, { timeout: 30_000 });
-    } catch (e) {
-      throw new Error(`bench page did not load: ${errors.join("; ") || e.message}`);
+    if (only === "cases") {
+      if (!withCases) return { version, casesError: "the practice was not written (see Harness errors)" };
+      return { version, cases: await chromiumCases(browser, server) };
     }
+    // Throughput, in one page.
+    const { page, close } = await benchPage(browser, server);
     log(`Chromium ${version}: ${OPTS.rounds} rounds x ${OPTS.ms} ms per case (warm-up ${OPTS.warmupMs} ms)`);
     const throughput = await withTimeout(page.evaluate((o) => window.confideBench(o), OPTS), 180_000, "Chromium benchmark");
-    await context.close();
+    await close();
 
     // Init time: a fresh context (empty cache) and page per sample.
     log(`Chromium: init time, ${INIT_SAMPLES} + ${BREAKDOWN_SAMPLES} fresh pages`);
@@ -173,10 +220,19 @@ async function chromiumAll() {
     for (let i = 0; i < INIT_SAMPLES; i++) total.push(await probe(() => window.probeTotal()));
     const breakdown = [];
     for (let i = 0; i < BREAKDOWN_SAMPLES; i++) breakdown.push(await probe(() => window.probeBreakdown()));
+    let cases;
+    let casesError = withCases ? undefined : "the practice was not written (see Harness errors)";
+    try {
+      if (withCases) cases = await chromiumCases(browser, server);
+    } catch (e) {
+      casesError = e.message;
+    }
     return {
       version,
       throughput,
       init: { samples: total, median: medianOfKeys(total), breakdown: medianOfKeys(breakdown) },
+      cases,
+      casesError,
     };
   } finally {
     await browser.close().catch(() => {});
@@ -542,6 +598,8 @@ function render(r) {
     );
   }
 
+  L.push(renderCases(r));
+
   L.push("## Artifact size", "");
   L.push(
     "The main module (`js/wasm/confide_wasm_bg.wasm`) is what every page loads on `init()`. The Argon2 module " +
@@ -600,12 +658,185 @@ function render(r) {
       "longest interval a 1 ms `setInterval` saw during `decryptMany`: how long the page could not answer.",
   );
   L.push(
+    "- **Cases** (FORMAT.md#cases): 1. a member's view from nothing: `Workspace.load` (the workspace's log, pinned head, " +
+      "its grant), then `Case.load` of each case it holds grants of, with those grants; bytes are the log entries and " +
+      "grants given to those calls (what the member fetches). 2. The director, with the workspace and the senior " +
+      "clinician's 200 cases loaded (untimed), calls `ws.remove(senior)`, then `removeDeparted()` on each of the 200 cases: " +
+      "a signed remove entry, checked against the case log, and a new epoch's keys sealed to each remaining member. Peer: " +
+      "`ws.grant` (X-Wing seal and Ed25519 signature of one grant), timed in the same rounds as 3. 3. A 1 KiB note, " +
+      "padded: (a) `ws.decrypt` of a workspace record (version 2); (b) `case.decrypt` of a case record (version 3) on a " +
+      "loaded case; (c) `Case.load` of a case the director created and added the clinician to (2 entries, the clinician's " +
+      "one grant), `decrypt`, `free`. The peer of (c) is (a) plus one `Workspace.openGrant` (the granter's signature checked, " +
+      "X-Wing open), the per-round times added.",
+  );
+  L.push(
     "- The browser page loads `js/dist/index.js` as an ES module and the peers from `node_modules` through an import map " +
       "generated from their `package.json` files (no bundler). The same `bench/cases.mjs` runs in both environments.",
   );
   L.push("");
   if (r.errors.length) {
     L.push("## Harness errors", "", ...r.errors.map((e) => `- ${e}`), "");
+  }
+  return L.join("\n");
+}
+
+// ---------- cases (bench/practice.mjs) ---------------------------------------------------------
+
+const fmtKB = (n) => `${(n / 1000).toLocaleString("en-US", { maximumFractionDigits: 1, minimumFractionDigits: 1 })} KB`;
+const fmtCount = (n) => n.toLocaleString("en-US");
+const medianOf = (xs, key) => median(xs.map((x) => x[key]));
+
+/**
+ * Met when the median ratio is within the target; "within noise" when it is not but some
+ * round's ratio is (the spread shows the rounds' range); otherwise missed.
+ */
+function metWithin(ratios, target) {
+  const m = median(ratios);
+  if (m <= target) return "yes";
+  return Math.min(...ratios) <= target ? "within noise" : "**no**";
+}
+
+function casesRows(env, c) {
+  const rows = [];
+  const v40 = c.views.clinician;
+  const v1k = c.views.director;
+  const n = (v) => v[0];
+  const total = (v) => medianOf(v, "totalMs");
+  const bytes = (v) => n(v).caseBytes + n(v).workspaceBytes;
+  const what = (v) => `${fmtCount(n(v).cases)} cases: \`Workspace.load\` + ${fmtCount(n(v).cases)} × \`Case.load\` (${fmtCount(n(v).entries)} case entries, ${fmtCount(n(v).grants)} case grants; median of ${v.length})`;
+  const split = (v) => `workspace ${fmtMs(medianOf(v, "workspaceMs"))} + cases ${fmtMs(medianOf(v, "casesMs"))}`;
+  rows.push([`1. A member's view on ${what(v40)}`, fmtMs(total(v40)), split(v40), "—", "(info)", "—"]);
+  rows.push([
+    `1. A member's view on ${what(v1k)}`,
+    fmtMs(total(v1k)),
+    `${split(v1k)}; the view on ${n(v40).cases} cases: ${fmtMs(total(v40))}`,
+    `${fmtRatio(total(v1k) / total(v40))} the time, for ${fmtRatio(n(v1k).cases / n(v40).cases)} the cases, ${fmtRatio(n(v1k).grants / n(v40).grants)} the grants`,
+    "(info)",
+    "—",
+  ]);
+  const perGrant = (v) => medianOf(v, "casesMs") / n(v).grants;
+  rows.push([
+    `1. \`Case.load\` time per case grant held, view on ${fmtCount(n(v1k).cases)} cases`,
+    fmtMs(perGrant(v1k)),
+    `view on ${n(v40).cases} cases: ${fmtMs(perGrant(v40))}`,
+    fmtRatio(perGrant(v1k) / perGrant(v40)),
+    "(info)",
+    "—",
+  ]);
+  rows.push([
+    `1. Bytes fetched for the view on ${n(v40).cases} cases (its cases' logs and its case grants; the workspace's log and its grant)`,
+    fmtBytes(bytes(v40)),
+    `cases ${fmtKB(n(v40).caseBytes)} + workspace ${fmtKB(n(v40).workspaceBytes)}`,
+    "—",
+    "(info)",
+    "—",
+  ]);
+  rows.push([
+    `1. Bytes fetched for the view on ${fmtCount(n(v1k).cases)} cases`,
+    fmtBytes(bytes(v1k)),
+    `cases ${fmtKB(n(v1k).caseBytes)} + workspace ${fmtKB(n(v1k).workspaceBytes)}; the view on ${n(v40).cases} cases: ${fmtKB(bytes(v40))}`,
+    `${fmtRatio(bytes(v1k) / bytes(v40))} (cases alone ${fmtRatio(n(v1k).caseBytes / n(v40).caseBytes)})`,
+    "(info)",
+    "—",
+  ]);
+
+  const rm = c.removals;
+  const r0 = rm[0];
+  const removal = medianOf(rm, "totalMs");
+  rows.push([
+    `2. Remove a clinician on ${r0.cases} cases, rotating all of them: \`ws.remove\` + ${r0.cases} × \`removeDeparted\` by a full member of all ${r0.cases} (cases loaded; median of ${rm.length})`,
+    fmtMs(removal),
+    "—",
+    "—",
+    env === "Chromium" ? "≤ 2000 ms" : "(info)",
+    env === "Chromium" ? met(removal <= 2000) : "—",
+  ]);
+  rows.push([`2. … of which \`ws.remove\` (${r0.workspaceGrants} workspace grants, history link)`, fmtMs(medianOf(rm, "removeMs")), "—", "—", "(info)", "—"]);
+  const grantRate = median(c.noteOpen.rounds["workspace.grant"]);
+  const sealMs = (r0.caseGrants * 1000) / grantRate;
+  rows.push([
+    `2. … of which ${r0.changes} × \`removeDeparted\` (${r0.changes} remove entries signed and checked, ${r0.caseGrants} case grants sealed and signed)`,
+    fmtMs(medianOf(rm, "rotateMs")),
+    `${r0.caseGrants} × \`ws.grant\` (X-Wing seal + Ed25519 signature) at its rate in this run: ${fmtMs(sealMs)}`,
+    `${((100 * sealMs) / medianOf(rm, "rotateMs")).toFixed(0)}% of it`,
+    "(info)",
+    "—",
+  ]);
+  rows.push([
+    `2. Before it, loading those ${r0.cases} cases as that member (\`Case.load\` × ${r0.cases}, untimed above)`,
+    fmtMs(medianOf(rm, "loadMs")),
+    "—",
+    "—",
+    "(info)",
+    "—",
+  ]);
+
+  const o = c.noteOpen.rounds;
+  const ws = median(o["workspace.decrypt"]);
+  const us = (ops) => `${((1000 * 1000) / ops).toFixed(1)} µs`;
+  rows.push(["3. (a) Open a 1 KiB note in the workspace: `ws.decrypt` (today's path)", `${fmtOps(ws)} (${us(ws)})`, "—", "—", "—", "—"]);
+  const loadedRatios = o["case.decrypt"].map((x, i) => o["workspace.decrypt"][i] / x);
+  const loaded = median(o["case.decrypt"]);
+  rows.push([
+    "3. (b) Open a 1 KiB note in a case already loaded: `case.decrypt`",
+    `${fmtOps(loaded)} (${us(loaded)})`,
+    `(a): ${us(ws)}`,
+    `${fmtRatio(median(loadedRatios))} its time (rounds ${fmtRatio(Math.min(...loadedRatios))}–${fmtRatio(Math.max(...loadedRatios))})`,
+    "≤ 1×",
+    metWithin(loadedRatios, 1),
+  ]);
+  const coldRatios = o["case.loadDecrypt"].map((x, i) => (1 / x) / (1 / o["workspace.decrypt"][i] + 1 / o["workspace.openGrant"][i]));
+  const cold = median(o["case.loadDecrypt"]);
+  const grant = median(o["workspace.openGrant"]);
+  rows.push([
+    `3. (c) Open a 1 KiB note in a case not loaded: \`Case.load\` (${c.noteOpen.smallEntries} entries, 1 grant) + \`decrypt\``,
+    `${fmtOps(cold)} (${fmtMs(1000 / cold)})`,
+    `(a) + one grant opened (\`Workspace.openGrant\`, ${fmtMs(1000 / grant)}): ${fmtMs(1000 / ws + 1000 / grant)}`,
+    `${fmtRatio(median(coldRatios))} its time (rounds ${fmtRatio(Math.min(...coldRatios))}–${fmtRatio(Math.max(...coldRatios))})`,
+    "≤ 1×",
+    metWithin(coldRatios, 1),
+  ]);
+  return rows;
+}
+
+function casesSamplesTable(c) {
+  const head = ["Sample", "view on 40: ms", "view on 1,000: ms", "removal: ms", "`ws.remove`: ms", "`removeDeparted` × 200: ms"];
+  return [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+    ...c.removals.map((rm, i) =>
+      `| ${[i + 1, c.views.clinician[i].totalMs, c.views.director[i].totalMs, rm.totalMs, rm.removeMs, rm.rotateMs].map((x, j) => (j === 0 ? x : x.toFixed(1))).join(" | ")} |`,
+    ),
+  ].join("\n");
+}
+
+function renderCases(r) {
+  const L = [];
+  const any = r.envs.Node.cases ?? r.envs.Chromium.cases;
+  L.push(`## Cases: a practice of ${any?.members ?? 50} members and ${fmtCount(any?.caseCount ?? 1000)} cases`, "");
+  L.push(
+    `Made by \`make bench\` on ${r.date} (this section alone: \`BENCH_ONLY=cases node bench/run.mjs\`, which prints it). ` +
+      "`examples/bench-practice.rs` writes the practice once per run, natively and from fixed seeds, so both runtimes load " +
+      "the same bytes: 50 members, 1,000 cases. The director (the workspace's admin) creates every case and is full on all " +
+      "1,000; a senior clinician is full on 200; each of 48 clinicians is on 40 (25 of them full on 40 cases each, 23 summary " +
+      "on 40 each). Every add is a case log entry and a new epoch, so a case has 2 to 4 members and 2 to 4 entries, and a " +
+      "member holds one case grant per epoch it was on. `bench/practice.mjs` measures it with the built package " +
+      "(`js/dist`, members from their recovery kits), in Node and in a page of its own in headless Chromium. Loads and " +
+      "removals are timed once per sample, interleaved; note opens run as the throughput figures do " +
+      `(${r.opts.rounds} rounds × ${r.opts.ms} ms, interleaved). Ratios are to a peer measured in the same run.`,
+    "",
+  );
+  for (const env of ["Node", "Chromium"]) {
+    const e = r.envs[env];
+    L.push(`### ${env}`, "");
+    if (e.skipped) {
+      L.push(`Skipped: ${e.skipped}`, "");
+    } else if (!e.cases) {
+      L.push(`Failed: ${e.casesError ?? "see Harness errors"}`, "");
+    } else {
+      L.push(table(casesRows(env, e.cases)), "");
+      L.push("<details><summary>Per sample</summary>", "", casesSamplesTable(e.cases), "", "</details>", "");
+    }
   }
   return L.join("\n");
 }
@@ -630,75 +861,95 @@ async function main() {
   };
 
   // Node first, then Chromium: never both at once.
-  try {
-    result.envs.Node.throughput = await nodeThroughput();
-  } catch (e) {
-    result.envs.Node.error = `throughput: ${e.message}`;
-    result.errors.push(`Node throughput: ${e.message}`);
-  }
-  try {
-    result.envs.Node.init = await nodeInit();
-  } catch (e) {
-    result.envs.Node.error = [result.envs.Node.error, `init: ${e.message}`].filter(Boolean).join("; ");
-    result.errors.push(`Node init: ${e.message}`);
-  }
-
-  // Memory: 1 GiB through encryptStream then decryptStream, on each engine, in 3 fresh
-  // processes; the run with the median peak RSS growth is reported (peaks depend on GC timing).
-  result.memory = [];
-  for (const engine of ["auto", "wasm"]) {
+  if (!ONLY_CASES) {
     try {
-      const runs = [];
-      for (let i = 0; i < 3; i++) {
-        log(`memory: 1 GiB stream round trip, engine ${engine}, run ${i + 1}/3`);
-        runs.push(await nodeJson(["--expose-gc", "bench/memory.mjs", engine, "1024"], 120_000));
-      }
-      runs.sort((a, b) => a.rssGrowthMiB - b.rssGrowthMiB);
-      result.memory.push({
-        ...runs[1],
-        rssGrowthRuns: runs.map((m) => m.rssGrowthMiB),
-        wasmMemoryMiB: Math.max(...runs.map((m) => m.wasmMemoryMiB)),
-      });
+      result.envs.Node.throughput = await nodeThroughput();
     } catch (e) {
-      result.errors.push(`memory (${engine}): ${e.message}`);
+      result.envs.Node.error = `throughput: ${e.message}`;
+      result.errors.push(`Node throughput: ${e.message}`);
+    }
+    try {
+      result.envs.Node.init = await nodeInit();
+    } catch (e) {
+      result.envs.Node.error = [result.envs.Node.error, `init: ${e.message}`].filter(Boolean).join("; ");
+      result.errors.push(`Node init: ${e.message}`);
+    }
+
+    // Memory: 1 GiB through encryptStream then decryptStream, on each engine, in 3 fresh
+    // processes; the run with the median peak RSS growth is reported (peaks depend on GC timing).
+    result.memory = [];
+    for (const engine of ["auto", "wasm"]) {
+      try {
+        const runs = [];
+        for (let i = 0; i < 3; i++) {
+          log(`memory: 1 GiB stream round trip, engine ${engine}, run ${i + 1}/3`);
+          runs.push(await nodeJson(["--expose-gc", "bench/memory.mjs", engine, "1024"], 120_000));
+        }
+        runs.sort((a, b) => a.rssGrowthMiB - b.rssGrowthMiB);
+        result.memory.push({
+          ...runs[1],
+          rssGrowthRuns: runs.map((m) => m.rssGrowthMiB),
+          wasmMemoryMiB: Math.max(...runs.map((m) => m.wasmMemoryMiB)),
+        });
+      } catch (e) {
+        result.errors.push(`memory (${engine}): ${e.message}`);
+      }
+    }
+
+    try {
+      log("log load: writing the 10,000-entry log (examples/bench-log.rs)");
+      await new Promise((resolve, reject) => {
+        const cargo = spawn("cargo", ["run", "-q", "--release", "--example", "bench-log", "--features", "hazmat", "--", "build/bench-log.json"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+        cargo.on("error", reject);
+        cargo.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`bench-log exited with ${code}`))));
+      });
+      result.logLoad = {
+        sync: await nodeJson(["bench/log-load.mjs", "build/bench-log.json", "build/hazmat", "sync"], 120_000),
+        async: await nodeJson(["bench/log-load.mjs", "build/bench-log.json", "build/hazmat", "async"], 120_000),
+      };
+    } catch (e) {
+      result.errors.push(`log load: ${e.message}`);
+    }
+
+    try {
+      log("memory: wasm memory around backup unlocks");
+      result.argonMemory = await nodeJson(["bench/argon2-memory.mjs"], 60_000);
+    } catch (e) {
+      result.errors.push(`argon2 memory: ${e.message}`);
     }
   }
 
+  // Cases: the practice is written once; Node then Chromium load it.
+  let practice = false;
   try {
-    log("log load: writing the 10,000-entry log (examples/bench-log.rs)");
-    await new Promise((resolve, reject) => {
-      const cargo = spawn("cargo", ["run", "-q", "--release", "--example", "bench-log", "--features", "hazmat", "--", "build/bench-log.json"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
-      cargo.on("error", reject);
-      cargo.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`bench-log exited with ${code}`))));
-    });
-    result.logLoad = {
-      sync: await nodeJson(["bench/log-load.mjs", "build/bench-log.json", "build/hazmat", "sync"], 120_000),
-      async: await nodeJson(["bench/log-load.mjs", "build/bench-log.json", "build/hazmat", "async"], 120_000),
-    };
+    await buildPractice();
+    practice = true;
+    result.envs.Node.cases = await nodeCases();
   } catch (e) {
-    result.errors.push(`log load: ${e.message}`);
-  }
-
-  try {
-    log("memory: wasm memory around backup unlocks");
-    result.argonMemory = await nodeJson(["bench/argon2-memory.mjs"], 60_000);
-  } catch (e) {
-    result.errors.push(`argon2 memory: ${e.message}`);
+    result.envs.Node.casesError = e.message;
+    result.errors.push(`Node cases: ${e.message}`);
   }
 
   if (process.env.BENCH_SKIP_BROWSER === "1") {
     result.envs.Chromium.skipped = "BENCH_SKIP_BROWSER=1";
   } else {
     try {
-      const c = await chromiumAll();
+      const c = await chromiumAll({ only: ONLY_CASES ? "cases" : undefined, cases: practice });
       result.chromium = c.version;
-      result.envs.Chromium = { throughput: c.throughput, init: c.init };
+      result.envs.Chromium = { throughput: c.throughput, init: c.init, cases: c.cases, casesError: c.casesError };
+      if (c.casesError) result.errors.push(`Chromium cases: ${c.casesError}`);
     } catch (e) {
       result.envs.Chromium.error = e.message;
       result.errors.push(`Chromium: ${e.stack ?? e.message}`);
     }
   }
 
+  if (ONLY_CASES) {
+    const errors = result.errors.length ? `\n## Harness errors\n\n${result.errors.map((e) => `- ${e}`).join("\n")}\n` : "";
+    process.stdout.write("\n" + renderCases(result) + errors + "\n");
+    log(`BENCH_ONLY=cases: printed only, ${OUT} left as it is (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    return result.errors.length === 0;
+  }
   const md = render(result);
   writeFileSync(OUT, md + "\n");
   process.stdout.write("\n" + md + "\n");

@@ -1,5 +1,6 @@
 // A tiny static server for the browser benchmark: serves the bench pages, the built package
-// (js/dist, js/wasm) and node_modules from the repository root, on 127.0.0.1, random port.
+// (js/dist, js/wasm), node_modules and the practice examples/bench-practice.rs wrote
+// (build/bench-practice) from the repository root, on 127.0.0.1, random port.
 // bench/page.html gets an import map, generated here from the peers' package.json files,
 // in place of its <!-- IMPORTMAP --> marker.
 import { createServer } from "node:http";
@@ -9,7 +10,7 @@ import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const ALLOWED = ["/bench/", "/js/dist/", "/js/wasm/", "/node_modules/"];
+const ALLOWED = ["/bench/", "/js/dist/", "/js/wasm/", "/node_modules/", "/build/bench-practice/"];
 const TYPES = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",

@@ -153,6 +153,42 @@ fn removal_from_the_workspace_forces_a_new_case_key_before_anything_is_written()
 }
 
 #[test]
+fn a_case_signs_and_seals_only_as_the_member_it_was_loaded_as() {
+    // A case keeps no copy of its member's keys (deriving one per case cost about half a
+    // grant's opening): each change acts as the given workspace's member, who must be the
+    // case's own, in the case's workspace.
+    let (mut server, _, mut case) = practice();
+    let dan = server.workspace(DAN).unwrap();
+    let sam = id(&member(SAM));
+    assert_eq!(code(case.rotate(&dan, T0 + 5)), "not_a_member");
+    assert_eq!(code(case.remove(&dan, &sam, T0 + 5)), "not_a_member");
+    assert_eq!(
+        code(case.share_history(&dan, &sam, 0, T0 + 5)),
+        "not_a_member"
+    );
+    assert_eq!(code(case.set_retention(&dan, 0, T0 + 5)), "not_a_member");
+    assert_eq!(code(case.delete(&dan, T0 + 5)), "not_a_member");
+    // Cleo's key, but another workspace.
+    let elsewhere = Workspace::create_with_rng(member(CLEO), T0, &mut seeded_rng([9; 32])).unwrap();
+    assert_eq!(
+        code(case.set_retention(&elsewhere, 0, T0 + 5)),
+        "wrong_workspace"
+    );
+    assert_eq!(
+        code(case.share_history(&elsewhere, &sam, 0, T0 + 5)),
+        "wrong_workspace"
+    );
+    // Nothing was appended; Cleo's workspace, loaded again, acts for the case.
+    assert_eq!((case.epoch(), case.log().len()), (1, 2));
+    let cleo = server.workspace(CLEO).unwrap();
+    server.publish(case.rotate(&cleo, T0 + 6).unwrap());
+    let reloaded = server.case(&cleo, Some(case.head())).unwrap();
+    assert_eq!(reloaded.epoch(), 2);
+    let sam_ws = server.workspace(SAM).unwrap();
+    assert_eq!(server.case(&sam_ws, None).unwrap().epoch(), 2);
+}
+
+#[test]
 fn the_last_full_member_hands_the_case_over_before_leaving() {
     let (mut server, cleo, mut case) = practice();
     let cleo_id = id(&member(CLEO));

@@ -66,11 +66,15 @@ pub struct CaseLoadInput<'a> {
 }
 
 /// A case as one member sees it: its verified log, this member's level, and the keys of
-/// the epochs this member holds.
+/// the epochs this member holds. It keeps no copy of the member's keys: every change signs
+/// and seals as the member of the workspace it is given, which must be the member the case
+/// was created or loaded as (another member's workspace: `NotAMember`; another workspace:
+/// `WrongWorkspace`).
 pub struct Case {
     workspace_id: WorkspaceId,
     case_id: CaseId,
-    member: MemberSecretKey,
+    /// The member this case was created or loaded as.
+    me: [u8; ID],
     log: CaseLog,
     /// The keys of each epoch this member holds.
     keys: BTreeMap<u32, CaseKeys>,
@@ -103,15 +107,14 @@ impl Case {
         rng: &mut impl CryptoRng,
     ) -> Result<(Self, CaseChange), MembershipError> {
         let ws_log = membership(workspace)?;
-        let member = workspace.member().rederive();
+        let member = workspace.member();
         let case_id = CaseId::generate_with_rng(rng);
         let keys = CaseKeys::generate_with_rng(rng);
         let checks = key_checks(&ws_log.workspace_id(), &case_id, 0, &keys);
-        let log = CaseLog::create(ws_log, &member, case_id, now, retention_until, checks)?;
-        let bundle = member.public_bundle().clone();
+        let log = CaseLog::create(ws_log, member, case_id, now, retention_until, checks)?;
         let own = grant::seal_with_rng(
-            &member,
-            &bundle,
+            member,
+            member.public_bundle(),
             ws_log.workspace_id(),
             case_id,
             0,
@@ -125,12 +128,12 @@ impl Case {
         let case = Self {
             workspace_id: ws_log.workspace_id(),
             case_id,
-            member,
+            me: member.fingerprint().id(),
             log,
             keys: held,
         };
         let grants = vec![CaseGrant {
-            member_id: case.member.fingerprint().id(),
+            member_id: case.me,
             grant: own,
         }];
         Ok((case, CaseChange { log_entry, grants }))
@@ -158,7 +161,9 @@ impl Case {
         if log.is_deleted() {
             return Err(MembershipError::CaseDeleted);
         }
-        let member = workspace.member().rederive();
+        // The workspace's member opens the grants: deriving a copy of its keys for each case
+        // cost about half a grant's opening (BENCHMARKS.md, "Cases").
+        let member = workspace.member();
         let me = member.fingerprint().id();
         if !ws_log.is_active(&me) || log.level_of(&me).is_none() {
             return Err(MembershipError::NotAMember);
@@ -166,12 +171,12 @@ impl Case {
         let mut case = Self {
             workspace_id: log.workspace_id(),
             case_id: log.case_id(),
-            member,
+            me,
             log,
             keys: BTreeMap::new(),
         };
         for bytes in input.grants {
-            case.take_grant(ws_log, bytes)?;
+            case.take_grant(ws_log, member, bytes)?;
         }
         let epoch = case.log.epoch();
         if !case.keys.contains_key(&epoch) {
@@ -181,7 +186,12 @@ impl Case {
     }
 
     /// Checks one grant against the log and keeps its keys (FORMAT.md#verifying-case-grants).
-    fn take_grant(&mut self, ws_log: &MembershipLog, bytes: &[u8]) -> Result<(), MembershipError> {
+    fn take_grant(
+        &mut self,
+        ws_log: &MembershipLog,
+        member: &MemberSecretKey,
+        bytes: &[u8],
+    ) -> Result<(), MembershipError> {
         let header = grant::peek(bytes)?;
         if header.workspace_id != self.workspace_id {
             return Err(MembershipError::WrongWorkspace);
@@ -189,7 +199,7 @@ impl Case {
         if header.case_id != self.case_id {
             return Err(MembershipError::WrongCase);
         }
-        let me = self.member.fingerprint().id();
+        let me = self.me;
         if header.recipient_id != me {
             return Err(GrantError::NotForThisMember.into());
         }
@@ -203,7 +213,7 @@ impl Case {
         let granter = ws_log
             .bundle_of_any(&header.granter_id)
             .ok_or(MembershipError::UnknownSigner)?;
-        let keys = grant::open(&self.member, bytes, &header, &granter)?;
+        let keys = grant::open(member, bytes, &header, &granter)?;
         verify_key_checks(
             &self.workspace_id,
             &self.case_id,
@@ -240,9 +250,7 @@ impl Case {
 
     /// This member's current level on the case.
     pub fn level(&self) -> Level {
-        self.log
-            .level_of(&self.member.fingerprint().id())
-            .unwrap_or(Level::Summary)
+        self.log.level_of(&self.me).unwrap_or(Level::Summary)
     }
 
     /// The verified case log.
@@ -331,7 +339,7 @@ impl Case {
         rng: &mut impl CryptoRng,
     ) -> Result<CaseChange, MembershipError> {
         let member_id = *member_id;
-        if member_id == self.member.fingerprint().id() {
+        if member_id == self.me {
             return Err(MembershipError::CannotRemoveSelf);
         }
         self.new_epoch(workspace, now, rng, |epoch, checks| CaseEntryBody::Remove {
@@ -455,7 +463,7 @@ impl Case {
         now: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<CaseChange, MembershipError> {
-        let ws_log = membership(workspace)?;
+        let (ws_log, member) = self.acting(workspace)?;
         self.require_full()?;
         let level = self
             .log
@@ -465,7 +473,7 @@ impl Case {
             member_id: *member_id,
             from_epoch,
         };
-        let log_entry = self.log.append(ws_log, &self.member, now, body)?.to_vec();
+        let log_entry = self.log.append(ws_log, member, now, body)?.to_vec();
         let recipient = ws_log
             .bundle_of_any(member_id)
             .ok_or(MembershipError::NotAMember)?;
@@ -477,7 +485,7 @@ impl Case {
                 grants.push(CaseGrant {
                     member_id: *member_id,
                     grant: grant::seal_with_rng(
-                        &self.member,
+                        member,
                         &recipient,
                         self.workspace_id,
                         self.case_id,
@@ -507,10 +515,10 @@ impl Case {
         retention_until: u64,
         now: u64,
     ) -> Result<Vec<u8>, MembershipError> {
-        let ws_log = membership(workspace)?;
+        let (ws_log, member) = self.acting(workspace)?;
         self.require_full()?;
         let body = CaseEntryBody::SetRetention { retention_until };
-        Ok(self.log.append(ws_log, &self.member, now, body)?.to_vec())
+        Ok(self.log.append(ws_log, member, now, body)?.to_vec())
     }
 
     /// Deletes the case (FORMAT.md#deleting-a-case): appends the tombstone, drops every key
@@ -520,11 +528,11 @@ impl Case {
     /// # Errors
     /// `LevelTooLow`, `UnderRetention`.
     pub fn delete(&mut self, workspace: &Workspace, now: u64) -> Result<Vec<u8>, MembershipError> {
-        let ws_log = membership(workspace)?;
+        let (ws_log, member) = self.acting(workspace)?;
         self.require_full()?;
         let entry = self
             .log
-            .append(ws_log, &self.member, now, CaseEntryBody::Delete)?
+            .append(ws_log, member, now, CaseEntryBody::Delete)?
             .to_vec();
         self.keys.clear();
         Ok(entry)
@@ -539,7 +547,7 @@ impl Case {
         rng: &mut impl CryptoRng,
         body: impl FnOnce(u32, [u8; log::CASE_KEY_CHECKS_LEN]) -> CaseEntryBody,
     ) -> Result<CaseChange, MembershipError> {
-        let ws_log = membership(workspace)?;
+        let (ws_log, member) = self.acting(workspace)?;
         self.require_full()?;
         let epoch = self
             .log
@@ -550,7 +558,7 @@ impl Case {
         let checks = key_checks(&self.workspace_id, &self.case_id, epoch, &keys);
         let log_entry = self
             .log
-            .append(ws_log, &self.member, now, body(epoch, checks))?
+            .append(ws_log, member, now, body(epoch, checks))?
             .to_vec();
         let recipients: Vec<([u8; ID], Level)> = self
             .log
@@ -565,7 +573,7 @@ impl Case {
             grants.push(CaseGrant {
                 member_id: id,
                 grant: grant::seal_with_rng(
-                    &self.member,
+                    member,
                     &bundle,
                     self.workspace_id,
                     self.case_id,
@@ -580,8 +588,25 @@ impl Case {
         Ok(CaseChange { log_entry, grants })
     }
 
+    /// The workspace's verified log and its member, who signs and seals for this case: the
+    /// member the case was created or loaded as, in the case's workspace.
+    fn acting<'w>(
+        &self,
+        workspace: &'w Workspace,
+    ) -> Result<(&'w MembershipLog, &'w MemberSecretKey), MembershipError> {
+        let ws_log = membership(workspace)?;
+        if ws_log.workspace_id() != self.workspace_id {
+            return Err(MembershipError::WrongWorkspace);
+        }
+        let member = workspace.member();
+        if member.fingerprint().id() != self.me {
+            return Err(MembershipError::NotAMember);
+        }
+        Ok((ws_log, member))
+    }
+
     fn require_full(&self) -> Result<(), MembershipError> {
-        if self.log.level_of(&self.member.fingerprint().id()) == Some(Level::Full) {
+        if self.log.level_of(&self.me) == Some(Level::Full) {
             Ok(())
         } else {
             Err(MembershipError::LevelTooLow)

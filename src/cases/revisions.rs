@@ -141,9 +141,9 @@ impl Case {
         previous: Option<&Revision>,
         now: u64,
     ) -> Result<Revision, IntegrityError> {
-        let ws_log = membership(workspace)?;
+        let (ws_log, member) = self.acting(workspace)?;
         Revision::sign(
-            &self.member,
+            member,
             &RevisionFields {
                 kind,
                 workspace_id: self.workspace_id,
@@ -258,15 +258,15 @@ impl Case {
         revision: &Revision,
         now: u64,
     ) -> Result<Vec<u8>, IntegrityError> {
-        let ws_log = membership(workspace)?;
+        let (ws_log, member) = self.acting(workspace)?;
         if revision.workspace_id() != self.workspace_id || revision.case_id() != self.case_id {
             return Err(IntegrityError::WrongCase);
         }
-        if self.log.level_of(&self.member.fingerprint().id()).is_none() {
+        if self.log.level_of(&self.me).is_none() {
             return Err(MembershipError::NotAMember.into());
         }
         Ok(signoff::sign(
-            &self.member,
+            member,
             revision,
             self.workspace_id,
             self.case_id,
@@ -333,7 +333,7 @@ impl Case {
         now: u64,
         rng: &mut impl CryptoRng,
     ) -> Result<Vec<u8>, IntegrityError> {
-        let ws_log = membership(workspace)?;
+        let (ws_log, member) = self.acting(workspace)?;
         let epoch = self.log.epoch();
         let key = self
             .keys
@@ -343,7 +343,7 @@ impl Case {
         trail.append(
             ws_log,
             &self.log,
-            &self.member,
+            member,
             key,
             epoch,
             now,
