@@ -44,7 +44,10 @@ pub mod record;
 pub mod rng;
 pub mod workspace;
 
-pub use cases::{Case, CaseChange, CaseGrant, CaseHead, CaseLoadInput, CaseLog, CaseWriter};
+pub use cases::{
+    Case, CaseChange, CaseEntry, CaseEntryChange, CaseGrant, CaseGrantHeader, CaseHead,
+    CaseLoadInput, CaseLog, CaseWriter,
+};
 pub use error::{
     ArgumentError, BackupError, DecryptError, ErrorCode, GrantError, MembershipError, ParseError,
 };
