@@ -46,8 +46,8 @@ pub mod rng;
 pub mod workspace;
 
 pub use cases::{
-    Case, CaseChange, CaseGrant, CaseHead, CaseLoadInput, CaseLog, CaseWriter, OpenedHistory,
-    WriteOptions, Written,
+    Case, CaseChange, CaseEntry, CaseEntryChange, CaseGrant, CaseGrantHeader, CaseHead,
+    CaseLoadInput, CaseLog, CaseWriter, OpenedHistory, WriteOptions, Written,
 };
 pub use error::{
     ArgumentError, BackupError, DecryptError, ErrorCode, GrantError, IntegrityError,

@@ -600,3 +600,90 @@ fn a_case_entry_naming_a_newer_workspace_than_the_reader_has_is_refused() {
     ));
     assert_eq!(code(attacked.case(&cleo, None)), "workspace_out_of_date");
 }
+
+// ---------- what a storage server reads ------------------------------------------------
+
+#[test]
+fn a_storage_server_reads_what_case_entries_change_and_checks_the_grants_it_is_given() {
+    use confide::{CaseEntry, CaseEntryChange, CaseGrantHeader};
+    let (server, cleo, case) = practice();
+    let (cleo_id, sam) = (id(&member(CLEO)), id(&member(SAM)));
+    let created = CaseEntry::parse(&server.case_log[0]).unwrap();
+    assert_eq!(created.seq(), 0);
+    assert_eq!(created.signer_id(), cleo_id);
+    assert_eq!(created.case_id(), case.id());
+    assert_eq!(created.workspace_id(), cleo.id());
+    assert_eq!(created.time(), T0 + 3);
+    assert_eq!(
+        created.change(),
+        CaseEntryChange::Create { retention_until: 0 }
+    );
+    let added = CaseEntry::parse(&server.case_log[1]).unwrap();
+    assert_eq!(added.seq(), 1);
+    assert_eq!(added.workspace_seq(), cleo.head().unwrap().seq());
+    assert_eq!(
+        added.change(),
+        CaseEntryChange::Add {
+            member_id: sam,
+            level: Level::Summary,
+            epoch: 1
+        }
+    );
+    assert_eq!(
+        code(CaseEntry::parse(&server.case_log[1][..180]).map_err(MembershipError::from)),
+        "malformed"
+    );
+    // The head's hash is the case entry hash of the last entry (FORMAT.md#case-log-entry).
+    let mut labelled = b"confide/v1/case-entry-hash\x00".to_vec();
+    labelled.extend_from_slice(&server.case_log[1]);
+    assert_eq!(case.head().hash(), sha256(&labelled));
+    assert_eq!(&case.head().to_bytes()[20..], &case.head().hash()[..]);
+
+    // Every grant the members were given passes, and says whom it is for.
+    let ws = cleo.membership().unwrap();
+    let log = case.log();
+    let mut seen = Vec::new();
+    for (to, grant) in &server.case_grants {
+        let header = log.check_grant(ws, grant).unwrap();
+        assert_eq!(header, CaseGrantHeader::parse(grant).unwrap());
+        assert_eq!(header.recipient_id(), *to);
+        assert_eq!(header.granter_id(), cleo_id);
+        assert_eq!((header.workspace_id(), header.case_id()), (cleo.id(), case.id()));
+        seen.push((header.epoch(), header.level(), *to == sam));
+    }
+    assert_eq!(
+        seen,
+        [
+            (0, Level::Full, false),
+            (1, Level::Full, false),
+            (1, Level::Summary, true)
+        ]
+    );
+
+    // What a server can refuse without the recipient's key, each with its code.
+    let sams = &server.case_grants[2].1;
+    let altered = |at: usize, bytes: &[u8]| {
+        let mut g = sams.clone();
+        g[at..at + bytes.len()].copy_from_slice(bytes);
+        code(log.check_grant(ws, &g))
+    };
+    assert_eq!(code(log.check_grant(ws, b"CFK\x01 garbage")), "malformed");
+    assert_eq!(code(log.check_grant(ws, &sams[..1336])), "malformed");
+    assert_eq!(altered(4, &[0; 16]), "wrong_workspace");
+    assert_eq!(altered(20, &[0; 16]), "wrong_case");
+    assert_eq!(altered(36, &9u32.to_be_bytes()), "unknown_epoch");
+    // Sam's grant made out to Dan, who is not on the case; signed by Sam, who grants nothing.
+    assert_eq!(altered(41, &id(&member(DAN))), "not_authorized");
+    assert_eq!(altered(73, &sam), "not_authorized");
+    // Sam's grant of epoch 0, before he joined; Cleo's of epoch 1 relabelled as epoch 0's.
+    assert_eq!(altered(36, &0u32.to_be_bytes()), "not_authorized");
+    let mut relabelled = server.case_grants[1].1.clone();
+    relabelled[36..40].copy_from_slice(&0u32.to_be_bytes());
+    assert_eq!(code(log.check_grant(ws, &relabelled)), "bad_signature");
+    let last = sams.len() - 1;
+    assert_eq!(altered(last, &[sams[last] ^ 1]), "bad_signature");
+    assert_eq!(altered(1300, &[sams[1300] ^ 1]), "bad_signature");
+    // Another case's grant.
+    let (_, other) = Case::create_with_rng(&cleo, T0 + 60, 0, &mut seeded_rng([7; 32])).unwrap();
+    assert_eq!(code(log.check_grant(ws, &other.grants[0].grant)), "wrong_case");
+}

@@ -178,7 +178,7 @@ fn attack_the_server_rolls_back_or_forks_a_record() {
         .pin;
     // Revision 1 again, to a client that saw revision 2.
     assert_eq!(
-        latest_text(&case, &cleo, &[v1.clone()], &r2, Some(&pin)),
+        latest_text(&case, &cleo, std::slice::from_ref(&v1), &r2, Some(&pin)),
         Err("rollback_detected")
     );
     // Another revision 2.
@@ -200,7 +200,7 @@ fn attack_the_server_rolls_back_or_forks_a_record() {
     // Only the revisions after the pin: they must continue it.
     let (r3, v3) = write(&case, &cleo, "three", Some(&v2), T0 + 30);
     assert_eq!(
-        latest_text(&case, &cleo, &[v3.clone()], &r3, Some(&pin)).unwrap(),
+        latest_text(&case, &cleo, std::slice::from_ref(&v3), &r3, Some(&pin)).unwrap(),
         "three"
     );
     let (r3b, v3b) = write(&case, &cleo, "three, other", Some(&v2b), T0 + 31);
@@ -329,7 +329,7 @@ fn a_tombstone_says_who_deleted_and_a_withheld_one_is_detected() {
     );
     // The server withholds the tombstone from a client that pinned it...
     assert_eq!(
-        latest_text(&case, &cleo, &[v1.clone()], &r1, Some(&opened.pin)),
+        latest_text(&case, &cleo, std::slice::from_ref(&v1), &r1, Some(&opened.pin)),
         Err("rollback_detected")
     );
     // ...and from one that did not, but reads the audit trail.

@@ -12,14 +12,15 @@
 //!   that drops the blob and the row. If the object cannot be removed the blob stays, whole
 //!   and listed, and the answer is 500: a 204 always means the bytes are gone.
 //!
-//! A blob belongs to the member who uploaded it: only that member or an admin may replace
-//! or delete it. Each workspace has caps on its blobs' count and bytes.
+//! A blob belongs to the member who uploaded it: only that member or an admin (in a case:
+//! any full member) may replace or delete it. A workspace's own blobs and its cases' live
+//! in their own tables ([`Scope`]). Each workspace has caps on its blobs' count and bytes,
+//! cases included.
 
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use confide::WorkspaceId;
 use futures_util::TryStreamExt;
 
 use crate::AppState;
@@ -27,9 +28,9 @@ use crate::auth::Session;
 use crate::blobstore::{BlobError, BlobStore};
 use crate::db::{Db, signed, unsigned};
 use crate::error::ApiError;
-use crate::records::{may_change, not_yours};
+use crate::records::not_yours;
+use crate::scope::{Scope, read_only};
 use crate::wire::{self, Path, encode, now_ms};
-use crate::workspaces::require_member;
 
 /// `blob_objects.state`: an upload not yet committed.
 const UPLOADING: i64 = 1;
@@ -65,7 +66,7 @@ async fn unmark(db: &Db, object: &str) -> Result<(), ApiError> {
 
 /// Removes an object no blob names any more, then its row. A failure leaves the row, for
 /// the next [`reconcile`].
-async fn remove_object(db: &Db, blobs: &BlobStore, object: &str) {
+pub(crate) async fn remove_object(db: &Db, blobs: &BlobStore, object: &str) {
     match blobs.delete(object).await {
         Ok(()) => {
             if let Err(e) = unmark(db, object).await {
@@ -76,7 +77,7 @@ async fn remove_object(db: &Db, blobs: &BlobStore, object: &str) {
     }
 }
 
-/// `PUT /api/workspaces/{id}/blobs/{blobId}`: streams the body into the blob store, up to
+/// `PUT /api/workspaces/{ws}/blobs/{blobId}`: streams the body into the blob store, up to
 /// the configured cap, then replaces any previous blob of that id.
 ///
 /// # Errors
@@ -90,15 +91,45 @@ pub async fn put_blob(
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let ws = wire::workspace_id(&ws)?;
-    let blob = wire::name(&blob)?.to_owned();
+    let scope = Scope::Workspace(wire::workspace_id(&ws)?);
+    put(&state, &session, scope, &blob, &headers, body).await
+}
+
+/// `PUT /api/workspaces/{ws}/cases/{case}/blobs/{blobId}`: as [`put_blob`], for full
+/// members of the case.
+///
+/// # Errors
+/// As [`put_blob`]; 403 for a summary member; 410 for a deleted case.
+pub async fn put_case_blob(
+    State(state): State<AppState>,
+    session: Session,
+    Path((ws, case, blob)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<StatusCode, ApiError> {
+    let scope = Scope::Case(wire::workspace_id(&ws)?, wire::case_id(&case)?);
+    put(&state, &session, scope, &blob, &headers, body).await
+}
+
+async fn put(
+    state: &AppState,
+    session: &Session,
+    scope: Scope,
+    blob: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<StatusCode, ApiError> {
+    let blob = wire::name(blob)?.to_owned();
     let limits = &state.config.limits;
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let member = session.member_id;
-    let admin = require_member(&state, &ws, &member).await?;
+    let access = scope.access(state, &member).await?;
+    if !access.write {
+        return Err(read_only());
+    }
     if declared.is_some_and(|n| n > limits.blob_bytes) {
         return Err(ApiError::too_large());
     }
@@ -107,9 +138,9 @@ pub async fn put_blob(
     }
     state.disk.check_writable()?;
     // Cheap refusals before any byte is stored: someone else's blob, a full workspace.
-    let (old, count, bytes) = blob_state(&state, &ws, &blob).await?;
+    let (old, count, bytes) = blob_state(state, &scope, &blob).await?;
     if let Some((_, author, _)) = &old
-        && !may_change(&member, admin, author)
+        && !access.may_change(&member, author)
     {
         return Err(not_yours());
     }
@@ -135,7 +166,7 @@ pub async fn put_blob(
         Err(e) => Err(ApiError::from(e)),
     };
     let committed = match size {
-        Ok(size) => commit_upload(&state, &ws, &blob, &name, size, &member).await,
+        Ok(size) => commit_upload(state, &scope, &blob, &name, size, &member).await,
         Err(e) => Err(e),
     };
     match committed {
@@ -169,19 +200,19 @@ fn empty_blob() -> ApiError {
 /// The blob's object, author and size if it exists, and the workspace's blob count and bytes.
 async fn blob_state(
     state: &AppState,
-    ws: &WorkspaceId,
+    scope: &Scope,
     blob: &str,
 ) -> Result<(Option<(String, Vec<u8>, u64)>, u64, u64), ApiError> {
     let old: Option<(String, Vec<u8>, i64)> = sqlx::query_as(
-        "SELECT object, author_id, size FROM blobs WHERE workspace_id = $1 AND blob_id = $2",
+        scope.sql("SELECT object, author_id, size FROM {blobs} WHERE {key} = $1 AND blob_id = $2"),
     )
-    .bind(&ws.as_bytes()[..])
+    .bind(scope.key())
     .bind(blob)
     .fetch_optional(state.db.read())
     .await?;
     let (count, bytes): (i64, i64) =
         sqlx::query_as("SELECT blob_count, blob_bytes FROM workspaces WHERE id = $1")
-            .bind(&ws.as_bytes()[..])
+            .bind(&scope.workspace().as_bytes()[..])
             .fetch_optional(state.db.read())
             .await?
             .ok_or_else(ApiError::not_found)?;
@@ -192,28 +223,27 @@ async fn blob_state(
     ))
 }
 
-/// Names the uploaded object in `blobs`, in one transaction that checks everything again
-/// (membership, authorship, caps) and marks a replaced object for removal. Returns that
-/// old object.
+/// Names the uploaded object in the scope's blobs, in one transaction that checks
+/// everything again (access, authorship, caps) and marks a replaced object for removal.
+/// Returns that old object.
 async fn commit_upload(
     state: &AppState,
-    ws: &WorkspaceId,
+    scope: &Scope,
     blob: &str,
     name: &str,
     size: u64,
     member: &[u8; 32],
 ) -> Result<Option<String>, ApiError> {
     let limits = &state.config.limits;
-    let ws_bytes = &ws.as_bytes()[..];
+    let ws_bytes = &scope.workspace().as_bytes()[..];
     let mut tx = state.db.begin().await?;
-    // A member removed during the upload does not get to commit it.
-    let admin: Option<i64> =
-        sqlx::query_scalar("SELECT admin FROM roster WHERE workspace_id = $1 AND member_id = $2")
-            .bind(ws_bytes)
-            .bind(&member[..])
-            .fetch_optional(&mut *tx)
-            .await?;
-    let admin = admin.ok_or_else(ApiError::not_found)? != 0;
+    // A member removed (a case deleted) during the upload does not get to commit it.
+    let access = scope
+        .access_in(&mut tx, state.db.backend(), member)
+        .await?;
+    if !access.write {
+        return Err(read_only());
+    }
     // The upload's row must still be there: a reconcile of another instance may have
     // given up on an upload this old, and removed the object.
     let ours = sqlx::query("DELETE FROM blob_objects WHERE object = $1 AND state = $2")
@@ -228,14 +258,14 @@ async fn commit_upload(
         ));
     }
     let old: Option<(String, Vec<u8>, i64)> = sqlx::query_as(
-        "SELECT object, author_id, size FROM blobs WHERE workspace_id = $1 AND blob_id = $2",
+        scope.sql("SELECT object, author_id, size FROM {blobs} WHERE {key} = $1 AND blob_id = $2"),
     )
-    .bind(ws_bytes)
+    .bind(scope.key())
     .bind(blob)
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((_, author, _)) = &old
-        && !may_change(member, admin, author)
+        && !access.may_change(member, author)
     {
         return Err(not_yours());
     }
@@ -253,12 +283,10 @@ async fn commit_upload(
             "this workspace is at its cap of blobs or blob bytes",
         ));
     }
-    sqlx::query(
-        "INSERT INTO blobs (workspace_id, blob_id, object, size, author_id, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, blob_id) DO UPDATE SET \
-         object = excluded.object, size = excluded.size, updated_at = excluded.updated_at",
-    )
-    .bind(ws_bytes)
+    sqlx::query(scope.sql(
+        "INSERT INTO {blobs} ({key}, blob_id, object, size, author_id, updated_at)          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ({key}, blob_id) DO UPDATE SET          object = excluded.object, size = excluded.size, updated_at = excluded.updated_at",
+    ))
+    .bind(scope.key())
     .bind(blob)
     .bind(name)
     .bind(signed(size))
@@ -356,7 +384,7 @@ pub fn parse_range(value: Option<&str>, len: u64) -> RangeRequest {
     }
 }
 
-/// `GET` (and `HEAD`) `/api/workspaces/{id}/blobs/{blobId}`: the blob, or the one range
+/// `GET` (and `HEAD`) `/api/workspaces/{ws}/blobs/{blobId}`: the blob, or the one range
 /// asked for (206 with `Content-Range`; 416 with `Content-Range: bytes */len` if it selects
 /// nothing). Streamed from the blob store; only the range is read.
 ///
@@ -369,15 +397,43 @@ pub async fn get_blob(
     method: axum::http::Method,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let ws = wire::workspace_id(&ws)?;
-    let blob = wire::name(&blob)?.to_owned();
-    require_member(&state, &ws, &session.member_id).await?;
-    let found: Option<(String, i64)> =
-        sqlx::query_as("SELECT object, size FROM blobs WHERE workspace_id = $1 AND blob_id = $2")
-            .bind(&ws.as_bytes()[..])
-            .bind(&blob)
-            .fetch_optional(state.db.read())
-            .await?;
+    let scope = Scope::Workspace(wire::workspace_id(&ws)?);
+    get(&state, &session, scope, &blob, &method, &headers).await
+}
+
+/// `GET` (and `HEAD`) `/api/workspaces/{ws}/cases/{case}/blobs/{blobId}`, for the case's
+/// members.
+///
+/// # Errors
+/// As [`get_blob`]; 410 for a deleted case.
+pub async fn get_case_blob(
+    State(state): State<AppState>,
+    session: Session,
+    Path((ws, case, blob)): Path<(String, String, String)>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let scope = Scope::Case(wire::workspace_id(&ws)?, wire::case_id(&case)?);
+    get(&state, &session, scope, &blob, &method, &headers).await
+}
+
+async fn get(
+    state: &AppState,
+    session: &Session,
+    scope: Scope,
+    blob: &str,
+    method: &axum::http::Method,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let blob = wire::name(blob)?.to_owned();
+    scope.access(state, &session.member_id).await?;
+    let found: Option<(String, i64)> = sqlx::query_as(
+        scope.sql("SELECT object, size FROM {blobs} WHERE {key} = $1 AND blob_id = $2"),
+    )
+    .bind(scope.key())
+    .bind(&blob)
+    .fetch_optional(state.db.read())
+    .await?;
     let (object, len) = found.ok_or_else(ApiError::not_found)?;
     let len = unsigned(len);
     let range = parse_range(
@@ -424,7 +480,7 @@ pub async fn get_blob(
         .map_err(|e| ApiError::internal(&e))
 }
 
-/// `DELETE /api/workspaces/{id}/blobs/{blobId}`, by its uploader or an admin. The object
+/// `DELETE /api/workspaces/{ws}/blobs/{blobId}`, by its uploader or an admin. The object
 /// goes first and the blob's row only once it is gone, so a 204 always means the bytes are
 /// deleted, and a failure (500) leaves the blob as it was.
 ///
@@ -436,19 +492,43 @@ pub async fn delete_blob(
     session: Session,
     Path((ws, blob)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let ws = wire::workspace_id(&ws)?;
-    let blob = wire::name(&blob)?.to_owned();
-    let admin = require_member(&state, &ws, &session.member_id).await?;
-    let ws_bytes = &ws.as_bytes()[..];
+    let scope = Scope::Workspace(wire::workspace_id(&ws)?);
+    delete(&state, &session, scope, &blob).await
+}
+
+/// `DELETE /api/workspaces/{ws}/cases/{case}/blobs/{blobId}`, by a full member.
+///
+/// # Errors
+/// As [`delete_blob`]; 403 for a summary member; 410 for a deleted case.
+pub async fn delete_case_blob(
+    State(state): State<AppState>,
+    session: Session,
+    Path((ws, case, blob)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let scope = Scope::Case(wire::workspace_id(&ws)?, wire::case_id(&case)?);
+    delete(&state, &session, scope, &blob).await
+}
+
+async fn delete(
+    state: &AppState,
+    session: &Session,
+    scope: Scope,
+    blob: &str,
+) -> Result<StatusCode, ApiError> {
+    let blob = wire::name(blob)?.to_owned();
+    let access = scope.access(state, &session.member_id).await?;
+    if !access.write {
+        return Err(read_only());
+    }
     let found: Option<(String, Vec<u8>)> = sqlx::query_as(
-        "SELECT object, author_id FROM blobs WHERE workspace_id = $1 AND blob_id = $2",
+        scope.sql("SELECT object, author_id FROM {blobs} WHERE {key} = $1 AND blob_id = $2"),
     )
-    .bind(ws_bytes)
+    .bind(scope.key())
     .bind(&blob)
     .fetch_optional(state.db.read())
     .await?;
     let (object, author) = found.ok_or_else(ApiError::not_found)?;
-    if !may_change(&session.member_id, admin, &author) {
+    if !access.may_change(&session.member_id, &author) {
         return Err(not_yours());
     }
     mark(&state.db, &object, REMOVING).await?;
@@ -457,34 +537,92 @@ pub async fn delete_blob(
         return Err(ApiError::internal(&e));
     }
     let mut tx = state.db.begin().await?;
-    let size: Option<i64> = sqlx::query_scalar(
-        "DELETE FROM blobs WHERE workspace_id = $1 AND blob_id = $2 AND object = $3 \
-         RETURNING size",
-    )
-    .bind(ws_bytes)
-    .bind(&blob)
-    .bind(&object)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(size) = size {
-        sqlx::query(
-            "UPDATE workspaces SET blob_count = blob_count - 1, blob_bytes = blob_bytes - $2 \
-             WHERE id = $1",
-        )
-        .bind(ws_bytes)
-        .bind(size)
-        .execute(&mut *tx)
-        .await?;
-    }
-    sqlx::query("DELETE FROM blob_objects WHERE object = $1")
-        .bind(&object)
-        .execute(&mut *tx)
-        .await?;
+    forget_blob(&mut tx, &scope, &blob, &object).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/workspaces/{id}/blobs`: every blob's id, size and update time.
+/// Drops a blob whose object is gone: its row (if it still names `object`), its share of
+/// the workspace's counters, and the object's journal row.
+async fn forget_blob(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    scope: &Scope,
+    blob: &str,
+    object: &str,
+) -> Result<(), ApiError> {
+    let size: Option<i64> = sqlx::query_scalar(scope.sql(
+        "DELETE FROM {blobs} WHERE {key} = $1 AND blob_id = $2 AND object = $3 RETURNING size",
+    ))
+    .bind(scope.key())
+    .bind(blob)
+    .bind(object)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(size) = size {
+        sqlx::query(
+            "UPDATE workspaces SET blob_count = blob_count - 1, blob_bytes = blob_bytes - $2              WHERE id = $1",
+        )
+        .bind(&scope.workspace().as_bytes()[..])
+        .bind(size)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM blob_objects WHERE object = $1")
+        .bind(object)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Drops every blob of `scope` inside `tx` (a case's deletion): their rows and their share
+/// of the workspace's counters go, and their objects are marked for removal in the same
+/// transaction. Returns the objects, for the caller to remove once it commits
+/// ([`remove_object`]); a crash before that leaves the marks, which the next start finishes.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn drop_all(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    scope: &Scope,
+) -> Result<Vec<String>, ApiError> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as(scope.sql("SELECT object, size FROM {blobs} WHERE {key} = $1"))
+            .bind(scope.key())
+            .fetch_all(&mut **tx)
+            .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let bytes: i64 = rows.iter().map(|(_, size)| *size).sum();
+    let count = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    for (object, _) in &rows {
+        sqlx::query(
+            "INSERT INTO blob_objects (object, state, since) VALUES ($1, $2, $3) \
+             ON CONFLICT (object) DO UPDATE SET state = excluded.state",
+        )
+        .bind(object)
+        .bind(REMOVING)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query(scope.sql("DELETE FROM {blobs} WHERE {key} = $1"))
+        .bind(scope.key())
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE workspaces SET blob_count = blob_count - $2, blob_bytes = blob_bytes - $3 \
+         WHERE id = $1",
+    )
+    .bind(&scope.workspace().as_bytes()[..])
+    .bind(count)
+    .bind(bytes)
+    .execute(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(|(object, _)| object).collect())
+}
+
+/// `GET /api/workspaces/{ws}/blobs`: every blob's id, size and update time.
 ///
 /// # Errors
 /// 404 for a non-member.
@@ -493,12 +631,33 @@ pub async fn list_blobs(
     session: Session,
     Path(ws): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let ws = wire::workspace_id(&ws)?;
-    require_member(&state, &ws, &session.member_id).await?;
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT blob_id, size, updated_at FROM blobs WHERE workspace_id = $1 ORDER BY blob_id",
-    )
-    .bind(&ws.as_bytes()[..])
+    let scope = Scope::Workspace(wire::workspace_id(&ws)?);
+    list(&state, &session, scope).await
+}
+
+/// `GET /api/workspaces/{ws}/cases/{case}/blobs`, for the case's members.
+///
+/// # Errors
+/// As [`list_blobs`]; 410 for a deleted case.
+pub async fn list_case_blobs(
+    State(state): State<AppState>,
+    session: Session,
+    Path((ws, case)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    let scope = Scope::Case(wire::workspace_id(&ws)?, wire::case_id(&case)?);
+    list(&state, &session, scope).await
+}
+
+async fn list(
+    state: &AppState,
+    session: &Session,
+    scope: Scope,
+) -> Result<impl IntoResponse + use<>, ApiError> {
+    scope.access(state, &session.member_id).await?;
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(scope.sql(
+        "SELECT blob_id, size, updated_at FROM {blobs} WHERE {key} = $1 ORDER BY blob_id",
+    ))
+    .bind(scope.key())
     .fetch_all(state.db.read())
     .await?;
     let list: Vec<_> = rows
@@ -527,6 +686,35 @@ pub async fn reconcile(db: &Db, blobs: &BlobStore, grace: std::time::Duration) {
     }
 }
 
+/// The blob that names `object`: its scope and id.
+async fn named_by(db: &Db, object: &str) -> Result<Option<(Scope, String)>, ApiError> {
+    let corrupt = |_| ApiError::internal(&"a stored id of the wrong length");
+    let own: Option<(Vec<u8>, String)> =
+        sqlx::query_as("SELECT workspace_id, blob_id FROM blobs WHERE object = $1")
+            .bind(object)
+            .fetch_optional(db.read())
+            .await?;
+    if let Some((ws, blob)) = own {
+        let ws = confide::WorkspaceId::from_slice(&ws).map_err(corrupt)?;
+        return Ok(Some((Scope::Workspace(ws), blob)));
+    }
+    let case: Option<(Vec<u8>, Vec<u8>, String)> = sqlx::query_as(
+        "SELECT c.workspace_id, b.case_id, b.blob_id FROM case_blobs b \
+         JOIN cases c ON c.id = b.case_id WHERE b.object = $1",
+    )
+    .bind(object)
+    .fetch_optional(db.read())
+    .await?;
+    let Some((ws, case, blob)) = case else {
+        return Ok(None);
+    };
+    let ws = confide::WorkspaceId::from_slice(&ws).map_err(corrupt)?;
+    let case = <[u8; 16]>::try_from(case.as_slice())
+        .map(confide::CaseId::from_bytes)
+        .map_err(|_| ApiError::internal(&"a stored id of the wrong length"))?;
+    Ok(Some((Scope::Case(ws, case), blob)))
+}
+
 async fn reconcile_rows(
     db: &Db,
     blobs: &BlobStore,
@@ -540,39 +728,14 @@ async fn reconcile_rows(
             .await?;
     let mut finished = 0u64;
     for (object, state) in rows {
-        let named: Option<(Vec<u8>, String, i64)> =
-            sqlx::query_as("SELECT workspace_id, blob_id, size FROM blobs WHERE object = $1")
-                .bind(&object)
-                .fetch_optional(db.read())
-                .await?;
-        match (state, named) {
+        match (state, named_by(db, &object).await?) {
             // A delete cut short: finished if the object is gone, undone if it is not.
-            (REMOVING, Some((ws, blob, size))) => {
+            (REMOVING, Some((scope, blob))) => {
                 if blobs.exists(&object).await? {
                     unmark(db, &object).await?;
                 } else {
                     let mut tx = db.begin().await?;
-                    sqlx::query(
-                        "DELETE FROM blobs WHERE workspace_id = $1 AND blob_id = $2 \
-                         AND object = $3",
-                    )
-                    .bind(&ws)
-                    .bind(&blob)
-                    .bind(&object)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "UPDATE workspaces SET blob_count = blob_count - 1, \
-                         blob_bytes = blob_bytes - $2 WHERE id = $1",
-                    )
-                    .bind(&ws)
-                    .bind(size)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query("DELETE FROM blob_objects WHERE object = $1")
-                        .bind(&object)
-                        .execute(&mut *tx)
-                        .await?;
+                    forget_blob(&mut tx, &scope, &blob, &object).await?;
                     tx.commit().await?;
                 }
             }
@@ -613,10 +776,13 @@ async fn reconcile_rows(
 /// that owns the data directory.
 async fn reconcile_local_files(db: &Db, dir: &std::path::Path) -> Result<(), ApiError> {
     let mut named = std::collections::HashSet::new();
-    let objects: Vec<String> = sqlx::query_scalar("SELECT object FROM blobs")
-        .fetch_all(db.read())
-        .await?;
-    named.extend(objects);
+    for query in [
+        "SELECT object FROM blobs",
+        "SELECT object FROM case_blobs",
+    ] {
+        let objects: Vec<String> = sqlx::query_scalar(query).fetch_all(db.read()).await?;
+        named.extend(objects);
+    }
     let pending: Vec<String> = sqlx::query_scalar("SELECT object FROM blob_objects")
         .fetch_all(db.read())
         .await?;

@@ -99,34 +99,70 @@ pub struct Db {
     _lock: Option<std::sync::Arc<std::fs::File>>,
 }
 
-fn migrations(backend: Backend) -> Migrator {
-    let sql = match backend {
-        Backend::Sqlite => include_str!("../migrations/sqlite/0001_schema.sql"),
-        Backend::Postgres => include_str!("../migrations/postgres/0001_schema.sql"),
-    };
-    Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
+/// What a database holds: the bulk data, or the key store (server/README.md#key-store),
+/// each with its own migrations and its own migration table (a PostgreSQL key store may
+/// share the bulk database).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// Everything but the case grants: `migrations/{sqlite,postgres}/`.
+    Bulk,
+    /// The case grants: `migrations/keys/{sqlite,postgres}/`.
+    Keys,
+}
+
+fn migrations(backend: Backend, schema: Schema) -> Migrator {
+    let list: &[(i64, &'static str, &'static str)] = match (schema, backend) {
+        (Schema::Bulk, Backend::Sqlite) => &[
+            (1, "schema", include_str!("../migrations/sqlite/0001_schema.sql")),
+            (2, "cases", include_str!("../migrations/sqlite/0002_cases.sql")),
+        ],
+        (Schema::Bulk, Backend::Postgres) => &[
+            (1, "schema", include_str!("../migrations/postgres/0001_schema.sql")),
+            (2, "cases", include_str!("../migrations/postgres/0002_cases.sql")),
+        ],
+        (Schema::Keys, Backend::Sqlite) => &[(
             1,
-            Cow::Borrowed("schema"),
-            MigrationType::Simple,
-            sql.into_sql_str(),
-            false,
-        )]),
+            "case grants",
+            include_str!("../migrations/keys/sqlite/0001_case_grants.sql"),
+        )],
+        (Schema::Keys, Backend::Postgres) => &[(
+            1,
+            "case grants",
+            include_str!("../migrations/keys/postgres/0001_case_grants.sql"),
+        )],
+    };
+    let migrations = list
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(*description),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        table_name: Cow::Borrowed(match schema {
+            Schema::Bulk => "_sqlx_migrations",
+            Schema::Keys => "_confide_keys_migrations",
+        }),
         ..Migrator::DEFAULT
     }
 }
 
 impl Db {
-    /// Opens (creating and migrating on first start) the database.
+    /// Opens (creating and migrating on first start) the bulk database: SQLite in
+    /// `data_dir`, or `config.url`.
     ///
     /// # Errors
     /// [`OpenError`].
     pub async fn open(data_dir: &Path, config: &DbConfig) -> Result<Self, OpenError> {
         sqlx::any::install_default_drivers();
         match &config.url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Self::open_postgres(url, config).await
-            }
+            Some(url) if is_postgres(url) => Self::open_postgres(url, Schema::Bulk, config).await,
             Some(url) => Err(OpenError::Database(sqlx::Error::Configuration(
                 format!(
                     "--database takes a postgres:// URL (SQLite is the default), not {}",
@@ -134,18 +170,66 @@ impl Db {
                 )
                 .into(),
             ))),
-            None => Self::open_sqlite(data_dir, config).await,
+            None => {
+                std::fs::create_dir_all(data_dir).map_err(OpenError::Io)?;
+                Self::open_sqlite(
+                    &data_dir.join("confide.sqlite3"),
+                    Some(&data_dir.join("confide.lock")),
+                    Schema::Bulk,
+                    config,
+                )
+                .await
+            }
         }
     }
 
-    async fn open_postgres(url: &str, config: &DbConfig) -> Result<Self, OpenError> {
+    /// Opens (creating and migrating on first start) a key store of its own: a
+    /// `postgres://` URL, or a SQLite file (locked with a `.lock` file beside it unless
+    /// `locked` says its folder is the data directory, locked already).
+    ///
+    /// # Errors
+    /// [`OpenError`].
+    pub async fn open_keys(
+        location: &str,
+        locked: bool,
+        config: &DbConfig,
+    ) -> Result<Self, OpenError> {
+        sqlx::any::install_default_drivers();
+        if is_postgres(location) {
+            return Self::open_postgres(location, Schema::Keys, config).await;
+        }
+        let path = location
+            .strip_prefix("sqlite://")
+            .or_else(|| location.strip_prefix("sqlite:"))
+            .unwrap_or(location);
+        let file = PathBuf::from(path);
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(OpenError::Io)?;
+        }
+        let lock = (!locked).then(|| PathBuf::from(format!("{path}.lock")));
+        Self::open_sqlite(&file, lock.as_deref(), Schema::Keys, config).await
+    }
+
+    /// Applies `schema`'s migrations to this database (a key store that shares the bulk
+    /// PostgreSQL database).
+    ///
+    /// # Errors
+    /// [`OpenError::Migrate`].
+    pub async fn migrate(&self, schema: Schema) -> Result<(), OpenError> {
+        migrations(self.backend, schema)
+            .run(&self.write)
+            .await
+            .map_err(OpenError::Migrate)
+    }
+
+    async fn open_postgres(url: &str, schema: Schema, config: &DbConfig) -> Result<Self, OpenError> {
         let pool = AnyPoolOptions::new()
             .max_connections(config.max_connections.max(2))
             .acquire_timeout(config.busy_timeout)
             .connect(url)
             .await
             .map_err(OpenError::Database)?;
-        migrations(Backend::Postgres)
+        migrations(Backend::Postgres, schema)
             .run(&pool)
             .await
             .map_err(OpenError::Migrate)?;
@@ -157,29 +241,41 @@ impl Db {
         })
     }
 
-    async fn open_sqlite(dir: &Path, config: &DbConfig) -> Result<Self, OpenError> {
-        std::fs::create_dir_all(dir).map_err(OpenError::Io)?;
-        let lock_path = dir.join("confide.lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(OpenError::Io)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Err(OpenError::Locked(lock_path)),
-            Err(std::fs::TryLockError::Error(e)) => return Err(OpenError::Io(e)),
-        }
-        let file = dir.join("confide.sqlite3");
+    async fn open_sqlite(
+        file: &Path,
+        lock_path: Option<&Path>,
+        schema: Schema,
+        config: &DbConfig,
+    ) -> Result<Self, OpenError> {
+        let lock = match lock_path {
+            Some(lock_path) => {
+                let lock = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(lock_path)
+                    .map_err(OpenError::Io)?;
+                match lock.try_lock() {
+                    Ok(()) => {}
+                    Err(std::fs::TryLockError::WouldBlock) => {
+                        return Err(OpenError::Locked(lock_path.to_path_buf()));
+                    }
+                    Err(std::fs::TryLockError::Error(e)) => return Err(OpenError::Io(e)),
+                }
+                Some(std::sync::Arc::new(lock))
+            }
+            None => None,
+        };
         let busy_ms = u64::try_from(config.busy_timeout.as_millis()).unwrap_or(u64::MAX);
+        // The key store overwrites what it deletes (server/README.md#key-store).
+        let secure_delete = schema == Schema::Keys;
         let write = AnyPoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(config.busy_timeout.saturating_mul(2))
-            .after_connect(pragmas(busy_ms))
+            .after_connect(pragmas(busy_ms, secure_delete))
             .connect_with(
-                AnyConnectOptions::from_str(&sqlite_url(&file, "rwc")?)
+                AnyConnectOptions::from_str(&sqlite_url(file, "rwc")?)
                     .map_err(OpenError::Database)?,
             )
             .await
@@ -188,19 +284,19 @@ impl Db {
             .execute(&write)
             .await
             .map_err(OpenError::Database)?;
-        if legacy_schema(&write).await.map_err(OpenError::Database)? {
+        if schema == Schema::Bulk && legacy_schema(&write).await.map_err(OpenError::Database)? {
             return Err(OpenError::Legacy);
         }
-        migrations(Backend::Sqlite)
+        migrations(Backend::Sqlite, schema)
             .run(&write)
             .await
             .map_err(OpenError::Migrate)?;
         let read = AnyPoolOptions::new()
             .max_connections(config.max_connections.max(1))
             .acquire_timeout(config.busy_timeout)
-            .after_connect(pragmas(busy_ms))
+            .after_connect(pragmas(busy_ms, secure_delete))
             .connect_with(
-                AnyConnectOptions::from_str(&sqlite_url(&file, "ro")?)
+                AnyConnectOptions::from_str(&sqlite_url(file, "ro")?)
                     .map_err(OpenError::Database)?,
             )
             .await
@@ -209,7 +305,7 @@ impl Db {
             backend: Backend::Sqlite,
             read,
             write,
-            _lock: Some(std::sync::Arc::new(lock)),
+            _lock: lock,
         })
     }
 
@@ -287,9 +383,11 @@ async fn legacy_schema(pool: &AnyPool) -> Result<bool, sqlx::Error> {
 
 /// Per-connection settings for SQLite. `synchronous = FULL`: a commit is synced to the WAL
 /// before it is acknowledged, so an OS crash cannot roll it back
-/// (server/README.md#durability).
+/// (server/README.md#durability). `secure_delete` (the key store): deleted rows are
+/// overwritten with zeros, not left in free space (server/README.md#key-store).
 fn pragmas(
     busy_ms: u64,
+    secure_delete: bool,
 ) -> impl for<'c> Fn(
     &'c mut AnyConnection,
     PoolConnectionMetadata,
@@ -299,14 +397,19 @@ fn pragmas(
 + 'static {
     move |conn, _| {
         Box::pin(async move {
+            let secure_delete = if secure_delete { "ON" } else { "OFF" };
             conn.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                 "PRAGMA busy_timeout = {busy_ms}; PRAGMA synchronous = FULL; \
-                 PRAGMA foreign_keys = ON;"
+                 PRAGMA foreign_keys = ON; PRAGMA secure_delete = {secure_delete};"
             ))))
             .await?;
             Ok(())
         })
     }
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 /// `true`/`false` as stored (an integer on both engines).

@@ -1,12 +1,14 @@
 //! The Confide reference storage server.
 //!
 //! It stores what Confide clients publish: member bundles, membership logs, grants,
-//! history links, invite acceptances, encrypted records and encrypted blobs. It can read
-//! none of the content. It authenticates members by a signed challenge and checks, on every
-//! request, that the caller is a current member of the workspace per the stored log. Each
-//! append verifies only the new entry against the log's verified state ([`logcache`]);
-//! every other request checks the roster and invites the database keeps for each log. The
-//! routes, caps and rate limits are listed in `server/README.md`.
+//! history links, invite acceptances, cases (their logs and grants), encrypted records and
+//! encrypted blobs. It can read none of the content. It authenticates members by a signed
+//! challenge and checks, on every request, that the caller is a current member of the
+//! workspace (and of the case) per the stored logs. Each append verifies only the new entry
+//! against the log's verified state ([`logcache`]); every other request checks the roster,
+//! invites and case members the database keeps for each log. Case grants live apart, in
+//! the key store ([`keystore`]), so that deleting a case shreds it. The routes, caps and
+//! rate limits are listed in `server/README.md`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -14,12 +16,15 @@
 mod auth;
 mod blobs;
 pub mod blobstore;
+mod cases;
 pub mod db;
 pub mod disk;
 mod error;
+pub mod keystore;
 pub mod logcache;
 pub mod ratelimit;
 mod records;
+mod scope;
 pub mod serve;
 mod statics;
 mod wire;
@@ -40,6 +45,7 @@ pub use crate::db::{Backend, OpenError};
 use crate::db::{Db, DbConfig};
 use crate::disk::DiskGuard;
 use crate::error::ApiError;
+use crate::keystore::KeyStore;
 use crate::logcache::LogCache;
 pub use crate::logcache::Metrics;
 use crate::ratelimit::Limiter;
@@ -76,6 +82,12 @@ pub struct Limits {
     pub blob_bytes_per_workspace: u64,
     /// Acceptances one invite may hold, from different invitees.
     pub acceptances_per_invite: u64,
+    /// Entries in one case log (at most the core's [`confide::limits::MAX_CASE_LOG_ENTRIES`]).
+    pub case_log_entries: usize,
+    /// Bytes of one case log (at most the core's [`confide::limits::MAX_CASE_LOG_BYTES`]).
+    pub case_log_total_bytes: usize,
+    /// Cases in one workspace, deleted ones included (their logs stay).
+    pub cases_per_workspace: u64,
 }
 
 impl Default for Limits {
@@ -93,6 +105,9 @@ impl Default for Limits {
             blobs_per_workspace: 100_000,
             blob_bytes_per_workspace: 1024 * 1024 * 1024 * 1024,
             acceptances_per_invite: 8,
+            case_log_entries: confide::limits::MAX_CASE_LOG_ENTRIES,
+            case_log_total_bytes: confide::limits::MAX_CASE_LOG_BYTES,
+            cases_per_workspace: 100_000,
         }
     }
 }
@@ -111,7 +126,9 @@ pub struct RateLimits {
     pub acceptances: Rate,
     /// `POST /api/workspaces`, per member.
     pub workspaces: Rate,
-    /// `POST .../log`, per member.
+    /// `POST /api/workspaces/{ws}/cases`, per member.
+    pub cases: Rate,
+    /// `POST .../log` (a workspace's or a case's), per member.
     pub appends: Rate,
 }
 
@@ -123,6 +140,7 @@ impl Default for RateLimits {
             sessions: Rate::new(60, 30),
             acceptances: Rate::new(10, 10),
             workspaces: Rate::new(10, 10),
+            cases: Rate::new(60, 30),
             appends: Rate::new(600, 200),
         }
     }
@@ -137,6 +155,7 @@ impl RateLimits {
             sessions: Rate::OFF,
             acceptances: Rate::OFF,
             workspaces: Rate::OFF,
+            cases: Rate::OFF,
             appends: Rate::OFF,
         }
     }
@@ -149,6 +168,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `None`: SQLite in the data directory; or a `postgres://` URL.
     pub database: Option<String>,
+    /// The key store (server/README.md#key-store). `None`: `data_dir/keys.sqlite3` with a
+    /// SQLite database, the database itself with PostgreSQL; or a `postgres://` URL or a
+    /// SQLite file.
+    pub keys: Option<String>,
     /// Most database connections (PostgreSQL) or reader connections (SQLite).
     pub db_connections: u32,
     /// How long a write waits for a database lock another process holds (a backup).
@@ -173,7 +196,7 @@ pub struct Config {
     pub limits: Limits,
     /// Rate limits.
     pub rates: RateLimits,
-    /// Bytes of verified logs kept in memory.
+    /// Bytes of verified membership logs kept in memory, and as many again of case logs.
     pub log_cache_bytes: usize,
     /// Size of the reserve file that a full disk gives back to logins (0: none).
     pub reserve_bytes: u64,
@@ -189,6 +212,7 @@ impl Config {
         Self {
             data_dir: data_dir.into(),
             database: None,
+            keys: None,
             db_connections: 8,
             busy_timeout: Duration::from_secs(5),
             blobs: None,
@@ -213,6 +237,7 @@ pub(crate) struct Limiters {
     pub sessions: Limiter,
     pub acceptances: Limiter,
     pub workspaces: Limiter,
+    pub cases: Limiter,
     pub appends: Limiter,
 }
 
@@ -220,10 +245,12 @@ pub(crate) struct Limiters {
 #[derive(Clone)]
 pub struct AppState {
     db: Db,
+    keys: KeyStore,
     blobs: blobstore::BlobStore,
     config: Arc<Config>,
     statics: Arc<StaticFiles>,
     logs: Arc<LogCache>,
+    case_logs: Arc<LogCache<confide::CaseLog>>,
     limiters: Arc<Limiters>,
     disk: Arc<DiskGuard>,
 }
@@ -237,6 +264,7 @@ pub struct App {
     /// Full-disk mode.
     pub disk: Arc<DiskGuard>,
     db: Db,
+    keys: KeyStore,
 }
 
 impl App {
@@ -245,8 +273,14 @@ impl App {
         self.db.backend()
     }
 
+    /// Whether the key store is the bulk database (PostgreSQL without `--keys`).
+    pub fn keys_shared(&self) -> bool {
+        self.keys.is_shared()
+    }
+
     /// Closes the database pools (after [`serve`] returns).
     pub async fn close(&self) {
+        self.keys.close().await;
         self.db.close().await;
     }
 }
@@ -280,6 +314,17 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
         }
         Err(e) => return Err(e),
     };
+    let keys = KeyStore::open(
+        &config.data_dir,
+        config.keys.as_deref(),
+        &db,
+        &DbConfig {
+            url: None,
+            ..db_config
+        },
+    )
+    .await?;
+    cases::finish_shredding(&db, &keys).await;
     let blobs = blobstore::BlobStore::open(
         config.blobs.as_deref(),
         &config.data_dir.join("blobs"),
@@ -301,12 +346,18 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
         sessions: Limiter::new("login", rates.sessions),
         acceptances: Limiter::new("acceptance", rates.acceptances),
         workspaces: Limiter::new("workspace creation", rates.workspaces),
+        cases: Limiter::new("case creation", rates.cases),
         appends: Limiter::new("log append", rates.appends),
     };
     let state = AppState {
         db: db.clone(),
+        keys: keys.clone(),
         blobs,
         logs: Arc::new(LogCache::new(config.log_cache_bytes, Arc::clone(&metrics))),
+        case_logs: Arc::new(LogCache::new(
+            config.log_cache_bytes,
+            Arc::clone(&metrics),
+        )),
         config: Arc::new(config),
         statics: Arc::new(statics),
         limiters: Arc::new(limiters),
@@ -337,6 +388,19 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
         )
         .route("/api/workspaces/{ws}/records", get(records::list_records))
         .route("/api/workspaces/{ws}/blobs", get(blobs::list_blobs))
+        .route("/api/workspaces/{ws}/cases/{case}/log", get(cases::get_case_log))
+        .route(
+            "/api/workspaces/{ws}/cases/{case}/grants",
+            get(cases::get_case_grants),
+        )
+        .route(
+            "/api/workspaces/{ws}/cases/{case}/records",
+            get(records::list_case_records),
+        )
+        .route(
+            "/api/workspaces/{ws}/cases/{case}/blobs",
+            get(blobs::list_case_blobs),
+        )
         .layer(DefaultBodyLimit::max(limits.json_bytes));
     let log = Router::new()
         .route("/api/workspaces", post(workspaces::create_workspace))
@@ -344,6 +408,14 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
         .route(
             "/api/workspaces/{ws}/grants",
             get(workspaces::get_grants).post(workspaces::post_grants),
+        )
+        .route(
+            "/api/workspaces/{ws}/cases",
+            get(cases::list_cases).post(cases::create_case),
+        )
+        .route(
+            "/api/workspaces/{ws}/cases/{case}/log",
+            post(cases::append_case_log),
         )
         .layer(DefaultBodyLimit::max(limits.log_bytes));
     let records = Router::new()
@@ -353,6 +425,12 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
                 .get(records::get_record)
                 .delete(records::delete_record),
         )
+        .route(
+            "/api/workspaces/{ws}/cases/{case}/records/{record}/{field}",
+            put(records::put_case_record)
+                .get(records::get_case_record)
+                .delete(records::delete_case_record),
+        )
         .layer(DefaultBodyLimit::max(limits.record_bytes));
     // Blobs count their own bytes as they stream in (Limits::blob_bytes).
     let blobs = Router::new()
@@ -361,6 +439,12 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
             put(blobs::put_blob)
                 .get(blobs::get_blob)
                 .delete(blobs::delete_blob),
+        )
+        .route(
+            "/api/workspaces/{ws}/cases/{case}/blobs/{blob}",
+            put(blobs::put_case_blob)
+                .get(blobs::get_case_blob)
+                .delete(blobs::delete_case_blob),
         )
         .layer(DefaultBodyLimit::disable());
     let router = small
@@ -381,6 +465,7 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
         metrics,
         disk,
         db,
+        keys,
     })
 }
 

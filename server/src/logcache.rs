@@ -1,4 +1,5 @@
-//! Verified membership logs kept in memory, so that an append verifies one entry.
+//! Verified logs kept in memory, so that an append verifies one entry: membership logs per
+//! workspace, and case logs per case (one cache of each, keyed by the 16-byte id).
 //!
 //! The database is the source of truth: its `workspaces` row holds each log's head (seq
 //! and entry hash), and the roster and invites the log defines, which every other request
@@ -30,6 +31,10 @@ pub struct Metrics {
     pub entries_verified: AtomicU64,
     /// Whole-log verifications (a cold cache).
     pub full_verifications: AtomicU64,
+    /// Case log entries whose signature and rules were checked, in any request.
+    pub case_entries_verified: AtomicU64,
+    /// Whole case log verifications (a cold cache).
+    pub case_full_verifications: AtomicU64,
 }
 
 impl Metrics {
@@ -43,28 +48,49 @@ impl Metrics {
         self.full_verifications.load(Ordering::Relaxed)
     }
 
+    /// Case log entries verified so far.
+    pub fn case_entries_verified(&self) -> u64 {
+        self.case_entries_verified.load(Ordering::Relaxed)
+    }
+
+    /// Whole case log verifications so far.
+    pub fn case_full_verifications(&self) -> u64 {
+        self.case_full_verifications.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn verified(&self, n: usize) {
         self.entries_verified
             .fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
+
+    pub(crate) fn case_verified(&self, n: usize) {
+        self.case_entries_verified
+            .fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
 }
 
-/// One workspace's cached log.
-#[derive(Default)]
-pub struct Slot {
+/// One workspace's (or case's) cached log.
+pub struct Slot<L> {
     /// The verified log at some head of the stored chain, or nothing.
-    pub log: Option<MembershipLog>,
+    pub log: Option<L>,
 }
 
-struct Entry {
-    slot: Arc<tokio::sync::Mutex<Slot>>,
+impl<L> Default for Slot<L> {
+    fn default() -> Self {
+        Self { log: None }
+    }
+}
+
+struct Entry<L> {
+    slot: Arc<tokio::sync::Mutex<Slot<L>>>,
     bytes: usize,
     used: u64,
 }
 
-/// The cache.
-pub struct LogCache {
-    entries: Mutex<HashMap<[u8; 16], Entry>>,
+/// The cache of one kind of log: [`MembershipLog`]s by workspace id, or
+/// [`confide::CaseLog`]s by case id.
+pub struct LogCache<L = MembershipLog> {
+    entries: Mutex<HashMap<[u8; 16], Entry<L>>>,
     tick: AtomicU64,
     budget: usize,
     cold: Semaphore,
@@ -72,7 +98,7 @@ pub struct LogCache {
     pub metrics: Arc<Metrics>,
 }
 
-impl LogCache {
+impl<L> LogCache<L> {
     /// Whole-log verifications that may run at once (each takes a core).
     pub const COLD_AT_ONCE: usize = 1;
 
@@ -87,8 +113,9 @@ impl LogCache {
         }
     }
 
-    /// Locks workspace `ws`'s slot (creating it empty). Appends to one workspace queue here.
-    pub async fn lock(&self, ws: [u8; 16]) -> OwnedMutexGuard<Slot> {
+    /// Locks workspace (or case) `ws`'s slot (creating it empty). Appends to one log queue
+    /// here.
+    pub async fn lock(&self, ws: [u8; 16]) -> OwnedMutexGuard<Slot<L>> {
         let slot = {
             let mut map = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
             let used = self.tick.fetch_add(1, Ordering::Relaxed);

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! confide-server [--addr 127.0.0.1:8080] [--data ./data] [--database postgres://…]
-//!                [--blobs s3://bucket/prefix] [--www www] [--pkg js] [...]
+//!                [--keys postgres://…] [--blobs s3://bucket/prefix] [--www www] [--pkg js] [...]
 //! ```
 
 use std::net::SocketAddr;
@@ -18,13 +18,17 @@ const USAGE: &str = "usage: confide-server [options]
   --data DIR                SQLite database, local blobs, reserve file (default ./data)
   --database URL            postgres://user:pass@host/db for PostgreSQL (default: SQLite in DIR)
                             [env CONFIDE_DATABASE]
+  --keys URL                the key store, where case grants live apart from the bulk data:
+                            postgres://… or a SQLite file (default DIR/keys.sqlite3; with
+                            --database postgres://…, that database) [env CONFIDE_KEYS]
   --blobs URL               a folder, s3://bucket/prefix, gs://bucket/prefix or
                             az://container/prefix (default DIR/blobs); credentials from the
                             usual AWS_*, GOOGLE_*, AZURE_* variables [env CONFIDE_BLOBS]
   --db-connections N        pool size (PostgreSQL) or readers (SQLite) (default 8)
   --max-connections N       open HTTP connections at most (default 512)
   --max-connections-per-ip N  from one address (default 64; 0: no limit)
-  --log-cache-mb N          verified logs kept in memory (default 256)
+  --log-cache-mb N          verified logs kept in memory, and as much again of case logs
+                            (default 256)
   --shutdown-seconds N      how long a stop lets requests finish (default 10)
   --www DIR                 the demo page, served at / (default www)
   --pkg DIR                 the npm package folder; its dist/ and wasm/ under /pkg/ (default js)
@@ -48,6 +52,7 @@ fn parse_args() -> Result<Args, String> {
     config.database = std::env::var("CONFIDE_DATABASE")
         .ok()
         .filter(|v| !v.is_empty());
+    config.keys = std::env::var("CONFIDE_KEYS").ok().filter(|v| !v.is_empty());
     config.blobs = std::env::var("CONFIDE_BLOBS")
         .ok()
         .filter(|v| !v.is_empty());
@@ -65,6 +70,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--data" => config.data_dir = PathBuf::from(value),
             "--database" => config.database = Some(value),
+            "--keys" => config.keys = Some(value),
             "--blobs" => config.blobs = Some(value),
             "--db-connections" => config.db_connections = number(&flag, &value)?,
             "--max-connections" => config.http.max_connections = number(&flag, &value)?,

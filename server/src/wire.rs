@@ -3,7 +3,7 @@
 
 use axum::extract::{FromRequest, FromRequestParts};
 use base64ct::{Base64UrlUnpadded, Encoding};
-use confide::{Fingerprint, WorkspaceId};
+use confide::{CaseId, Fingerprint, WorkspaceId};
 use serde::de::{Deserializer, Error as _};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -83,6 +83,14 @@ pub fn member_id(text: &str) -> Result<[u8; Fingerprint::ID_LEN], ApiError> {
 pub fn workspace_id(text: &str) -> Result<WorkspaceId, ApiError> {
     decode(text)
         .and_then(|v| WorkspaceId::from_slice(&v).ok())
+        .ok_or_else(ApiError::not_found)
+}
+
+/// A case id (16 bytes) from base64url; anything else is "not found".
+pub fn case_id(text: &str) -> Result<CaseId, ApiError> {
+    decode(text)
+        .and_then(|v| v.try_into().ok())
+        .map(CaseId::from_bytes)
         .ok_or_else(ApiError::not_found)
 }
 

@@ -27,19 +27,19 @@ use crate::wire::{self, B64, Json, Path, Query, now_ms, now_s};
 /// A log position: the last entry's seq and its entry hash (FORMAT.md#entry-hash).
 #[derive(Serialize)]
 pub struct HeadJson {
-    seq: u32,
-    hash: B64,
+    pub(crate) seq: u32,
+    pub(crate) hash: B64,
 }
 
 /// A grant addressed to one member.
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GrantJson {
-    member_id: B64,
-    grant: B64,
+    pub(crate) member_id: B64,
+    pub(crate) grant: B64,
 }
 
-fn invalid_entry(e: &dyn ErrorCode) -> ApiError {
+pub(crate) fn invalid_entry(e: &dyn ErrorCode) -> ApiError {
     ApiError::unprocessable(
         "invalid_entry",
         format!("the log does not verify with this entry: {}", e.code()),
@@ -80,13 +80,17 @@ pub async fn require_member(
 }
 
 /// The stored head and size of a log.
-struct StoredHead {
-    seq: i64,
-    hash: Vec<u8>,
-    log_bytes: i64,
+pub(crate) struct StoredHead {
+    pub(crate) seq: i64,
+    pub(crate) hash: Vec<u8>,
+    pub(crate) log_bytes: i64,
 }
 
-async fn stored_head<'e, E>(db: E, ws: &WorkspaceId) -> Result<Option<StoredHead>, ApiError>
+/// The stored head of `ws`'s membership log.
+///
+/// # Errors
+/// Database errors only.
+pub(crate) async fn stored_head<'e, E>(db: E, ws: &WorkspaceId) -> Result<Option<StoredHead>, ApiError>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
@@ -110,10 +114,10 @@ fn at_head(log: &MembershipLog, head: &StoredHead) -> bool {
 /// Brings the cached log of `ws` to the stored head: nothing if it is there, the missing
 /// entries if it is behind (another instance appended), the whole log once if it is
 /// missing or off the chain. Verification runs on the blocking pool.
-async fn sync_log(
+pub(crate) async fn sync_log(
     state: &AppState,
     ws: WorkspaceId,
-    slot: &mut Slot,
+    slot: &mut Slot<MembershipLog>,
     head: &StoredHead,
 ) -> Result<(), ApiError> {
     if let Some(log) = &slot.log {
@@ -509,7 +513,7 @@ pub async fn create_workspace(
 #[serde(deny_unknown_fields)]
 pub struct LogQuery {
     /// Only entries after this seq (for a client that has the rest).
-    after: Option<u32>,
+    pub(crate) after: Option<u32>,
 }
 
 /// `GET /api/workspaces/{id}/log`: the entries (all, or after `?after=seq`) and the head.
@@ -667,7 +671,7 @@ fn check_expected(req: &AppendRequest, entry: &LogEntry, head_seq: i64) -> Resul
 async fn append_locked(
     state: &AppState,
     ws: WorkspaceId,
-    slot: &mut Slot,
+    slot: &mut Slot<MembershipLog>,
     req: &AppendRequest,
     change: EntryChange,
     recipients: &[[u8; 32]],

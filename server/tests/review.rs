@@ -28,40 +28,7 @@ async fn admit(
     m: &MemberSecretKey,
     seq: u32,
 ) -> String {
-    let token = server.login(m).await;
-    let invite = ws.create_invite(Role::Member, now(), WEEK).unwrap();
-    let r = server
-        .append(ws, admin_t, seq, &invite.log_entry, &[], None)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let link = InviteLink::parse(&invite.link.to_fragment()).unwrap();
-    let acceptance = link.accept(m);
-    let path = format!(
-        "{}/invites/{}/acceptances",
-        ws_path(ws),
-        b64(&invite.invite_id)
-    );
-    let r = server
-        .post(
-            &path,
-            Some(&token),
-            json!({ "acceptance": b64(&acceptance) }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
-    let admission = ws.admit(&acceptance, now()).unwrap();
-    let r = server
-        .append(
-            ws,
-            admin_t,
-            seq + 1,
-            &admission.log_entry,
-            &[(admission.member_id, admission.grant)],
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    token
+    server.admit(ws, admin_t, m, seq).await.0
 }
 
 /// Appends `n` invites; returns the head seq after them.

@@ -127,14 +127,58 @@ pub(crate) fn verify_key_checks(
     }
 }
 
-/// The public fields of a case grant, unauthenticated until [`open`] checks them.
-pub(crate) struct CaseGrantHeader {
+/// The public fields of a case grant (FORMAT.md#case-grant), unauthenticated until its
+/// signature is checked: what a storage server reads to file a grant under its case and
+/// recipient ([`CaseGrantHeader::parse`], [`crate::CaseLog::check_grant`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseGrantHeader {
     pub(crate) workspace_id: WorkspaceId,
     pub(crate) case_id: CaseId,
     pub(crate) epoch: u32,
     pub(crate) level: Level,
     pub(crate) recipient_id: [u8; ID],
     pub(crate) granter_id: [u8; ID],
+}
+
+impl CaseGrantHeader {
+    /// Parses a case grant's header, after checking its tag, version, level byte and length
+    /// (FORMAT.md#verifying-case-grants, step 1).
+    ///
+    /// # Errors
+    /// `Malformed` or `UnsupportedVersion`.
+    pub fn parse(grant: &[u8]) -> Result<Self, ParseError> {
+        peek(grant)
+    }
+
+    /// The workspace the grant names.
+    pub fn workspace_id(&self) -> WorkspaceId {
+        self.workspace_id
+    }
+
+    /// The case the grant names.
+    pub fn case_id(&self) -> CaseId {
+        self.case_id
+    }
+
+    /// The case epoch whose keys it carries.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// The level of the keys it carries.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
+    /// The member it is sealed to.
+    pub fn recipient_id(&self) -> [u8; ID] {
+        self.recipient_id
+    }
+
+    /// The member who sealed and signed it.
+    pub fn granter_id(&self) -> [u8; ID] {
+        self.granter_id
+    }
 }
 
 fn info(header: &CaseGrantHeader) -> Vec<u8> {
@@ -243,6 +287,30 @@ pub(crate) fn peek(grant: &[u8]) -> Result<CaseGrantHeader, ParseError> {
     })
 }
 
+/// Checks a peeked case grant's signature under `granter`'s key, which must be the one its
+/// header names (FORMAT.md#verifying-case-grants, step 7).
+pub(crate) fn verify_signature(
+    grant: &[u8],
+    header: &CaseGrantHeader,
+    granter: &MemberPublicBundle,
+) -> Result<(), GrantError> {
+    if header.granter_id != granter.fingerprint().id() {
+        return Err(GrantError::BadSignature);
+    }
+    let split = grant
+        .len()
+        .checked_sub(SIGNATURE_LEN)
+        .ok_or(GrantError::Malformed(ParseError::Field { what: "case grant" }))?;
+    let (signed_part, signature) = grant.split_at(split);
+    let signature = Signature::from_slice(signature).map_err(|_| GrantError::BadSignature)?;
+    let mut signed = labels::CASE_GRANT_SIGNATURE.to_vec();
+    signed.extend_from_slice(signed_part);
+    granter
+        .verifying_key()
+        .verify_strict(&signed, &signature)
+        .map_err(|_| GrantError::BadSignature)
+}
+
 /// Opens a case grant already peeked, checking the granter's signature first.
 #[inline(never)]
 pub(crate) fn open(
@@ -254,22 +322,12 @@ pub(crate) fn open(
     if header.recipient_id != member.fingerprint().id() {
         return Err(GrantError::NotForThisMember);
     }
-    if header.granter_id != granter.fingerprint().id() {
-        return Err(GrantError::BadSignature);
-    }
+    verify_signature(grant, header, granter)?;
     let malformed = || GrantError::Malformed(ParseError::Field { what: "case grant" });
     let split = grant
         .len()
         .checked_sub(SIGNATURE_LEN)
         .ok_or_else(malformed)?;
-    let (signed_part, signature) = grant.split_at(split);
-    let signature = Signature::from_slice(signature).map_err(|_| GrantError::BadSignature)?;
-    let mut signed = labels::CASE_GRANT_SIGNATURE.to_vec();
-    signed.extend_from_slice(signed_part);
-    granter
-        .verifying_key()
-        .verify_strict(&signed, &signature)
-        .map_err(|_| GrantError::BadSignature)?;
     let aad = grant.get(..CASE_GRANT_HEADER_LEN).ok_or_else(malformed)?;
     let enc = grant
         .get(CASE_GRANT_HEADER_LEN..CASE_GRANT_HEADER_LEN + ENC_LEN)

@@ -230,8 +230,65 @@ impl Reader<'_> {
     }
 }
 
-/// One parsed case entry: structure only; [`CaseLog`] checks chain, signer and rules.
-pub(crate) struct CaseEntry {
+/// What one case entry changes, by kind (FORMAT.md#case-entry-kinds), without its key
+/// checks or signature: [`CaseEntry::change`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CaseEntryChange {
+    /// Kind 1: the case is created; its signer is its first full member, in epoch 0.
+    Create {
+        /// The date before which the case cannot be deleted (0: none).
+        retention_until: u64,
+    },
+    /// Kind 2: a member of the workspace joins the case; a new epoch starts.
+    Add {
+        /// The member added.
+        member_id: [u8; ID],
+        /// Its level.
+        level: Level,
+        /// The new epoch.
+        epoch: u32,
+    },
+    /// Kind 3: a member leaves the case; a new epoch starts.
+    Remove {
+        /// The member removed.
+        member_id: [u8; ID],
+        /// The new epoch.
+        epoch: u32,
+    },
+    /// Kind 4: a member's level changes; a new epoch starts.
+    SetLevel {
+        /// The member.
+        member_id: [u8; ID],
+        /// Its new level.
+        level: Level,
+        /// The new epoch.
+        epoch: u32,
+    },
+    /// Kind 5: a new epoch, nobody added or removed.
+    Rotate {
+        /// The new epoch.
+        epoch: u32,
+    },
+    /// Kind 6: a current member may be granted earlier epochs' keys.
+    ShareHistory {
+        /// The member.
+        member_id: [u8; ID],
+        /// The first epoch shared.
+        from_epoch: u32,
+    },
+    /// Kind 7: the retention date changes.
+    SetRetention {
+        /// The new date (0: none).
+        retention_until: u64,
+    },
+    /// Kind 8: the case is deleted.
+    Delete,
+}
+
+/// One parsed case entry (FORMAT.md#case-log-entry). Parsing checks structure only;
+/// [`CaseLog`] checks the chain, the signer and the rules.
+pub struct CaseEntry {
     encoded: Vec<u8>,
     workspace_id: WorkspaceId,
     case_id: CaseId,
@@ -279,6 +336,91 @@ impl CaseEntry {
             time,
             body,
         })
+    }
+
+    /// Parses an entry (FORMAT.md#case-log-entry): what a storage server reads to route and
+    /// index an entry before [`CaseLog::push`] verifies it.
+    ///
+    /// # Errors
+    /// `Malformed` or `UnsupportedVersion` for bytes that are not a version-1 case entry.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
+        Self::from_vec(bytes.to_vec())
+    }
+
+    /// The workspace the entry names.
+    pub fn workspace_id(&self) -> WorkspaceId {
+        self.workspace_id
+    }
+
+    /// The case the entry names.
+    pub fn case_id(&self) -> CaseId {
+        self.case_id
+    }
+
+    /// The entry's position in its case log (the create entry is 0).
+    pub fn seq(&self) -> u32 {
+        self.seq
+    }
+
+    /// The member id of the signer (not verified until the entry is pushed).
+    pub fn signer_id(&self) -> [u8; ID] {
+        self.signer_id
+    }
+
+    /// The seq of the workspace log entry whose state the signer wrote under.
+    pub fn workspace_seq(&self) -> u32 {
+        self.workspace_seq
+    }
+
+    /// The time the signer claims, in Unix seconds.
+    pub fn time(&self) -> u64 {
+        self.time
+    }
+
+    /// What the entry changes (FORMAT.md#case-entry-kinds): what a storage server indexes
+    /// so it can answer "is this caller on the case, at which level?" without a replay. The
+    /// change holds once [`CaseLog::push`] accepts the entry.
+    pub fn change(&self) -> CaseEntryChange {
+        match self.body {
+            CaseEntryBody::Create {
+                retention_until, ..
+            } => CaseEntryChange::Create { retention_until },
+            CaseEntryBody::Add {
+                member_id,
+                level,
+                epoch,
+                ..
+            } => CaseEntryChange::Add {
+                member_id,
+                level,
+                epoch,
+            },
+            CaseEntryBody::Remove {
+                member_id, epoch, ..
+            } => CaseEntryChange::Remove { member_id, epoch },
+            CaseEntryBody::SetLevel {
+                member_id,
+                level,
+                epoch,
+                ..
+            } => CaseEntryChange::SetLevel {
+                member_id,
+                level,
+                epoch,
+            },
+            CaseEntryBody::Rotate { epoch, .. } => CaseEntryChange::Rotate { epoch },
+            CaseEntryBody::ShareHistory {
+                member_id,
+                from_epoch,
+            } => CaseEntryChange::ShareHistory {
+                member_id,
+                from_epoch,
+            },
+            CaseEntryBody::SetRetention { retention_until } => {
+                CaseEntryChange::SetRetention { retention_until }
+            }
+            CaseEntryBody::Delete => CaseEntryChange::Delete,
+        }
     }
 
     /// Encodes and signs an entry.
@@ -844,6 +986,11 @@ impl CaseHead {
     /// The seq of the entry it points at.
     pub fn seq(&self) -> u32 {
         self.seq
+    }
+
+    /// The case entry hash of the entry it points at (FORMAT.md#case-log-entry).
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
     }
 }
 

@@ -19,10 +19,10 @@ use std::collections::BTreeMap;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-pub use grant::{CASE_GRANT_FULL_LEN, CASE_GRANT_SUMMARY_LEN};
+pub use grant::{CASE_GRANT_FULL_LEN, CASE_GRANT_SUMMARY_LEN, CaseGrantHeader};
 use grant::{CaseKeys, key_checks, verify_key_checks};
 use log::{CaseEntryBody, check_case_log_limits, check_pinned_case_head, raw_case_id};
-pub use log::{CaseHead, CaseLog};
+pub use log::{CaseEntry, CaseEntryChange, CaseHead, CaseLog};
 pub use revisions::{OpenedHistory, WriteOptions, Written};
 
 use crate::error::{ArgumentError, DecryptError, GrantError, MembershipError, ParseError};
@@ -797,6 +797,45 @@ impl RecordKeys for CaseWriter<'_> {
 pub struct CaseWriter<'a> {
     case: &'a Case,
     level: Level,
+}
+
+impl CaseLog {
+    /// Checks a case grant against this verified log as far as anyone but its recipient can
+    /// (FORMAT.md#verifying-case-grants, steps 1, 2 and 4 to 7): its header; its workspace
+    /// and case; its epoch is in the log; its granter was a full member during that epoch;
+    /// its recipient is entitled to that epoch at its level; the granter's signature, under
+    /// the key `workspace` (the case's verified membership log) has for it. What only the
+    /// recipient can check, the opened keys against the log's key checks, is left to
+    /// [`Case::load`]. A storage server runs this on every grant it is given, so that what
+    /// it serves does not fail a member's load for want of a check it could make.
+    ///
+    /// # Errors
+    /// `Malformed`, `WrongWorkspace`, `WrongCase`, `UnknownEpoch`, `NotAuthorized`,
+    /// `UnknownSigner`, `BadSignature`.
+    pub fn check_grant(
+        &self,
+        workspace: &MembershipLog,
+        grant: &[u8],
+    ) -> Result<CaseGrantHeader, MembershipError> {
+        let header = grant::peek(grant)?;
+        if header.workspace_id != self.workspace_id() {
+            return Err(MembershipError::WrongWorkspace);
+        }
+        if header.case_id != self.case_id() {
+            return Err(MembershipError::WrongCase);
+        }
+        self.checks(header.epoch)?;
+        if !self.may_grant(&header.granter_id, header.epoch)
+            || !self.entitled(&header.recipient_id, header.epoch, header.level)
+        {
+            return Err(MembershipError::NotAuthorized);
+        }
+        let granter = workspace
+            .bundle_of_any(&header.granter_id)
+            .ok_or(MembershipError::UnknownSigner)?;
+        grant::verify_signature(grant, &header, &granter)?;
+        Ok(header)
+    }
 }
 
 /// The workspace's verified membership log: cases need one.

@@ -401,6 +401,52 @@ impl Server {
             .await
     }
 
+    /// Invites `m` to `ws` and admits it, as the admin holding `admin_t`; returns `m`'s
+    /// token and its invite link (its trust anchor for a first load). `seq` is the log's
+    /// head seq.
+    pub async fn admit(
+        &self,
+        ws: &mut Workspace,
+        admin_t: &str,
+        m: &MemberSecretKey,
+        seq: u32,
+    ) -> (String, confide::InviteLink) {
+        let token = self.login(m).await;
+        let invite = ws.create_invite(confide::Role::Member, now(), WEEK).unwrap();
+        let r = self
+            .append(ws, admin_t, seq, &invite.log_entry, &[], None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        let link = confide::InviteLink::parse(&invite.link.to_fragment()).unwrap();
+        let acceptance = link.accept(m);
+        let path = format!(
+            "{}/invites/{}/acceptances",
+            ws_path(ws),
+            b64(&invite.invite_id)
+        );
+        let r = self
+            .post(
+                &path,
+                Some(&token),
+                json!({ "acceptance": b64(&acceptance) }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+        let admission = ws.admit(&acceptance, now()).unwrap();
+        let r = self
+            .append(
+                ws,
+                admin_t,
+                seq + 1,
+                &admission.log_entry,
+                &[(admission.member_id, admission.grant)],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        (token, link)
+    }
+
     /// Loads `m`'s view of the workspace from what the server returns, as a client does.
     pub async fn load(
         &self,
