@@ -415,7 +415,7 @@ async function deleteClient() {
 async function saveCaseNote() {
   const note = ui.caseNoteInput.value;
   if (note.trim() === "") throw new PageError("note_empty");
-  const minutes = Number(ui.caseMinutes.value);
+  const minutes = /^\d{1,3}$/.test(ui.caseMinutes.value.trim()) ? Number(ui.caseMinutes.value.trim()) : NaN;
   if (!Number.isSafeInteger(minutes) || minutes < 1 || minutes > 600) throw new PageError("minutes_invalid");
   const status = ui.caseStatus.value in STATUS ? ui.caseStatus.value : "attended";
   // A colleague may have left the practice since the case was opened: new keys first.
