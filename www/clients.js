@@ -224,6 +224,7 @@ async function showCase() {
     : "None set: the client's case can be deleted at any time.";
   ui.caseNoteForm.hidden = !full;
   ui.caseTools.hidden = !full;
+  clearError(ui.caseError);
   ui.caseNotes.replaceChildren(...notes);
   ui.caseNotesEmpty.hidden = notes.length > 0;
   renderMembers(c);
