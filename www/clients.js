@@ -124,6 +124,7 @@ async function clientItem(entry) {
       action(open, ui.clientsError, "Could not open the client", () => openCase(entry.caseId), CASE),
     );
     li.append(open, " ", el("span", { testid: "client-level", className: `badge ${c.level}`, text: levelWords(c.level) }));
+    if (entry.caseId === state.caseId) open.setAttribute("aria-current", "true");
   } catch (e) {
     li.dataset.testid = "client-broken";
     errorIn(li, e, "This client's name does not open");
@@ -155,12 +156,22 @@ export async function openCase(caseId) {
   notice(ui.clientsNotice, "");
   state.caseId = caseId;
   await showCase();
+  markOpen();
   focusOn(ui.caseTitle);
+}
+
+/** The open client's entry in the list says so (aria-current). */
+function markOpen() {
+  for (const b of ui.clientList.querySelectorAll('[data-testid="open-client"]')) {
+    if (b.closest("li").dataset.caseId === state.caseId) b.setAttribute("aria-current", "true");
+    else b.removeAttribute("aria-current");
+  }
 }
 
 export function closeCase() {
   if (state.caseId !== null) dropCase(state.caseId);
   state.caseId = null;
+  markOpen();
   ui.case.hidden = true;
   delete ui.case.dataset.caseId;
   ui.caseNotes.replaceChildren();
