@@ -60,6 +60,21 @@ function errorIn(parent, e, prefix, testid = "client-open-error") {
   parent.append(err);
 }
 
+/**
+ * One step at a time: a refresh, opening a client, a change, a save. Each runs after the one
+ * before has finished, so no step works on a case another step has since replaced (and
+ * zeroized), whatever the order of clicks.
+ */
+let queue = Promise.resolve();
+function serially(fn) {
+  const run = queue.then(fn);
+  queue = run.catch(() => {});
+  return run;
+}
+
+/** How many times the list has been redrawn (`data-refreshed` on the panel, for tests). */
+let redrawn = 0;
+
 // ---------- the list ---------------------------------------------------------------------
 
 /**
@@ -67,7 +82,17 @@ function errorIn(parent, e, prefix, testid = "client-open-error") {
  * its level allows; redraws the open client. Its failures show in the Clients panel only:
  * the rest of the page keeps working.
  */
-export async function refreshClients() {
+export function refreshClients() {
+  return serially(async () => {
+    try {
+      await listClients();
+    } finally {
+      ui.clients.dataset.refreshed = String(++redrawn);
+    }
+  });
+}
+
+async function listClients() {
   clearError(ui.clientsError);
   let list;
   try {
@@ -133,7 +158,7 @@ async function clientItem(entry) {
 }
 
 /** Creates a client's case from the form, then opens it. */
-export async function createClient() {
+async function createClient() {
   const label = ui.clientLabelInput.value.trim();
   const initials = ui.clientInitialsInput.value.trim();
   if (label === "" || initials === "") throw new PageError("client_incomplete");
@@ -144,13 +169,17 @@ export async function createClient() {
   ui.clientInitialsInput.value = "";
   ui.clientRetention.value = "0";
   state.caseId = caseId;
-  await refreshClients();
+  await listClients();
   focusOn(ui.caseNoteInput);
 }
 
 // ---------- the open client ------------------------------------------------------------
 
-export async function openCase(caseId) {
+function openCase(caseId) {
+  return serially(() => showClient(caseId));
+}
+
+async function showClient(caseId) {
   clearError(ui.caseError);
   notice(ui.caseNotice, "");
   notice(ui.clientsNotice, "");
@@ -188,59 +217,82 @@ export function forgetClients() {
 /**
  * Shows the open client as the server has it now. A full member first moves the case to new
  * keys if someone on it has left the practice (removeDeparted), so nothing is ever written
- * under a key a departed colleague holds (SECURITY.md#cases, "Leaving").
+ * under a key a departed colleague holds (SECURITY.md#cases, "Leaving"). Everything is
+ * fetched and opened first, then shown at once: the page never shows one client's title over
+ * another's notes.
  */
 async function showCase() {
   const caseId = state.caseId;
   ui.case.hidden = false;
   ui.case.dataset.caseId = caseId;
-  let c;
+  let shown;
   try {
-    c = await loadCase(caseId);
-    const departed = await removeDepartedFrom(caseId);
-    if (departed > 0) {
-      c = await currentCase(caseId);
-      notice(
-        ui.caseNotice,
-        `${departed === 1 ? "A colleague" : `${departed} colleagues`} on this case left the practice: the case has moved to new keys they never had.`,
-      );
-    }
+    shown = await gatherCase(caseId);
   } catch (e) {
-    ui.case.dataset.level = "";
-    ui.caseTitle.textContent = "A client's case";
-    ui.caseId.textContent = caseId;
-    for (const dd of [ui.caseEpoch, ui.caseLevel, ui.caseRetention, ui.caseAccess]) dd.textContent = "—";
-    ui.caseNoteForm.hidden = true;
-    ui.caseTools.hidden = true;
-    ui.caseNotes.replaceChildren();
-    ui.caseMembers.replaceChildren();
-    showError(ui.caseError, e, "This client's case does not open", CASE);
-    return;
+    // The workspace moved to a new epoch meanwhile (a refresh, a save), and its old keys went
+    // with the case loaded against them: load it again, once.
+    if (!(isConfideError(e) && e.code === "freed")) return showCaseError(caseId, e);
+    try {
+      shown = await gatherCase(caseId);
+    } catch (again) {
+      return showCaseError(caseId, again);
+    }
   }
-  // Everything is fetched and opened first, then shown at once: the page never shows one
-  // client's title over another's notes.
-  const name = await clientName(caseId, c);
-  const notes = await noteItems(caseId, c);
-  const full = c.level === "full";
-  ui.case.dataset.level = c.level;
+  const { name, notes, level, epoch, retentionUntil, members, departed } = shown;
+  const full = level === "full";
+  ui.case.dataset.level = level;
   ui.caseAccess.textContent = full
     ? "Full access: you read and write this client's notes."
     : "Summary access: you see each session's summary only. The clinical notes stay with the full members.";
-  ui.caseAccess.className = `access ${c.level}`;
+  ui.caseAccess.className = `access ${level}`;
   ui.caseId.textContent = caseId;
-  ui.caseEpoch.textContent = String(c.epoch);
+  ui.caseEpoch.textContent = String(epoch);
   ui.caseLevel.textContent = full ? "full" : "summary";
-  ui.caseRetention.textContent = c.retentionUntil
-    ? `Kept until ${date(c.retentionUntil)}: it cannot be deleted before.`
+  ui.caseRetention.textContent = retentionUntil
+    ? `Kept until ${date(retentionUntil)}: it cannot be deleted before.`
     : "None set: the client's case can be deleted at any time.";
+  if (departed > 0) {
+    notice(
+      ui.caseNotice,
+      `${departed === 1 ? "A colleague" : `${departed} colleagues`} on this case left the practice: the case has moved to new keys they never had.`,
+    );
+  }
   ui.caseNoteForm.hidden = !full;
   ui.caseTools.hidden = !full;
   clearError(ui.caseError);
   ui.caseNotes.replaceChildren(...notes);
   ui.caseNotesEmpty.hidden = notes.length > 0;
-  renderMembers(c);
-  if (full) renderTools(c);
+  renderMembers(members, full);
+  if (full) renderTools(members, retentionUntil);
   ui.caseTitle.textContent = name;
+}
+
+/** Loads the case (moving it on from departed colleagues first) and opens what it shows. */
+async function gatherCase(caseId) {
+  let c = await loadCase(caseId);
+  const departed = await removeDepartedFrom(caseId);
+  if (departed > 0) c = await currentCase(caseId);
+  return {
+    departed,
+    level: c.level,
+    epoch: c.epoch,
+    retentionUntil: c.retentionUntil,
+    members: c.members,
+    name: await clientName(caseId, c),
+    notes: await noteItems(caseId, c),
+  };
+}
+
+function showCaseError(caseId, e) {
+  ui.case.dataset.level = "";
+  ui.caseTitle.textContent = "A client's case";
+  ui.caseId.textContent = caseId;
+  for (const dd of [ui.caseEpoch, ui.caseLevel, ui.caseRetention, ui.caseAccess]) dd.textContent = "—";
+  ui.caseNoteForm.hidden = true;
+  ui.caseTools.hidden = true;
+  ui.caseNotes.replaceChildren();
+  ui.caseMembers.replaceChildren();
+  showError(ui.caseError, e, "This client's case does not open", CASE);
 }
 
 /** The case's session notes as list items, newest first, each opened as far as this member may. */
@@ -283,9 +335,8 @@ function lockedNote(when) {
   return p;
 }
 
-function renderMembers(c) {
-  const full = c.level === "full";
-  const items = c.members.map((m) => {
+function renderMembers(members, full) {
+  const items = members.map((m) => {
     const li = el("li", { testid: "case-member" });
     li.dataset.memberId = m.id;
     const who = colleague(m.id);
@@ -307,21 +358,21 @@ function memberActions(m) {
   const other = m.level === "full" ? "summary" : "full";
   const level = button("case-set-level", other === "full" ? "Give full access" : "Summaries only");
   level.addEventListener("click", () =>
-    action(level, ui.caseMembersError, "Could not change the access", async () => {
+    action(level, ui.caseMembersError, "Could not change the access", () => serially(async () => {
       await change((c) => c.setLevel(m.id, other), { joined: true });
       notice(ui.caseNotice, other === "full" ? "They now have full access." : "They now read the summaries only, from now on.");
-    }, CASE),
+    }), CASE),
   );
   const share = button("case-share-history", "Share history");
   share.addEventListener("click", () =>
-    action(share, ui.caseMembersError, "Could not share the history", async () => {
+    action(share, ui.caseMembersError, "Could not share the history", () => serially(async () => {
       await change((c) => c.shareHistory(m.id));
       notice(ui.caseNotice, "Shared: they now read the notes written before they joined, at their level.");
-    }, CASE),
+    }), CASE),
   );
   const remove = button("case-remove-member", "Remove", "secondary danger");
   remove.addEventListener("click", () =>
-    action(remove, ui.caseMembersError, "Could not remove", async () => {
+    action(remove, ui.caseMembersError, "Could not remove", () => serially(async () => {
       const sure = await confirmStep({
         title: "Remove this colleague from the case?",
         text:
@@ -334,7 +385,7 @@ function memberActions(m) {
       await change((c) => c.remove(m.id));
       notice(ui.caseNotice, "Removed from this client's case.");
       focusOn(ui.caseTitle);
-    }, CASE),
+    }), CASE),
   );
   actions.append(level, share, remove);
   return actions;
@@ -347,8 +398,8 @@ function option(value, text) {
   return o;
 }
 
-function renderTools(c) {
-  const on = new Map(c.members.map((m) => [m.id, m.level]));
+function renderTools(members, retentionUntil) {
+  const on = new Map(members.map((m) => [m.id, m.level]));
   const others = state.ws.members.filter((m) => m.id !== state.member.id);
   const describe = (m) => `${m.fingerprint}${m.role === "admin" ? " (admin)" : ""}`;
   const addable = others.filter((m) => !on.has(m.id));
@@ -358,9 +409,9 @@ function renderTools(c) {
   ui.caseHandoverTo.replaceChildren(...heirs.map((m) => option(m.id, describe(m))));
   ui.caseHandover.disabled = heirs.length === 0;
   const now = Date.now() / 1000;
-  const held = c.retentionUntil > now;
+  const held = retentionUntil > now;
   ui.caseDeleteHint.textContent = held
-    ? `Kept until ${date(c.retentionUntil)} (retention): it cannot be deleted before.`
+    ? `Kept until ${date(retentionUntil)} (retention): it cannot be deleted before.`
     : "Deleting is for good: the server deletes the case's keys, and nobody can open its notes again, from any copy.";
   ui.caseDelete.disabled = held;
 }
@@ -420,7 +471,7 @@ async function deleteClient() {
   await changeCase(caseId, (fresh) => ({ logEntry: fresh.delete(), grants: [] }));
   closeCase();
   notice(ui.clientsNotice, "The client's case is deleted: nobody can open its notes any more.");
-  await refreshClients();
+  await listClients();
   focusOn(ui.clientLabelInput);
 }
 
@@ -442,18 +493,24 @@ async function saveCaseNote() {
 export function wireClients() {
   ui.clientForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    action(ui.createClient, ui.clientFormError, "Could not create the client", createClient);
+    action(ui.createClient, ui.clientFormError, "Could not create the client", () => serially(createClient));
   });
   ui.caseNoteForm.addEventListener("submit", (event) => {
     event.preventDefault();
     ui.caseNoteSaved.textContent = "";
-    action(ui.caseSaveNote, ui.caseNoteError, "Not saved", saveCaseNote, CASE);
+    action(ui.caseSaveNote, ui.caseNoteError, "Not saved", () => serially(saveCaseNote), CASE);
   });
-  ui.caseAdd.addEventListener("click", () => action(ui.caseAdd, ui.caseToolsError, "Could not add", addColleague, CASE));
-  ui.caseHandover.addEventListener("click", () => action(ui.caseHandover, ui.caseToolsError, "Could not hand over", handOver, CASE));
-  ui.caseDelete.addEventListener("click", () => action(ui.caseDelete, ui.caseToolsError, "Not deleted", deleteClient, CASE));
-  ui.caseClose.addEventListener("click", () => {
-    closeCase();
-    focusOn(ui.clientList.querySelector("button") ?? ui.clientLabelInput);
-  });
+  ui.caseAdd.addEventListener("click", () => action(ui.caseAdd, ui.caseToolsError, "Could not add", () => serially(addColleague), CASE));
+  ui.caseHandover.addEventListener("click", () =>
+    action(ui.caseHandover, ui.caseToolsError, "Could not hand over", () => serially(handOver), CASE),
+  );
+  ui.caseDelete.addEventListener("click", () =>
+    action(ui.caseDelete, ui.caseToolsError, "Not deleted", () => serially(deleteClient), CASE),
+  );
+  ui.caseClose.addEventListener("click", () =>
+    serially(() => {
+      closeCase();
+      focusOn(ui.clientList.querySelector("button") ?? ui.clientLabelInput);
+    }),
+  );
 }

@@ -24,7 +24,7 @@ export const ui = Object.fromEntries(
     "player", "player-title", "player-audio", "player-play", "player-seek", "player-time", "player-status", "player-error",
     "team-area", "members", "team-notice", "team-error", "admin-tools", "invite-role", "create-invite", "invite-box",
     "invite-link", "pending-empty", "pending",
-    "clients-area", "clients-none", "client-list", "clients-notice", "clients-error", "client-form", "client-label-input",
+    "clients-area", "clients", "clients-none", "client-list", "clients-notice", "clients-error", "client-form", "client-label-input",
     "client-initials-input", "client-retention", "create-client", "client-form-error",
     "case", "case-title", "case-access", "case-id", "case-epoch", "case-level", "case-retention", "case-notice", "case-error",
     "case-note-form", "case-note-input", "case-minutes", "case-status", "case-save-note", "case-note-saved", "case-note-error",

@@ -41,10 +41,13 @@ async function join(browser, who) {
   return { ...p, who, invite: new URL(link).hash };
 }
 
-/** Refresh, and wait until the page has redrawn everything. */
+/** Refresh, and wait until the page has redrawn its clients (the last step of a refresh). */
 async function refresh(p) {
   await p.page.bringToFront();
+  const clients = p.page.getByTestId("clients");
+  const before = Number((await clients.getAttribute("data-refreshed")) ?? 0);
   await p.page.getByTestId("refresh").click();
+  await expect.poll(async () => Number(await clients.getAttribute("data-refreshed"))).toBeGreaterThan(before);
   await expect(p.page.getByTestId("refresh")).toBeEnabled();
 }
 
