@@ -387,6 +387,11 @@ function memberActions(m) {
       focusOn(ui.caseTitle);
     }), CASE),
   );
+  // Each row has the same three buttons: their names say whom they act on.
+  const whom = colleague(m.id)?.fingerprint ?? "this colleague";
+  level.setAttribute("aria-label", `${level.textContent}: ${whom}`);
+  share.setAttribute("aria-label", `Share the case's history with ${whom}`);
+  remove.setAttribute("aria-label", `Remove ${whom} from this case`);
   actions.append(level, share, remove);
   return actions;
 }
