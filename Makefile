@@ -151,10 +151,10 @@ test-fuzz:
 test-e2e: build server
 	CONFIDE_SERVER_BIN=$(SERVER_BIN) npx --no-install playwright test
 
-## screenshots: the walk-through (and the way back) in Chromium, also writing docs/demo-*.png
-## for the README.
+## screenshots: the walk-through (and the way back, and the practice of four's clients) in
+## Chromium, also writing docs/demo-*.png for the README.
 screenshots: build server
-	CONFIDE_SERVER_BIN=$(SERVER_BIN) CONFIDE_SCREENSHOTS=1 npx --no-install playwright test --project=chromium therapists.spec.mjs way-back.spec.mjs
+	CONFIDE_SERVER_BIN=$(SERVER_BIN) CONFIDE_SCREENSHOTS=1 npx --no-install playwright test --project=chromium therapists.spec.mjs way-back.spec.mjs cases.spec.mjs
 
 ## demo: the page and the package over the real server, data kept in data/demo/.
 ## Ctrl-C stops it (gracefully: requests in flight finish).

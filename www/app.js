@@ -6,12 +6,14 @@
 // console, into an error message or into a URL.
 //
 // This module wires the page together; each concept lives in its own module: identity.js,
-// join.js (invite links), workspace.js (the log), team.js, notes.js, recordings.js.
+// join.js (invite links), workspace.js (the log), team.js, notes.js, recordings.js, and
+// clients.js with cases.js (each client's case).
 import { init } from "/pkg/dist/index.js";
 import { ApiError } from "./api.js";
 import { PageError, action, clearError, codeOf, showError } from "./errors.js";
 import { hooks as identityHooks, createIdentity, restoreIdentity, resumeIdentity } from "./identity.js";
 import { hooks as joinHooks, hasInvite, join, readInviteFromUrl } from "./join.js";
+import { forgetClients, refreshClients, wireClients } from "./clients.js";
 import { checkTranscript, guardUnload, listRecords, mayDiscard, newNote, refreshNotes, saveNote } from "./notes.js";
 import { checkChosenRecording, player, refreshRecordings, uploadRecording } from "./recordings.js";
 import { createInvite, renderMembers, startPolling, stopPolling } from "./team.js";
@@ -64,6 +66,7 @@ async function showWorkspaces({ choose = false } = {}) {
   ui.workspaceOpen.hidden = true;
   ui.workspaceCheck.hidden = true;
   ui.workArea.hidden = true;
+  ui.clientsArea.hidden = true;
   const list = await listWorkspaces();
   ui.workspaceNewText.textContent =
     list.length === 0
@@ -144,6 +147,7 @@ function renderWorkspace() {
   ui.workspaceCheck.hidden = true;
   ui.workspaceOpen.hidden = false;
   ui.workArea.hidden = false;
+  ui.clientsArea.hidden = false;
   ui.notesList.hidden = false;
   ui.recordingsArea.hidden = false;
   ui.teamArea.hidden = false;
@@ -171,6 +175,8 @@ function lockOut() {
   state.ws?.free();
   state.ws = null;
   state.removed = true;
+  forgetClients();
+  ui.clientsArea.hidden = true;
   document.body.dataset.state = "removed";
   ui.notesList.hidden = true;
   ui.notes.replaceChildren();
@@ -190,6 +196,7 @@ async function refreshAll() {
   const records = await listRecords();
   await refreshNotes(records);
   await refreshRecordings(records);
+  await refreshClients(); // its failures stay in the Clients panel
 }
 
 /** A workspace route answering 404 means the server no longer counts us as a member. */
@@ -205,6 +212,7 @@ async function switchWorkspace() {
   if (!(await mayDiscard())) return;
   stopPolling();
   player.close();
+  forgetClients();
   closeWorkspace();
   await showWorkspaces({ choose: true });
 }
@@ -301,6 +309,7 @@ function wire() {
   ui.createInvite.addEventListener("click", () =>
     action(ui.createInvite, ui.teamError, "Could not create an invite", createInvite),
   );
+  wireClients();
   window.addEventListener("beforeunload", guardUnload);
   window.addEventListener("hashchange", () =>
     inviteArrived().catch((e) => showError(ui.invitationError, e, "Cannot join")),

@@ -47,6 +47,15 @@ export const EXPLAIN = {
   missing_grant: "no key for the current period has been shared with you yet.",
   no_membership_log: "this workspace has no membership history.",
   no_trust_anchor: "nothing in this browser vouches for this workspace yet: confirm its check code with a colleague.",
+  log_too_large: "the history is larger than Confide accepts: the server may be trying to slow this browser down.",
+  cannot_remove_self: "nobody can remove themselves. Ask a colleague to do it.",
+  wrong_case: "it belongs to another client's case.",
+  level_too_low: "your access to this client is summaries only: full members read the clinical notes and make the changes.",
+  last_holder: "the case needs at least one colleague with full access: give someone else full access first (hand over).",
+  case_needs_rotation: "a colleague on this case has left the practice; the case must move to new keys first. Open the client again.",
+  case_deleted: "this client's case has been deleted: nobody can open its notes any more.",
+  under_retention: "the client's notes are under retention and cannot be deleted yet.",
+  workspace_out_of_date: "the case names a change of the practice this page has not seen yet; refresh and try again.",
   // This page
   fingerprint_changed: "the fingerprint in the signed reply differs from the one shown; nobody was admitted.",
   reply_changed: "the reply you compared is no longer the one the server shows; nobody was admitted. Compare the fingerprint again.",
@@ -61,6 +70,10 @@ export const EXPLAIN = {
   no_recording: "choose a recording first.",
   recording_empty: "this file is empty: it holds no recording.",
   not_audio: "this file is not an audio recording (WAV, MP3, M4A, AAC, Ogg, Opus, FLAC or WebM).",
+  client_incomplete: "give both the client's name (or file number) and initials.",
+  case_id_mismatch: "the server filed the new case under another id; nothing was written in it.",
+  nobody_chosen: "choose a colleague first.",
+  minutes_invalid: "the duration must be a whole number of minutes, from 1 to 600.",
   removed_cannot_save: "an admin has removed you from this workspace, so it cannot be saved there. Your text is still in the editor: copy it somewhere safe if you need it.",
   too_large: "it is too large for the server.",
   unplayable: "this browser cannot play this recording's format.",
@@ -76,6 +89,18 @@ export const EXPLAIN = {
   range_not_satisfiable: "the recording is shorter than expected.",
 };
 
+/** The same codes said of a client's case rather than of the workspace. */
+const EXPLAIN_CASE = {
+  broken_chain: "the history of who is on this client's case does not fit together: the server may have changed it.",
+  rollback_detected: "the server showed an older history of this client's case than this browser has seen. Do not trust its list of colleagues until an admin has looked into it.",
+  fork_detected: "the server showed a history of this client's case that differs from the one this browser has seen. Do not trust its list of colleagues until an admin has looked into it.",
+  not_authorized: "only a colleague with full access to this case can do this.",
+  not_a_member: "you are not, or no longer, on this client's case.",
+  missing_grant: "no key of this client's case is addressed to you: you were removed from it, or it was deleted.",
+  key_mismatch: "a key does not match this client's case history.",
+  not_found: "the server has no such client, or you are no longer on the case.",
+};
+
 export function codeOf(e) {
   if (isConfideError(e)) return e.code;
   if (e instanceof ApiError || e instanceof PageError) return e.code;
@@ -83,8 +108,11 @@ export function codeOf(e) {
   return "unexpected";
 }
 
-/** Shows the code and plain words; never the message (it could quote input). */
-export function showError(el, e, prefix) {
+/**
+ * Shows the code and plain words; never the message (it could quote input). `scope: "case"`
+ * words the log's errors for a client's case instead of the workspace.
+ */
+export function showError(el, e, prefix, { scope } = {}) {
   const code = codeOf(e);
   el.replaceChildren();
   if (prefix) el.append(`${prefix}: `);
@@ -92,7 +120,8 @@ export function showError(el, e, prefix) {
   c.className = "code";
   c.dataset.testid = "error-code";
   c.textContent = code;
-  el.append(EXPLAIN[code] ?? "something unexpected went wrong.", " (", c, ")");
+  const words = (scope === "case" ? EXPLAIN_CASE[code] : undefined) ?? EXPLAIN[code];
+  el.append(words ?? "something unexpected went wrong.", " (", c, ")");
   el.dataset.code = code;
   el.hidden = false;
 }
@@ -111,7 +140,7 @@ export const actingButton = () => acting;
  * Runs an action from a button: disables it meanwhile, shows failures in `errorEl`. Returns
  * whether it succeeded.
  */
-export async function action(button, errorEl, prefix, fn) {
+export async function action(button, errorEl, prefix, fn, options) {
   clearError(errorEl);
   acting = button;
   button.disabled = true;
@@ -119,7 +148,7 @@ export async function action(button, errorEl, prefix, fn) {
     await fn();
     return true;
   } catch (e) {
-    showError(errorEl, e, prefix);
+    showError(errorEl, e, prefix, options);
     return false;
   } finally {
     button.disabled = false;

@@ -11,7 +11,7 @@ import { focusOn, notice, state, ui } from "./ui.js";
 import { listWorkspaces, loadWorkspace, pins } from "./workspace.js";
 
 const POLL_MS = 1500;
-/** Every this many polls the acceptance is sent again: a 404 then means the invite closed. */
+/** Every this many polls the acceptance is sent again: an answer then may say the invite closed. */
 const RECHECK_EVERY = 3;
 
 /** Opens the workspace once joined (set by app.js). */
@@ -150,9 +150,9 @@ export async function join() {
     try {
       await postAcceptance();
     } catch (e) {
-      if (e instanceof ApiError && (e.status === 404 || e.code === "too_many_acceptances")) {
+      if (inviteClosed(e) || (e instanceof ApiError && e.code === "too_many_acceptances")) {
         await finish();
-        showError(ui.invitationError, e.status === 404 ? new PageError("invite_closed") : e, "Cannot join");
+        showError(ui.invitationError, inviteClosed(e) ? new PageError("invite_closed") : e, "Cannot join");
         return false;
       }
       throw e;
@@ -184,8 +184,16 @@ export async function join() {
 }
 
 /**
+ * The server's answers to an acceptance for an invite that is closed (server/README.md#invites):
+ * unknown (404), used (409 `invite_used`) or expired (410 `invite_expired`).
+ */
+function inviteClosed(e) {
+  return e instanceof ApiError && (e.status === 404 || e.code === "invite_used" || e.code === "invite_expired");
+}
+
+/**
  * Polls until the server lists the workspace (the admin's admit entry is in its log): true.
- * Every few polls the acceptance is sent again; a 404 means the invite closed without us
+ * Every few polls the acceptance is sent again; a closed invite means it closed without us
  * (someone else used it, or it expired): false. While the server cannot be reached, waits on.
  */
 async function waitForAdmission(workspaceId) {
@@ -197,7 +205,7 @@ async function waitForAdmission(workspaceId) {
       try {
         await postAcceptance();
       } catch (e) {
-        if (!(e instanceof ApiError) || e.status !== 404) throw e;
+        if (!inviteClosed(e)) throw e;
         // Admitted between the two requests also closes the invite: look once more.
         return isListed(await listWorkspaces(), workspaceId);
       }

@@ -254,7 +254,7 @@ function renderNote(li, rec, client, body) {
   head.className = "note-head";
   const who = document.createElement("strong");
   who.dataset.testid = "note-client";
-  who.textContent = client || "(no client identifier)";
+  who.textContent = client || "(no title)";
   const when = document.createElement("span");
   when.className = "meta";
   when.dataset.testid = "note-date";
@@ -296,7 +296,7 @@ function renderNote(li, rec, client, body) {
 async function deleteNote(rec) {
   const sure = await confirmStep({
     title: "Delete this note?",
-    text: "The note, its client identifier and its transcript are deleted for everyone in the workspace. This cannot be undone.",
+    text: "The note, its title and its transcript are deleted for everyone in the workspace. This cannot be undone.",
     ok: "Delete the note",
     danger: true,
   });

@@ -24,6 +24,12 @@ export const ui = Object.fromEntries(
     "player", "player-title", "player-audio", "player-play", "player-seek", "player-time", "player-status", "player-error",
     "team-area", "members", "team-notice", "team-error", "admin-tools", "invite-role", "create-invite", "invite-box",
     "invite-link", "pending-empty", "pending",
+    "clients-area", "clients", "clients-none", "client-list", "clients-notice", "clients-error", "client-form", "client-label-input",
+    "client-initials-input", "client-retention", "create-client", "client-form-error",
+    "case", "case-title", "case-access", "case-id", "case-epoch", "case-level", "case-retention", "case-notice", "case-error",
+    "case-note-form", "case-note-input", "case-minutes", "case-status", "case-save-note", "case-note-saved", "case-note-error",
+    "case-notes-empty", "case-notes", "case-members", "case-members-error", "case-tools", "case-add-who", "case-add-level",
+    "case-add", "case-handover-to", "case-handover", "case-delete-hint", "case-delete", "case-tools-error", "case-close",
     "confirm-dialog", "confirm-title", "confirm-text", "confirm-ok", "confirm-cancel",
   ].map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), $(id)]),
 );
@@ -37,6 +43,7 @@ export const state = {
   dirty: false, // the local log holds an entry the server has not accepted
   removed: false, // the server no longer counts us as a member of the open workspace
   pollTimer: null,
+  caseId: null, // the client's case shown, if any
 };
 
 /**

@@ -4,38 +4,14 @@
 import { Workspace, isConfideError } from "/pkg/dist/index.js";
 import { ApiError, b64, unb64, wsPath } from "./api.js";
 import { PageError } from "./errors.js";
+import { pinStore } from "./pins.js";
 import { state } from "./ui.js";
 
 /** Called after every adopted load or append, to redraw the workspace (set by app.js). */
 export const hooks = { render: () => {}, lockOut: () => {} };
 
-
-/**
- * The newest log head this device has verified, per member and workspace: passed back to
- * Workspace.load so a server that rolls the log back or forks it is caught.
- */
-export const pins = {
-  memory: new Map(),
-  key(wsId) {
-    return `confide-demo/head/${state.member.id}/${wsId}`;
-  },
-  get(wsId) {
-    try {
-      return localStorage.getItem(this.key(wsId)) ?? this.memory.get(wsId);
-    } catch {
-      return this.memory.get(wsId);
-    }
-  },
-  set(wsId, head) {
-    this.memory.set(wsId, head);
-    try {
-      localStorage.setItem(this.key(wsId), head);
-    } catch {
-      // Private mode or storage disabled: memory only.
-    }
-  },
-};
-
+/** The workspace heads this browser has verified, per member and workspace (pins.js). */
+export const pins = pinStore((wsId) => `confide-demo/head/${state.member.id}/${wsId}`);
 
 /**
  * Fetches log, grants and history and verifies all of it (Workspace.load), anchored by what

@@ -256,3 +256,21 @@ export function fingerprintOf(bundle) {
 export function bundleOfAcceptance(acceptance) {
   return acceptance.subarray(52, 1368);
 }
+
+// ---------- the practice of four (cases.spec.mjs): each client is a case ---------------
+
+export const LENA = { label: "Client LS-3318 (Lena Schulz)", initials: "L.S." };
+export const PAUL = { label: "Client PK-5120 (Paul Krüger)", initials: "P.K." };
+export const HANNA = { label: "Client HN-7702 (Hanna Novak)", initials: "H.N." };
+export const CASE_NOTE_LENA = "Lena described intrusive memories of the crash; we practised grounding with the five senses.";
+export const CASE_NOTE_PAUL = "Paul's sleep diary shows four awakenings a night; agreed to try stimulus control.";
+export const CASE_NOTE_HANNA = "Hanna is ambivalent about the job offer; we explored her values and what she fears losing.";
+export const CASE_NOTE_HANDOVER = "First session with Ben after the handover: Lena feels safe to go on, flashbacks less often.";
+export const CASE_NOTE_ROTATED = "Written after Alice left the practice: Paul sleeps six hours now; review in a month.";
+/** A session summary as the page writes it (summary level): duration and status, as JSON. */
+export const summaryText = (minutes, status) => JSON.stringify({ minutes, status });
+
+SECRETS.push(
+  LENA.label, PAUL.label, HANNA.label, CASE_NOTE_LENA, CASE_NOTE_PAUL, CASE_NOTE_HANNA, CASE_NOTE_HANDOVER,
+  CASE_NOTE_ROTATED, summaryText(50, "attended"), summaryText(45, "attended"), summaryText(30, "no-show"),
+);
