@@ -390,7 +390,7 @@ function memberActions(m) {
   // Each row has the same three buttons: their names say whom they act on.
   const whom = colleague(m.id)?.fingerprint ?? "this colleague";
   level.setAttribute("aria-label", `${level.textContent}: ${whom}`);
-  share.setAttribute("aria-label", `Share the case's history with ${whom}`);
+  share.setAttribute("aria-label", `Share history with ${whom}`);
   remove.setAttribute("aria-label", `Remove ${whom} from this case`);
   actions.append(level, share, remove);
   return actions;

@@ -402,7 +402,7 @@ test("Ben deletes a client: nobody can open its notes, not even from a copy of t
   try {
     for (const [name, api] of Object.entries({ ben: apiBen, sam: apiSam })) {
       expect(await api.grants(casePath(lena, "/grants")), name).toEqual([]);
-      for (const id of noteIds) expect(await api.status(casePath(lena, `/records/${id}/note`)), name).toBe(404);
+      for (const id of noteIds) expect(await api.status(casePath(lena, `/records/${id}/note`)), name).toBe(410); // case_deleted
       await expect(api.loadCase(live[name], lena)).rejects.toMatchObject({ code: "case_deleted" });
     }
   } finally {
