@@ -648,7 +648,10 @@ fn a_storage_server_reads_what_case_entries_change_and_checks_the_grants_it_is_g
         assert_eq!(header, CaseGrantHeader::parse(grant).unwrap());
         assert_eq!(header.recipient_id(), *to);
         assert_eq!(header.granter_id(), cleo_id);
-        assert_eq!((header.workspace_id(), header.case_id()), (cleo.id(), case.id()));
+        assert_eq!(
+            (header.workspace_id(), header.case_id()),
+            (cleo.id(), case.id())
+        );
         seen.push((header.epoch(), header.level(), *to == sam));
     }
     assert_eq!(
@@ -685,5 +688,8 @@ fn a_storage_server_reads_what_case_entries_change_and_checks_the_grants_it_is_g
     assert_eq!(altered(1300, &[sams[1300] ^ 1]), "bad_signature");
     // Another case's grant.
     let (_, other) = Case::create_with_rng(&cleo, T0 + 60, 0, &mut seeded_rng([7; 32])).unwrap();
-    assert_eq!(code(log.check_grant(ws, &other.grants[0].grant)), "wrong_case");
+    assert_eq!(
+        code(log.check_grant(ws, &other.grants[0].grant)),
+        "wrong_case"
+    );
 }

@@ -329,7 +329,13 @@ fn a_tombstone_says_who_deleted_and_a_withheld_one_is_detected() {
     );
     // The server withholds the tombstone from a client that pinned it...
     assert_eq!(
-        latest_text(&case, &cleo, std::slice::from_ref(&v1), &r1, Some(&opened.pin)),
+        latest_text(
+            &case,
+            &cleo,
+            std::slice::from_ref(&v1),
+            &r1,
+            Some(&opened.pin)
+        ),
         Err("rollback_detected")
     );
     // ...and from one that did not, but reads the audit trail.

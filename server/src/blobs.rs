@@ -238,9 +238,7 @@ async fn commit_upload(
     let ws_bytes = &scope.workspace().as_bytes()[..];
     let mut tx = state.db.begin().await?;
     // A member removed (a case deleted) during the upload does not get to commit it.
-    let access = scope
-        .access_in(&mut tx, state.db.backend(), member)
-        .await?;
+    let access = scope.access_in(&mut tx, state.db.backend(), member).await?;
     if !access.write {
         return Err(read_only());
     }
@@ -654,9 +652,10 @@ async fn list(
     scope: Scope,
 ) -> Result<impl IntoResponse + use<>, ApiError> {
     scope.access(state, &session.member_id).await?;
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(scope.sql(
-        "SELECT blob_id, size, updated_at FROM {blobs} WHERE {key} = $1 ORDER BY blob_id",
-    ))
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        scope
+            .sql("SELECT blob_id, size, updated_at FROM {blobs} WHERE {key} = $1 ORDER BY blob_id"),
+    )
     .bind(scope.key())
     .fetch_all(state.db.read())
     .await?;
@@ -776,10 +775,7 @@ async fn reconcile_rows(
 /// that owns the data directory.
 async fn reconcile_local_files(db: &Db, dir: &std::path::Path) -> Result<(), ApiError> {
     let mut named = std::collections::HashSet::new();
-    for query in [
-        "SELECT object FROM blobs",
-        "SELECT object FROM case_blobs",
-    ] {
+    for query in ["SELECT object FROM blobs", "SELECT object FROM case_blobs"] {
         let objects: Vec<String> = sqlx::query_scalar(query).fetch_all(db.read()).await?;
         named.extend(objects);
     }

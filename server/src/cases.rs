@@ -45,7 +45,11 @@ struct CaseRow {
     deleted: bool,
 }
 
-async fn case_row<'e, E>(db: E, ws: &WorkspaceId, case: &CaseId) -> Result<Option<CaseRow>, ApiError>
+async fn case_row<'e, E>(
+    db: E,
+    ws: &WorkspaceId,
+    case: &CaseId,
+) -> Result<Option<CaseRow>, ApiError>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
@@ -57,12 +61,14 @@ where
     .bind(&ws.as_bytes()[..])
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(head_seq, head_hash, log_bytes, deleted)| CaseRow {
-        head_seq,
-        head_hash,
-        log_bytes,
-        deleted: deleted != 0,
-    }))
+    Ok(
+        row.map(|(head_seq, head_hash, log_bytes, deleted)| CaseRow {
+            head_seq,
+            head_hash,
+            log_bytes,
+            deleted: deleted != 0,
+        }),
+    )
 }
 
 fn level_byte(level: Level) -> i64 {
@@ -91,7 +97,10 @@ fn case_log_bytes(log: &CaseLog) -> usize {
     log.entries().map(<[u8]>::len).sum()
 }
 
-fn invalid_grant(status: StatusCode, message: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
+fn invalid_grant(
+    status: StatusCode,
+    message: impl Into<std::borrow::Cow<'static, str>>,
+) -> ApiError {
     ApiError::new(status, "invalid_grant", message)
 }
 
@@ -134,11 +143,7 @@ fn check_grant_shapes(
 
 /// Everything else a server can check of a grant, on the log after the entry
 /// ([`CaseLog::check_grant`]), and that its recipient is on the case and in the workspace.
-fn check_grants(
-    log: &CaseLog,
-    ws_log: &MembershipLog,
-    grants: &[Vec<u8>],
-) -> Result<(), ApiError> {
+fn check_grants(log: &CaseLog, ws_log: &MembershipLog, grants: &[Vec<u8>]) -> Result<(), ApiError> {
     for grant in grants {
         let header = log.check_grant(ws_log, grant).map_err(|e| {
             invalid_grant(
@@ -449,13 +454,8 @@ async fn commit(
             crate::blobs::remove_object(&state.db, &state.blobs, object).await;
         }
     } else if !keys.is_shared()
-        && let Err(e) = KeyStore::drop_stale(
-            keys.db().write(),
-            &effects.case,
-            effects.seq,
-            &effects.hash,
-        )
-        .await
+        && let Err(e) =
+            KeyStore::drop_stale(keys.db().write(), &effects.case, effects.seq, &effects.hash).await
     {
         tracing::warn!(code = e.code(), "stale grants stay (never served)");
     }
@@ -469,7 +469,10 @@ async fn commit(
 /// with grants; no more.
 pub async fn finish_shredding(db: &Db, keys: &KeyStore) {
     if let Err(e) = shred_deleted(db, keys).await {
-        tracing::error!(code = e.code(), "the grants of deleted cases could not be checked");
+        tracing::error!(
+            code = e.code(),
+            "the grants of deleted cases could not be checked"
+        );
     }
 }
 
@@ -850,12 +853,11 @@ async fn verify_locked(
     let tx = match state.db.backend() {
         Backend::Postgres => {
             let mut tx = state.db.begin().await?;
-            let locked: Option<(i64, Vec<u8>)> = sqlx::query_as(
-                "SELECT head_seq, head_hash FROM cases WHERE id = $1 FOR UPDATE",
-            )
-            .bind(&case.as_bytes()[..])
-            .fetch_optional(&mut *tx)
-            .await?;
+            let locked: Option<(i64, Vec<u8>)> =
+                sqlx::query_as("SELECT head_seq, head_hash FROM cases WHERE id = $1 FOR UPDATE")
+                    .bind(&case.as_bytes()[..])
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if locked.is_none_or(|(seq, hash)| seq != row.head_seq || hash != row.head_hash) {
                 return Err(head_moved());
             }

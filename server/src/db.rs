@@ -113,12 +113,28 @@ pub enum Schema {
 fn migrations(backend: Backend, schema: Schema) -> Migrator {
     let list: &[(i64, &'static str, &'static str)] = match (schema, backend) {
         (Schema::Bulk, Backend::Sqlite) => &[
-            (1, "schema", include_str!("../migrations/sqlite/0001_schema.sql")),
-            (2, "cases", include_str!("../migrations/sqlite/0002_cases.sql")),
+            (
+                1,
+                "schema",
+                include_str!("../migrations/sqlite/0001_schema.sql"),
+            ),
+            (
+                2,
+                "cases",
+                include_str!("../migrations/sqlite/0002_cases.sql"),
+            ),
         ],
         (Schema::Bulk, Backend::Postgres) => &[
-            (1, "schema", include_str!("../migrations/postgres/0001_schema.sql")),
-            (2, "cases", include_str!("../migrations/postgres/0002_cases.sql")),
+            (
+                1,
+                "schema",
+                include_str!("../migrations/postgres/0001_schema.sql"),
+            ),
+            (
+                2,
+                "cases",
+                include_str!("../migrations/postgres/0002_cases.sql"),
+            ),
         ],
         (Schema::Keys, Backend::Sqlite) => &[(
             1,
@@ -222,7 +238,11 @@ impl Db {
             .map_err(OpenError::Migrate)
     }
 
-    async fn open_postgres(url: &str, schema: Schema, config: &DbConfig) -> Result<Self, OpenError> {
+    async fn open_postgres(
+        url: &str,
+        schema: Schema,
+        config: &DbConfig,
+    ) -> Result<Self, OpenError> {
         let pool = AnyPoolOptions::new()
             .max_connections(config.max_connections.max(2))
             .acquire_timeout(config.busy_timeout)

@@ -354,10 +354,7 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
         keys: keys.clone(),
         blobs,
         logs: Arc::new(LogCache::new(config.log_cache_bytes, Arc::clone(&metrics))),
-        case_logs: Arc::new(LogCache::new(
-            config.log_cache_bytes,
-            Arc::clone(&metrics),
-        )),
+        case_logs: Arc::new(LogCache::new(config.log_cache_bytes, Arc::clone(&metrics))),
         config: Arc::new(config),
         statics: Arc::new(statics),
         limiters: Arc::new(limiters),
@@ -388,7 +385,10 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
         )
         .route("/api/workspaces/{ws}/records", get(records::list_records))
         .route("/api/workspaces/{ws}/blobs", get(blobs::list_blobs))
-        .route("/api/workspaces/{ws}/cases/{case}/log", get(cases::get_case_log))
+        .route(
+            "/api/workspaces/{ws}/cases/{case}/log",
+            get(cases::get_case_log),
+        )
         .route(
             "/api/workspaces/{ws}/cases/{case}/grants",
             get(cases::get_case_grants),

@@ -206,9 +206,9 @@ async fn get(
     wire::name(record)?;
     wire::name(field)?;
     scope.access(state, &session.member_id).await?;
-    let body: Option<Vec<u8>> = sqlx::query_scalar(scope.sql(
-        "SELECT body FROM {records} WHERE {key} = $1 AND record_id = $2 AND field = $3",
-    ))
+    let body: Option<Vec<u8>> = sqlx::query_scalar(
+        scope.sql("SELECT body FROM {records} WHERE {key} = $1 AND record_id = $2 AND field = $3"),
+    )
     .bind(scope.key())
     .bind(record)
     .bind(field)
@@ -274,9 +274,9 @@ async fn delete(
     if !access.may_change(&session.member_id, &author) {
         return Err(not_yours());
     }
-    sqlx::query(scope.sql(
-        "DELETE FROM {records} WHERE {key} = $1 AND record_id = $2 AND field = $3",
-    ))
+    sqlx::query(
+        scope.sql("DELETE FROM {records} WHERE {key} = $1 AND record_id = $2 AND field = $3"),
+    )
     .bind(scope.key())
     .bind(record)
     .bind(field)

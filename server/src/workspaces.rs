@@ -90,7 +90,10 @@ pub(crate) struct StoredHead {
 ///
 /// # Errors
 /// Database errors only.
-pub(crate) async fn stored_head<'e, E>(db: E, ws: &WorkspaceId) -> Result<Option<StoredHead>, ApiError>
+pub(crate) async fn stored_head<'e, E>(
+    db: E,
+    ws: &WorkspaceId,
+) -> Result<Option<StoredHead>, ApiError>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {

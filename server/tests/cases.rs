@@ -333,7 +333,10 @@ async fn case_routes_answer_the_cases_members_and_no_one_else() {
         format!("{base}/blobs/rec-1"),
     ] {
         let r = server.put_bytes(&path, &p.sam_t, summary.clone()).await;
-        assert_eq!((r.status, r.code().as_str()), (StatusCode::FORBIDDEN, "forbidden"));
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (StatusCode::FORBIDDEN, "forbidden")
+        );
         let r = server
             .send(Method::DELETE, &path, Some(&p.sam_t), &[], empty())
             .await;
@@ -359,7 +362,11 @@ async fn case_routes_answer_the_cases_members_and_no_one_else() {
             assert_eq!(here.body, there.body, "{suffix}");
         }
         let r = server
-            .put_bytes(&format!("{base}/records/session-2/notes"), token, note.clone())
+            .put_bytes(
+                &format!("{base}/records/session-2/notes"),
+                token,
+                note.clone(),
+            )
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
     }
@@ -409,7 +416,10 @@ async fn case_routes_answer_the_cases_members_and_no_one_else() {
         .await;
     let (mias, _) = create_case(server, &mia, &p.mia_t).await;
     let r = server
-        .get(&format!("{}/log", case_path(&mia, &mias.id())), Some(&p.cleo_t))
+        .get(
+            &format!("{}/log", case_path(&mia, &mias.id())),
+            Some(&p.cleo_t),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     p.server.stop().await;
@@ -448,7 +458,11 @@ async fn each_case_append_verifies_one_entry_and_a_restart_verifies_the_case_log
             .get(&format!("{}/cases", ws_path(&p.cleo)), Some(token))
             .await;
     }
-    assert!(load_case(&p.server, &p.sam, &p.sam_t, &p.case.id()).await.is_ok());
+    assert!(
+        load_case(&p.server, &p.sam, &p.sam_t, &p.case.id())
+            .await
+            .is_ok()
+    );
     assert_eq!(p.server.metrics.case_entries_verified(), case_before);
     assert_eq!(p.server.metrics.entries_verified(), ws_before);
 
@@ -464,7 +478,15 @@ async fn each_case_append_verifies_one_entry_and_a_restart_verifies_the_case_log
     assert_eq!(p.server.metrics.full_verifications(), 1);
     assert_eq!(p.server.metrics.entries_verified(), 7);
     let rotated = p.case.rotate(&p.cleo, now()).unwrap();
-    let r = publish(&p.server, &p.cleo, &p.case.id(), &p.cleo_t, seq + 1, &rotated).await;
+    let r = publish(
+        &p.server,
+        &p.cleo,
+        &p.case.id(),
+        &p.cleo_t,
+        seq + 1,
+        &rotated,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(p.server.metrics.case_entries_verified(), 34);
     assert_eq!(p.server.metrics.case_full_verifications(), 1);
@@ -531,7 +553,10 @@ async fn forged_and_altered_case_entries_are_refused_with_their_codes() {
     let verified = server.metrics.case_entries_verified() - before;
     let r = publish(server, &p.cleo, &case_id, &p.cleo_t, 1, &rotated).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert_eq!(server.metrics.case_entries_verified() - before, verified + 1);
+    assert_eq!(
+        server.metrics.case_entries_verified() - before,
+        verified + 1
+    );
     assert_eq!(server.metrics.case_full_verifications(), 0);
     p.case = scratch().await.unwrap();
     assert_eq!(p.case.epoch(), 2);
@@ -576,7 +601,14 @@ async fn of_two_appends_on_one_head_one_wins_and_its_grants_alone_are_served() {
                 tokio::spawn(async move {
                     barrier.wait().await;
                     let r = server.post(&path, Some(&token), body).await;
-                    (r.status, if r.status.is_success() { String::new() } else { r.code() })
+                    (
+                        r.status,
+                        if r.status.is_success() {
+                            String::new()
+                        } else {
+                            r.code()
+                        },
+                    )
                 })
             })
             .collect();
@@ -598,7 +630,10 @@ async fn of_two_appends_on_one_head_one_wins_and_its_grants_alone_are_served() {
     let mut case = load_case(&b, &p.cleo, &p.cleo_t, &case_id).await.unwrap();
     let rotated = case.rotate(&p.cleo, now()).unwrap();
     let r = publish(&b, &p.cleo, &case_id, &p.cleo_t, 2, &rotated).await;
-    assert_eq!((r.status, r.code().as_str()), (StatusCode::CONFLICT, "head_moved"));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::CONFLICT, "head_moved")
+    );
     // Only the winners' grants are served: both members load the last epoch (a loser's
     // grant would fail the load with key_mismatch).
     for (ws, token) in [(&p.cleo, &p.cleo_t), (&p.sam, &p.sam_t)] {
@@ -644,9 +679,15 @@ async fn grants_are_checked_before_they_are_stored() {
 
     // Filed under another member than its recipient; not a case grant at all.
     let (status, code, _) = refused(vec![grant(&sam_id, &dans)]).await;
-    assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
     let (status, code, _) = refused(vec![grant(&dan_id, b"CFK\x01 not a grant")]).await;
-    assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
     // Another case's.
     let (_, created) = create_case(server, &p.cleo, &p.cleo_t).await;
     let (status, code, _) = refused(vec![grant(&cleo_id, &created.grants[0].grant)]).await;
@@ -669,7 +710,10 @@ async fn grants_are_checked_before_they_are_stored() {
     assert_eq!(&raised[41..73], &sam_id[..]);
     raised[40] = 1;
     let (status, code, _) = refused(vec![grant(&sam_id, &raised)]).await;
-    assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_grant")
+    );
     // Dan's grant of the new epoch, sent with a rotation (Dan is not on the case after it).
     let mut other = load_case(server, &p.cleo, &p.cleo_t, &case_id)
         .await
@@ -730,11 +774,11 @@ async fn grants_are_checked_before_they_are_stored() {
     let epochs = |token: String| {
         let path = grants_path.clone();
         async move {
-        let r = server.get(&path, Some(&token)).await;
-        byte_list(&r.json(), "grants")
-            .iter()
-            .map(|g| confide::CaseGrantHeader::parse(g).unwrap().epoch())
-            .collect::<Vec<_>>()
+            let r = server.get(&path, Some(&token)).await;
+            byte_list(&r.json(), "grants")
+                .iter()
+                .map(|g| confide::CaseGrantHeader::parse(g).unwrap().epoch())
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(epochs(p.cleo_t.clone()).await, [0, 1, 2]);
@@ -791,11 +835,12 @@ async fn rows_of(cfg: &Config, store: Store, table: &str, case: &CaseId) -> i64 
 /// The blob store's objects that hold a case's blobs now.
 async fn case_objects(cfg: &Config, case: &CaseId) -> Vec<String> {
     let pool = connect(cfg, Store::Bulk).await;
-    let objects: Vec<String> = sqlx::query_scalar("SELECT object FROM case_blobs WHERE case_id = $1")
-        .bind(&case.as_bytes()[..])
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let objects: Vec<String> =
+        sqlx::query_scalar("SELECT object FROM case_blobs WHERE case_id = $1")
+            .bind(&case.as_bytes()[..])
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     pool.close().await;
     objects
 }
@@ -832,7 +877,10 @@ async fn deleting_a_case_deletes_its_grants_records_and_blobs() {
         StatusCode::CREATED
     );
     assert_eq!(
-        server.put_bytes(&own_blob, &p.cleo_t, vec![6; 3000]).await.status,
+        server
+            .put_bytes(&own_blob, &p.cleo_t, vec![6; 3000])
+            .await
+            .status,
         StatusCode::CREATED
     );
     let objects = case_objects(&cfg, &case_id).await;
@@ -842,7 +890,10 @@ async fn deleting_a_case_deletes_its_grants_records_and_blobs() {
         assert!(store.exists(object).await.unwrap());
     }
     assert_eq!(rows_of(&cfg, Store::Keys, "case_grants", &case_id).await, 3);
-    assert_eq!(rows_of(&cfg, Store::Bulk, "case_records", &case_id).await, 2);
+    assert_eq!(
+        rows_of(&cfg, Store::Bulk, "case_records", &case_id).await,
+        2
+    );
     let stale = load_case(server, &p.cleo, &p.cleo_t, &case_id)
         .await
         .unwrap();
@@ -852,10 +903,16 @@ async fn deleting_a_case_deletes_its_grants_records_and_blobs() {
     let r = append(server, &p.cleo, &case_id, &p.cleo_t, 1, &tombstone, vec![]).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(rows_of(&cfg, Store::Keys, "case_grants", &case_id).await, 0);
-    assert_eq!(rows_of(&cfg, Store::Bulk, "case_records", &case_id).await, 0);
+    assert_eq!(
+        rows_of(&cfg, Store::Bulk, "case_records", &case_id).await,
+        0
+    );
     assert_eq!(rows_of(&cfg, Store::Bulk, "case_blobs", &case_id).await, 0);
     for object in &objects {
-        assert!(!store.exists(object).await.unwrap(), "a case blob's object stays");
+        assert!(
+            !store.exists(object).await.unwrap(),
+            "a case blob's object stays"
+        );
     }
     let pool = connect(&cfg, Store::Bulk).await;
     let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blob_objects")
@@ -882,8 +939,16 @@ async fn deleting_a_case_deletes_its_grants_records_and_blobs() {
         );
         let grants = server.get(&format!("{base}/grants"), Some(token)).await;
         assert_eq!(grants.json()["grants"], json!([]));
-        assert_eq!(code(load_case(server, ws, token, &case_id).await), "case_deleted");
-        for suffix in ["/records", "/blobs", "/records/session-1/summary", "/blobs/rec-1"] {
+        assert_eq!(
+            code(load_case(server, ws, token, &case_id).await),
+            "case_deleted"
+        );
+        for suffix in [
+            "/records",
+            "/blobs",
+            "/records/session-1/summary",
+            "/blobs/rec-1",
+        ] {
             let r = server.get(&format!("{base}{suffix}"), Some(token)).await;
             assert_eq!(
                 (r.status, r.code().as_str()),
@@ -893,7 +958,11 @@ async fn deleting_a_case_deletes_its_grants_records_and_blobs() {
         }
     }
     let r = server
-        .put_bytes(&format!("{base}/records/session-2/notes"), &p.cleo_t, memo.clone())
+        .put_bytes(
+            &format!("{base}/records/session-2/notes"),
+            &p.cleo_t,
+            memo.clone(),
+        )
         .await;
     assert_eq!(r.status, StatusCode::GONE);
     // Nothing follows a tombstone.
@@ -902,7 +971,10 @@ async fn deleting_a_case_deletes_its_grants_records_and_blobs() {
     let r = publish(server, &p.cleo, &case_id, &p.cleo_t, 2, &after).await;
     assert_refused(&r, "case_deleted");
     // The workspace's own record and blob are untouched.
-    assert_eq!(server.get(&own, Some(&p.cleo_t)).await.body.as_ref(), &memo[..]);
+    assert_eq!(
+        server.get(&own, Some(&p.cleo_t)).await.body.as_ref(),
+        &memo[..]
+    );
     assert_eq!(server.get(&own_blob, Some(&p.sam_t)).await.body.len(), 3000);
     p.server.stop().await;
 }
@@ -1005,8 +1077,7 @@ async fn back_up(cfg: &Config, backup: &std::path::Path) -> Config {
             let endpoint = std::env::var("CONFIDE_TEST_S3").unwrap();
             let bucket = fresh_bucket(&endpoint).await;
             let store = |bucket: &str| {
-                let mut b =
-                    object_store::aws::AmazonS3Builder::new().with_bucket_name(bucket);
+                let mut b = object_store::aws::AmazonS3Builder::new().with_bucket_name(bucket);
                 for (k, v) in &cfg.blob_options {
                     b = b.with_config(k.parse().unwrap(), v);
                 }
@@ -1015,7 +1086,13 @@ async fn back_up(cfg: &Config, backup: &std::path::Path) -> Config {
             let (from, to) = (store(url.trim_start_matches("s3://")), store(&bucket));
             let objects: Vec<_> = from.list(None).try_collect().await.unwrap();
             for meta in objects {
-                let bytes = from.get(&meta.location).await.unwrap().bytes().await.unwrap();
+                let bytes = from
+                    .get(&meta.location)
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap();
                 to.put(&meta.location, bytes.into()).await.unwrap();
             }
             restored.blobs = Some(format!("s3://{bucket}"));
@@ -1063,9 +1140,12 @@ async fn a_bulk_backup_restored_after_the_deletion_opens_for_no_one() {
         let holders = files_with_grants(dir.path(), &grants);
         assert!(!holders.is_empty());
         assert!(
-            holders
-                .iter()
-                .all(|f| f.file_name().unwrap().to_str().unwrap().starts_with("keys.sqlite3")),
+            holders.iter().all(|f| f
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("keys.sqlite3")),
             "{holders:?}"
         );
     }
@@ -1081,7 +1161,16 @@ async fn a_bulk_backup_restored_after_the_deletion_opens_for_no_one() {
     }
     p.server = Server::start(cfg.clone()).await;
     let tombstone = p.case.delete(&p.cleo, now()).unwrap();
-    let r = append(&p.server, &p.cleo, &case_id, &p.cleo_t, 1, &tombstone, vec![]).await;
+    let r = append(
+        &p.server,
+        &p.cleo,
+        &case_id,
+        &p.cleo_t,
+        1,
+        &tombstone,
+        vec![],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     p.server.stop().await;
     if sqlite {
@@ -1094,35 +1183,55 @@ async fn a_bulk_backup_restored_after_the_deletion_opens_for_no_one() {
     // its records.
     restore(&cfg, backup.path());
     let server = Server::start(restored.clone()).await;
-    let (cleo_t, sam_t) = (server.login(&member(2)).await, server.login(&member(4)).await);
+    let (cleo_t, sam_t) = (
+        server.login(&member(2)).await,
+        server.login(&member(4)).await,
+    );
     let listed = server
         .get(&format!("{}/cases", ws_path(&p.cleo)), Some(&cleo_t))
         .await
         .json();
     assert_eq!(listed["cases"][0]["deleted"], false);
-    let log = server.get(&format!("{base}/log"), Some(&cleo_t)).await.json();
+    let log = server
+        .get(&format!("{base}/log"), Some(&cleo_t))
+        .await
+        .json();
     assert_eq!(byte_list(&log, "entries").len(), 2);
     for (ws, token) in [(&p.cleo, &cleo_t), (&p.sam, &sam_t)] {
         let r = server.get(&format!("{base}/grants"), Some(token)).await;
         assert_eq!(r.json()["grants"], json!([]));
-        assert_eq!(code(load_case(&server, ws, token, &case_id).await), "missing_grant");
+        assert_eq!(
+            code(load_case(&server, ws, token, &case_id).await),
+            "missing_grant"
+        );
     }
     let fetched = server
         .get(&format!("{base}/records/session-1/notes"), Some(&cleo_t))
         .await;
     assert_eq!(fetched.body.as_ref(), &note[..]);
     assert_eq!(code(p.cleo.decrypt(&fetched.body, &NOTE)), "wrong_case");
-    let blob = server.get(&format!("{base}/blobs/rec-1"), Some(&cleo_t)).await;
+    let blob = server
+        .get(&format!("{base}/blobs/rec-1"), Some(&cleo_t))
+        .await;
     assert_eq!(blob.body.len(), 20_000);
     server.stop().await;
 
     // No grant of the case remains anywhere in the server's files (SQLite: its data
     // directory, bulk and key store), or in the key store's database (PostgreSQL, where the
     // bulk database has no grants table at all).
-    assert_eq!(rows_of(&restored, Store::Keys, "case_grants", &case_id).await, 0);
+    assert_eq!(
+        rows_of(&restored, Store::Keys, "case_grants", &case_id).await,
+        0
+    );
     if restored.database.is_none() {
-        assert_eq!(files_with_grants(dir.path(), &grants), Vec::<std::path::PathBuf>::new());
-        assert_eq!(files_with_grants(backup.path(), &grants), Vec::<std::path::PathBuf>::new());
+        assert_eq!(
+            files_with_grants(dir.path(), &grants),
+            Vec::<std::path::PathBuf>::new()
+        );
+        assert_eq!(
+            files_with_grants(backup.path(), &grants),
+            Vec::<std::path::PathBuf>::new()
+        );
     } else {
         let pool = connect(&restored, Store::Bulk).await;
         let table: Option<String> =
@@ -1151,6 +1260,9 @@ async fn a_bulk_backup_restored_after_the_deletion_opens_for_no_one() {
         );
         server.stop().await;
         assert_eq!(rows_of(&cfg, Store::Keys, "case_grants", &case_id).await, 0);
-        assert_eq!(files_with_grants(dir.path(), &grants), Vec::<std::path::PathBuf>::new());
+        assert_eq!(
+            files_with_grants(dir.path(), &grants),
+            Vec::<std::path::PathBuf>::new()
+        );
     }
 }

@@ -300,7 +300,9 @@ pub(crate) fn verify_signature(
     let split = grant
         .len()
         .checked_sub(SIGNATURE_LEN)
-        .ok_or(GrantError::Malformed(ParseError::Field { what: "case grant" }))?;
+        .ok_or(GrantError::Malformed(ParseError::Field {
+            what: "case grant",
+        }))?;
     let (signed_part, signature) = grant.split_at(split);
     let signature = Signature::from_slice(signature).map_err(|_| GrantError::BadSignature)?;
     let mut signed = labels::CASE_GRANT_SIGNATURE.to_vec();

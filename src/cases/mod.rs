@@ -21,8 +21,8 @@ use zeroize::Zeroizing;
 
 pub use grant::{CASE_GRANT_FULL_LEN, CASE_GRANT_SUMMARY_LEN, CaseGrantHeader};
 use grant::{CaseKeys, key_checks, verify_key_checks};
-use log::{CaseEntryBody, check_case_log_limits, check_pinned_case_head, raw_case_id};
 pub use log::{CaseEntry, CaseEntryChange, CaseHead, CaseLog};
+use log::{CaseEntryBody, check_case_log_limits, check_pinned_case_head, raw_case_id};
 pub use revisions::{OpenedHistory, WriteOptions, Written};
 
 use crate::error::{ArgumentError, DecryptError, GrantError, MembershipError, ParseError};

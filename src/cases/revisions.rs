@@ -340,16 +340,7 @@ impl Case {
             .get(&epoch)
             .and_then(|k| k.key(Level::Summary))
             .ok_or(MembershipError::NotAMember)?;
-        trail.append(
-            ws_log,
-            &self.log,
-            member,
-            key,
-            epoch,
-            now,
-            event,
-            rng,
-        )
+        trail.append(ws_log, &self.log, member, key, epoch, now, event, rng)
     }
 }
 

@@ -412,7 +412,9 @@ impl Server {
         seq: u32,
     ) -> (String, confide::InviteLink) {
         let token = self.login(m).await;
-        let invite = ws.create_invite(confide::Role::Member, now(), WEEK).unwrap();
+        let invite = ws
+            .create_invite(confide::Role::Member, now(), WEEK)
+            .unwrap();
         let r = self
             .append(ws, admin_t, seq, &invite.log_entry, &[], None)
             .await;
