@@ -157,7 +157,7 @@ function noteOpenCases(p) {
       }
     },
     "workspace.openGrant": () => Workspace.openGrant(clinician, wsGrant, directorBundle).free(),
-    // The peer of figure 2's case grants: X-Wing seal and Ed25519 signature of one grant.
+    // The peer of figure 2's case grants: the bundle checked, an X-Wing seal, an Ed25519 signature.
     "workspace.grant": () => ws.grant(directorBundle),
   };
   check(same(fns["workspace.decrypt"]()) && same(fns["case.decrypt"]()) && same(fns["case.loadDecrypt"]()), "each path opens the note");
