@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
+use confide::integrity::{AuditHead, Revision, RevisionKind, RevisionPin};
 use confide::{
     Acceptance, Case, CaseHead, CaseLoadInput, DecryptError, ErrorCode, Head, InviteLink, Level,
     LoadInput, MemberPublicBundle, MemberSecretKey, MemberSeed, RecordContext, RecordDecryptor,
@@ -68,6 +69,9 @@ fn run_case(v: &HashMap<String, String>) -> String {
         invite: None,
     };
     let ws = Workspace::load(member(v), &input).expect("the vector's workspace loads");
+    if v["kind"] == "blind index" {
+        return run_blind_index(&ws, v);
+    }
     let (case_log, case_grants) = (list(v, "case log"), list(v, "case grants"));
     let case_log: Vec<&[u8]> = case_log.iter().map(Vec::as_slice).collect();
     let case_grants: Vec<&[u8]> = case_grants.iter().map(Vec::as_slice).collect();
@@ -111,6 +115,12 @@ fn run_case(v: &HashMap<String, String>) -> String {
             }
         }
     }
+    match v["kind"].as_str() {
+        "revision" => return run_revision(&ws, &case, v),
+        "sign-off" => return run_sign_off(&ws, &case, v),
+        "audit" => return run_audit(&ws, &case, v),
+        _ => {}
+    }
     let Some(record) = v.get("record") else {
         return "success".into();
     };
@@ -137,6 +147,101 @@ fn run_case(v: &HashMap<String, String>) -> String {
         .map_or_else(|e| e.code().to_string(), |_| "success".to_string());
     assert_eq!(streamed, one_shot, "streamed outcome differs");
     one_shot
+}
+
+/// A `revision` vector (FORMAT.md#verifying-a-history): the history, with the pin if any,
+/// verified and its latest revision opened.
+fn run_revision(ws: &Workspace, case: &Case, v: &HashMap<String, String>) -> String {
+    let revisions = list(v, "revisions");
+    let revisions: Vec<&[u8]> = revisions.iter().map(Vec::as_slice).collect();
+    let record = v.get("record").map(|r| hex::decode(r).unwrap());
+    let ctx = RecordContext {
+        record_id: &v["record id"],
+        field: &v["field"],
+    };
+    let pin = match v.get("pin").map(|p| RevisionPin::from_base64url(p)) {
+        Some(Err(e)) => return e.code().to_string(),
+        Some(Ok(p)) => Some(p),
+        None => None,
+    };
+    match case.open_history(ws, &ctx, &revisions, record.as_deref(), pin.as_ref(), None) {
+        Err(e) => e.code().to_string(),
+        Ok(opened) => {
+            let latest = opened.revisions.last().unwrap();
+            let kind = match latest.kind() {
+                RevisionKind::Write => "write",
+                _ => "delete",
+            };
+            assert_eq!(kind, v["revision kind"]);
+            assert_eq!(latest.number().to_string(), v["revision number"]);
+            assert_eq!(hex::encode(latest.author_id()), v["author"]);
+            assert_eq!(latest.time().to_string(), v["time"]);
+            assert_eq!(opened.pin.to_base64url(), v["new pin"]);
+            let plaintext = opened.latest.map(|(_, p)| hex::encode(&*p));
+            assert_eq!(plaintext.as_ref(), v.get("plaintext"));
+            "success".into()
+        }
+    }
+}
+
+/// A `sign-off` vector (FORMAT.md#sign-off): the sign-off verified against the revision.
+fn run_sign_off(ws: &Workspace, case: &Case, v: &HashMap<String, String>) -> String {
+    let revision = match Revision::parse(&hex(v, "revision")) {
+        Err(e) => return e.code().to_string(),
+        Ok(r) => r,
+    };
+    match case.verify_sign_off(ws, &hex(v, "sign-off"), &revision) {
+        Err(e) => e.code().to_string(),
+        Ok(s) => {
+            assert_eq!(hex::encode(s.signer_id), v["signer"]);
+            assert_eq!(s.time.to_string(), v["time"]);
+            assert_eq!(s.revision_number.to_string(), v["revision number"]);
+            "success".into()
+        }
+    }
+}
+
+/// An `audit` vector (FORMAT.md#verifying-an-audit-trail): the entries verified and read.
+fn run_audit(ws: &Workspace, case: &Case, v: &HashMap<String, String>) -> String {
+    let entries = list(v, "audit entries");
+    let entries: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
+    let pin = match v.get("audit pin").map(|p| AuditHead::from_base64url(p)) {
+        Some(Err(e)) => return e.code().to_string(),
+        Some(Ok(p)) => Some(p),
+        None => None,
+    };
+    match case.verify_audit(ws, &entries, pin.as_ref()) {
+        Err(e) => e.code().to_string(),
+        Ok(trail) => {
+            assert_eq!(trail.head().unwrap().to_base64url(), v["audit head"]);
+            let records = trail.records();
+            let actions: Vec<&str> = records
+                .iter()
+                .map(|r| r.event.as_ref().unwrap().action.name())
+                .collect();
+            assert_eq!(actions.join(" "), v["audit actions"]);
+            let authors: Vec<String> = records.iter().map(|r| hex::encode(r.author_id)).collect();
+            assert_eq!(authors.join(" "), v["audit authors"]);
+            let numbers: Vec<String> = records
+                .iter()
+                .map(|r| r.event.as_ref().unwrap().revision_number.to_string())
+                .collect();
+            assert_eq!(numbers.join(" "), v["audit revisions"]);
+            "success".into()
+        }
+    }
+}
+
+/// A `blind index` vector (FORMAT.md#blind-index).
+fn run_blind_index(ws: &Workspace, v: &HashMap<String, String>) -> String {
+    let epoch: u32 = v["epoch"].parse().unwrap();
+    match ws.blind_index(&v["text"], epoch) {
+        Err(e) => e.code().to_string(),
+        Ok(index) => {
+            assert_eq!(hex::encode(index), v["blind index"]);
+            "success".into()
+        }
+    }
 }
 
 fn stream_decrypt(
@@ -322,7 +427,7 @@ fn run(v: &HashMap<String, String>) -> String {
                 "success".into()
             }
         },
-        "case" => run_case(v),
+        "case" | "revision" | "sign-off" | "audit" | "blind index" => run_case(v),
         other => panic!("unknown kind {other}"),
     }
 }
@@ -360,6 +465,10 @@ fn all_vectors() {
         "invite.txt",
         "case.txt",
         "case_summary.txt",
+        "revision.txt",
+        "sign_off.txt",
+        "audit.txt",
+        "blind_index.txt",
         "backup.txt",
         "kit.txt",
     ] {

@@ -12,34 +12,34 @@ use confide::{
 use crate::{T0, Vector, flip, hexes};
 
 /// Mia runs the roster; Cleo is the clinician, Sam her supervisor, Dan another clinician.
-const MIA: u8 = 40;
-const CLEO: u8 = 41;
-const SAM: u8 = 42;
-const DAN: u8 = 43;
+pub(crate) const MIA: u8 = 40;
+pub(crate) const CLEO: u8 = 41;
+pub(crate) const SAM: u8 = 42;
+pub(crate) const DAN: u8 = 43;
 
 fn member(n: u8) -> MemberSecretKey {
     MemberSecretKey::derive(MemberSeed::from_bytes([n; 32]))
 }
 
-fn id(n: u8) -> [u8; 32] {
+pub(crate) fn id(n: u8) -> [u8; 32] {
     member(n).fingerprint().id()
 }
 
 /// What a server holds for one case: its log, and each grant with its recipient.
 #[derive(Clone, Default)]
-struct CaseStore {
-    log: Vec<Vec<u8>>,
+pub(crate) struct CaseStore {
+    pub(crate) log: Vec<Vec<u8>>,
     grants: Vec<([u8; 32], Vec<u8>)>,
 }
 
 impl CaseStore {
-    fn publish(&mut self, change: CaseChange) {
+    pub(crate) fn publish(&mut self, change: CaseChange) {
         self.log.push(change.log_entry);
         self.grants
             .extend(change.grants.into_iter().map(|g| (g.member_id, g.grant)));
     }
 
-    fn grants_of(&self, n: u8) -> Vec<Vec<u8>> {
+    pub(crate) fn grants_of(&self, n: u8) -> Vec<Vec<u8>> {
         self.grants
             .iter()
             .filter(|(to, _)| *to == id(n))
@@ -49,14 +49,14 @@ impl CaseStore {
 }
 
 /// The workspace as member `n` loads it: the whole log, its own grants, pinned at `head`.
-struct WorkspaceView {
+pub(crate) struct WorkspaceView {
     log: Vec<Vec<u8>>,
     grants: Vec<([u8; 32], Vec<u8>)>,
     head: String,
 }
 
 impl WorkspaceView {
-    fn load(&self, n: u8) -> Workspace {
+    pub(crate) fn load(&self, n: u8) -> Workspace {
         let log: Vec<&[u8]> = self.log.iter().map(Vec::as_slice).collect();
         let grants: Vec<&[u8]> = self
             .grants
@@ -75,7 +75,7 @@ impl WorkspaceView {
     }
 
     /// A vector loading `store` as member `n` against this workspace.
-    fn vector(
+    pub(crate) fn vector(
         &self,
         name: &'static str,
         expect: &str,
@@ -597,6 +597,8 @@ pub fn case_vectors(dir: &Path) {
             &short_store,
         )
         .write(dir);
+
+    crate::integrity::integrity_vectors(dir, &view);
 }
 
 fn hkdf32(seed: &[u8], info: &[u8]) -> [u8; 32] {

@@ -18,6 +18,7 @@ use confide::rng::seeded_rng;
 use confide::{ContentType, EncryptOptions, MemberSecretKey, RecordContext, Role, Workspace};
 
 mod cases;
+mod integrity;
 
 struct Vector {
     name: &'static str,

@@ -38,7 +38,38 @@ export async function runSuite({ confide, hazmat, vectors }) {
     const ws = Workspace.load(hazmat.memberFromSeed(hex(v["member seed"])), {
       log: list(v["workspace log"]), grants: list(v["workspace grants"]), pinnedHead: v["workspace head"],
     });
+    if (v.kind === "blind index") {
+      // FORMAT.md#blind-index: the vector's epoch is the workspace's current one.
+      ok(String(ws.epoch) === v.epoch, "blind index epoch");
+      ok(toHex(b64(ws.blindIndex(v.text))) === v["blind index"], "blind index");
+      return;
+    }
     const c = Case.load(ws, { log: list(v["case log"]), grants: list(v["case grants"]), pinnedHead: v["case pinned head"] });
+    if (v.kind === "revision") {
+      const context = { recordId: v["record id"], field: v.field };
+      const opened = c.openRecord({ revisions: list(v.revisions), record: v.record && hex(v.record), pin: v.pin }, context);
+      const r = opened.revision;
+      ok(r.kind === v["revision kind"] && String(r.number) === v["revision number"] && String(r.time) === v.time, "latest revision");
+      ok(toHex(b64(r.author)) === v.author && opened.pin === v["new pin"], "author and pin");
+      ok(opened.deleted === (v["revision kind"] === "delete"), "deleted");
+      ok((opened.value && toHex(opened.value)) === v.plaintext, "revision plaintext");
+      return;
+    }
+    if (v.kind === "sign-off") {
+      const s = c.verifySignOff(hex(v["sign-off"]), hex(v.revision));
+      ok(toHex(b64(s.signer)) === v.signer && String(s.time) === v.time && String(s.revisionNumber) === v["revision number"], "sign-off");
+      return;
+    }
+    if (v.kind === "audit") {
+      const trail = c.verifyAudit(list(v["audit entries"]), { pin: v["audit pin"] });
+      ok(trail.head === v["audit head"], "audit head");
+      const entries = trail.entries;
+      ok(entries.map((e) => e.event.action).join(" ") === v["audit actions"], "audit actions");
+      ok(entries.map((e) => toHex(b64(e.author))).join(" ") === v["audit authors"], "audit authors");
+      ok(entries.map((e) => e.event.revisionNumber).join(" ") === v["audit revisions"], "audit revisions");
+      trail.free();
+      return;
+    }
     if (v["case head"] !== undefined) {
       ok(c.head === v["case head"] && String(c.epoch) === v["case epoch"] && c.level === v.level, "case head, epoch, level");
       ok(c.members.map((m) => `${toHex(b64(m.id))}:${m.level}`).join(" ") === v["case members"], "case members");
@@ -134,7 +165,7 @@ export async function runSuite({ confide, hazmat, vectors }) {
           ok(toHex(hazmat.memberFromSeed(hex(v["member seed"])).publicBundle) === v.bundle, "bundle from seed");
         } else if (v.kind === "workspace") {
           checkWorkspaceVector(v);
-        } else if (v.kind === "case") {
+        } else if (["case", "revision", "sign-off", "audit", "blind index"].includes(v.kind)) {
           checkCaseVector(v);
         } else if (v.kind === "recovery kit") {
           const m = Member.fromRecoveryKit(v.kit);
