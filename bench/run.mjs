@@ -9,9 +9,13 @@
 // Cases (bench/practice.mjs): examples/bench-practice.rs writes a practice of 50 members and
 // 1,000 cases once per run (build/bench-practice), which Node and the page then load.
 //
+// Integrity (bench/integrity.mjs): a signed 1 KiB note against an unsigned one, a 1,000-revision
+// history and a 100,000-entry audit trail verified, in Node and in the page.
+//
 // Tunables (environment): BENCH_MS (per measurement per round, default 800), BENCH_ROUNDS (5),
 // BENCH_WARMUP_MS (300), BENCH_INIT_SAMPLES (7), BENCH_CASES_SAMPLES (3), BENCH_SKIP_BROWSER=1,
-// BENCH_ONLY=cases (only the cases figures, printed; BENCHMARKS.md is left as it is).
+// BENCH_AUDIT_ENTRIES (100000), BENCH_ONLY=cases or BENCH_ONLY=integrity (only those figures, printed; BENCHMARKS.md is left
+// as it is).
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { cpus, release, type } from "node:os";
@@ -39,9 +43,11 @@ const OPTS = {
 const INIT_SAMPLES = int("BENCH_INIT_SAMPLES", 7);
 const CASES_SAMPLES = int("BENCH_CASES_SAMPLES", 3);
 const ONLY_CASES = process.env.BENCH_ONLY === "cases";
+const ONLY_INTEGRITY = process.env.BENCH_ONLY === "integrity";
+const INTEGRITY_OPTS = { ...OPTS, auditEntries: int("BENCH_AUDIT_ENTRIES", 100_000) };
 const PRACTICE_DIR = "build/bench-practice";
 const BREAKDOWN_SAMPLES = 3;
-const WATCHDOG_MS = 1_200_000; // the whole run; the cases figures take 2 to 3 minutes of it
+const WATCHDOG_MS = 1_800_000; // the whole run; the cases figures take 2 to 3 minutes of it, integrity 3 to 5
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -141,6 +147,11 @@ async function nodeCases() {
   return nodeJson(["bench/practice.mjs", PRACTICE_DIR, JSON.stringify({ ...OPTS, samples: CASES_SAMPLES })], 300_000);
 }
 
+async function nodeIntegrity() {
+  log(`Node: integrity, a signed 1 KiB note ${OPTS.rounds} rounds x ${OPTS.ms} ms, then a 1,000-revision history and a 100,000-entry audit trail`);
+  return nodeJson(["bench/node-integrity.mjs", JSON.stringify(INTEGRITY_OPTS)], 900_000);
+}
+
 async function nodeInit() {
   log(`Node: init time, ${INIT_SAMPLES} + ${BREAKDOWN_SAMPLES} fresh processes`);
   const total = [];
@@ -186,6 +197,18 @@ async function chromiumCases(browser, server) {
   }
 }
 
+async function chromiumIntegrity(browser, server) {
+  const { page, errors, close } = await benchPage(browser, server);
+  try {
+    log("Chromium: integrity");
+    return await withTimeout(page.evaluate((o) => window.confideIntegrityBench(o), INTEGRITY_OPTS), 900_000, "Chromium integrity benchmark");
+  } catch (e) {
+    throw new Error(errors.length ? `${e.message} (${errors.join("; ")})` : e.message);
+  } finally {
+    await close();
+  }
+}
+
 async function chromiumAll({ only, cases: withCases = true } = {}) {
   const { chromium } = await import("@playwright/test");
   const server = await startServer({ importMapRoots: ["@noble/ciphers", "@hpke/core", "@hpke/hybridkem-x-wing", "hash-wasm"] });
@@ -197,6 +220,7 @@ async function chromiumAll({ only, cases: withCases = true } = {}) {
       if (!withCases) return { version, casesError: "the practice was not written (see Harness errors)" };
       return { version, cases: await chromiumCases(browser, server) };
     }
+    if (only === "integrity") return { version, integrity: await chromiumIntegrity(browser, server) };
     // Throughput, in one page.
     const { page, close } = await benchPage(browser, server);
     log(`Chromium ${version}: ${OPTS.rounds} rounds x ${OPTS.ms} ms per case (warm-up ${OPTS.warmupMs} ms)`);
@@ -227,12 +251,21 @@ async function chromiumAll({ only, cases: withCases = true } = {}) {
     } catch (e) {
       casesError = e.message;
     }
+    let integrity;
+    let integrityError;
+    try {
+      integrity = await chromiumIntegrity(browser, server);
+    } catch (e) {
+      integrityError = e.message;
+    }
     return {
       version,
       throughput,
       init: { samples: total, median: medianOfKeys(total), breakdown: medianOfKeys(breakdown) },
       cases,
       casesError,
+      integrity,
+      integrityError,
     };
   } finally {
     await browser.close().catch(() => {});
@@ -599,6 +632,7 @@ function render(r) {
   }
 
   L.push(renderCases(r));
+  L.push(renderIntegrity(r));
 
   L.push("## Artifact size", "");
   L.push(
@@ -810,6 +844,36 @@ function casesSamplesTable(c) {
   ].join("\n");
 }
 
+function renderIntegrity(r) {
+  const L = ["## Record integrity", ""];
+  L.push(
+    "Issue 13's figures (bench/integrity.mjs, the same module in both environments). 1. A 1 KiB note written as a signed " +
+      "revision (`case.write`: a case record plus an Ed25519-signed revision) and opened through its verified history " +
+      "(`case.openRecord` with that one revision), against the same note as an unsigned case record (`case.encrypt` + " +
+      "`case.decrypt`), in interleaved rounds; the ratio is signed time ÷ unsigned time (the median of the per-round ratios). " +
+      "2. `case.openRecordText` of a record with 1,000 revisions: the whole history verified (every signature, the chain) " +
+      "and the latest opened. 3. `case.verifyAudit` of 100,000 entries (the cap): every signature and the chain checked " +
+      "and every body opened, from scratch (no pin). 2 and 3: the median of 3 runs after one untimed run.",
+    "",
+    "| Figure | Node | Chromium | Target | Met (Node / Chromium) |",
+    "|---|---|---|---|---|",
+  );
+  const n = r.envs.Node.integrity;
+  const c = r.envs.Chromium.integrity;
+  const cell = (x, f) => (x ? f(x) : "n/a");
+  const ratio = (x) => `${fmtRatio(x.note1k.ratio)} (${fmtOps(x.note1k.signedOps)} signed, ${fmtOps(x.note1k.unsignedOps)} unsigned)`;
+  const metOf = (x, f) => (x ? met(f(x)) : "—");
+  L.push(
+    `| 1. Signed ÷ unsigned, 1 KiB note written and opened | ${cell(n, ratio)} | ${cell(c, ratio)} | ≤ 1.5× in Node | ${metOf(n, (x) => x.note1k.ratio <= 1.5)} / (info) |`,
+    `| 2. A 1,000-revision history verified and opened | ${cell(n, (x) => fmtMs(x.historyMs))} | ${cell(c, (x) => fmtMs(x.historyMs))} | (info) | — |`,
+    `| 3. A ${cell(n, (x) => x.auditEntries.toLocaleString("en-US"))}-entry audit trail verified (${cell(n, (x) => fmtBytes(x.auditBytes))}) | ${cell(n, (x) => fmtMs(x.auditMs))} | ${cell(c, (x) => fmtMs(x.auditMs))} | ≤ 1 s in Chromium | — / ${metOf(c, (x) => x.auditMs <= 1000)} |`,
+    "",
+  );
+  const errs = [r.envs.Node.integrityError, r.envs.Chromium.integrityError].filter(Boolean);
+  if (errs.length) L.push(`Harness errors: ${errs.join("; ")}`, "");
+  return L.join("\n");
+}
+
 function renderCases(r) {
   const L = [];
   const any = r.envs.Node.cases ?? r.envs.Chromium.cases;
@@ -861,7 +925,7 @@ async function main() {
   };
 
   // Node first, then Chromium: never both at once.
-  if (!ONLY_CASES) {
+  if (!ONLY_CASES && !ONLY_INTEGRITY) {
     try {
       result.envs.Node.throughput = await nodeThroughput();
     } catch (e) {
@@ -921,33 +985,45 @@ async function main() {
 
   // Cases: the practice is written once; Node then Chromium load it.
   let practice = false;
-  try {
-    await buildPractice();
-    practice = true;
-    result.envs.Node.cases = await nodeCases();
-  } catch (e) {
-    result.envs.Node.casesError = e.message;
-    result.errors.push(`Node cases: ${e.message}`);
+  if (!ONLY_INTEGRITY) {
+    try {
+      await buildPractice();
+      practice = true;
+      result.envs.Node.cases = await nodeCases();
+    } catch (e) {
+      result.envs.Node.casesError = e.message;
+      result.errors.push(`Node cases: ${e.message}`);
+    }
+  }
+  if (!ONLY_CASES) {
+    try {
+      result.envs.Node.integrity = await nodeIntegrity();
+    } catch (e) {
+      result.envs.Node.integrityError = e.message;
+      result.errors.push(`Node integrity: ${e.message}`);
+    }
   }
 
   if (process.env.BENCH_SKIP_BROWSER === "1") {
     result.envs.Chromium.skipped = "BENCH_SKIP_BROWSER=1";
   } else {
     try {
-      const c = await chromiumAll({ only: ONLY_CASES ? "cases" : undefined, cases: practice });
+      const only = ONLY_CASES ? "cases" : ONLY_INTEGRITY ? "integrity" : undefined;
+      const c = await chromiumAll({ only, cases: practice });
       result.chromium = c.version;
-      result.envs.Chromium = { throughput: c.throughput, init: c.init, cases: c.cases, casesError: c.casesError };
+      result.envs.Chromium = { throughput: c.throughput, init: c.init, cases: c.cases, casesError: c.casesError, integrity: c.integrity, integrityError: c.integrityError };
       if (c.casesError) result.errors.push(`Chromium cases: ${c.casesError}`);
+      if (c.integrityError) result.errors.push(`Chromium integrity: ${c.integrityError}`);
     } catch (e) {
       result.envs.Chromium.error = e.message;
       result.errors.push(`Chromium: ${e.stack ?? e.message}`);
     }
   }
 
-  if (ONLY_CASES) {
+  if (ONLY_CASES || ONLY_INTEGRITY) {
     const errors = result.errors.length ? `\n## Harness errors\n\n${result.errors.map((e) => `- ${e}`).join("\n")}\n` : "";
-    process.stdout.write("\n" + renderCases(result) + errors + "\n");
-    log(`BENCH_ONLY=cases: printed only, ${OUT} left as it is (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    process.stdout.write("\n" + (ONLY_CASES ? renderCases(result) : renderIntegrity(result)) + errors + "\n");
+    log(`BENCH_ONLY=${process.env.BENCH_ONLY}: printed only, ${OUT} left as it is (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     return result.errors.length === 0;
   }
   const md = render(result);
