@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::Path;
 
-use confide_fuzz::practice;
+use confide_fuzz::{integrity, practice};
 use libfuzzer_sys as _;
 
 /// `u16 length || bytes` per item: the framing of the list targets (`confide_fuzz::framed`).
@@ -59,6 +59,26 @@ fn main() {
         let mut ranged = vec![0u8];
         ranged.extend_from_slice(record);
         seeds.push(("record_range", format!("case-{i}"), ranged));
+    }
+    // Record integrity: histories with each pin, the fork, the sign-off, the trail.
+    let fx = integrity();
+    let h = &fx.history;
+    for (name, list) in [
+        ("whole", h.clone()),
+        ("two", h[..2].to_vec()),
+        ("one", h[..1].to_vec()),
+        ("after-1", h[1..].to_vec()),
+        ("fork", vec![h[0].clone(), fx.fork.0.clone()]),
+    ] {
+        for pick in 0u8..3 {
+            let mut seed = vec![pick];
+            seed.extend_from_slice(&framed(&list));
+            seeds.push(("revision_history", format!("{name}-{pick}"), seed));
+        }
+    }
+    seeds.push(("sign_off", "genuine".to_string(), fx.sign_off.clone()));
+    for k in 1..=fx.audit.len() {
+        seeds.push(("audit_trail", format!("prefix-{k}"), framed(&fx.audit[..k])));
     }
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for (target, name, bytes) in &seeds {

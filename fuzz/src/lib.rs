@@ -545,3 +545,125 @@ fn make_practice() -> Practice {
         states,
     }
 }
+
+/// Record integrity on the practice's case (FORMAT.md#revisions, #sign-off, #audit-trail):
+/// one record revised by three members, a fork, a tombstone, a sign-off and an audit trail.
+pub struct Integrity {
+    /// Revision 1 by Cleo, revision 2 by Dan, revision 3 (a tombstone) by Sam.
+    pub history: Vec<Vec<u8>>,
+    /// The records of revisions 1 and 2.
+    pub records: Vec<Vec<u8>>,
+    /// Another revision 2, by Cleo, and its record.
+    pub fork: (Vec<u8>, Vec<u8>),
+    /// Sam's sign-off of revision 2.
+    pub sign_off: Vec<u8>,
+    /// The trail: Cleo's create, Dan's edit, Sam's sign-off.
+    pub audit: Vec<Vec<u8>>,
+}
+
+impl Integrity {
+    /// Every genuine revision: the history's and the fork's.
+    pub fn genuine(&self) -> impl Iterator<Item = &[u8]> {
+        self.history
+            .iter()
+            .map(Vec::as_slice)
+            .chain(core::iter::once(self.fork.0.as_slice()))
+    }
+
+    /// The genuine record a revision signs, if any.
+    pub fn record_of(&self, revision: &[u8]) -> Option<&[u8]> {
+        let i = self.history.iter().position(|r| r == revision);
+        match i {
+            Some(i) => self.records.get(i).map(Vec::as_slice),
+            None if revision == self.fork.0 => Some(&self.fork.1),
+            None => None,
+        }
+    }
+}
+
+/// See [`Integrity`].
+pub fn integrity() -> &'static Integrity {
+    static I: OnceLock<Integrity> = OnceLock::new();
+    I.get_or_init(make_integrity)
+}
+
+fn make_integrity() -> Integrity {
+    use confide::WriteOptions;
+    use confide::integrity::{AuditAction, AuditEvent, AuditTrail, Revision};
+    let p = practice();
+    let text = EncryptOptions {
+        content_type: ContentType::Text,
+        pad: true,
+    };
+    let at = |n: u8| (p.case(n).expect("fixture: on the case"), p.workspace(n));
+    let parse = |r: &[u8]| Revision::parse(r).expect("fixture");
+    let write = |n: u8, body: &str, previous: Option<&[u8]>, t: u64, seed: u8| {
+        let (case, ws) = at(n);
+        let previous = previous.map(parse);
+        let options = WriteOptions {
+            encrypt: text,
+            level: Level::Full,
+            previous: previous.as_ref(),
+            now: t,
+        };
+        case.write_with_rng(
+            ws,
+            body.as_bytes(),
+            &CASE_CTX,
+            &options,
+            &mut seeded_rng([seed; 32]),
+        )
+        .expect("fixture: a full member writes")
+    };
+    let v1 = write(CLEO, "Revision 1.", None, T0 + 40, 160);
+    let v2 = write(DAN, "Revision 2.", Some(&v1.revision), T0 + 41, 161);
+    let fork = write(
+        CLEO,
+        "Another revision 2.",
+        Some(&v1.revision),
+        T0 + 42,
+        162,
+    );
+    let (sam, sam_ws) = at(SAM);
+    let v3 = sam
+        .delete_record(sam_ws, &CASE_CTX, &parse(&v2.revision), T0 + 43)
+        .expect("fixture");
+    let sign_off = sam
+        .sign_off(sam_ws, &parse(&v2.revision), T0 + 44)
+        .expect("fixture");
+    let mut trail = AuditTrail::new();
+    let mut audit = Vec::new();
+    for (n, action, revision, seed) in [
+        (CLEO, AuditAction::Create, &v1.revision, 163),
+        (DAN, AuditAction::Edit, &v2.revision, 164),
+        (SAM, AuditAction::SignOff, &v2.revision, 165),
+    ] {
+        let (case, ws) = at(n);
+        let r = parse(revision);
+        let event = AuditEvent {
+            action,
+            record_id: r.record_id().into(),
+            field: r.field().into(),
+            revision_number: r.number(),
+            revision_hash: r.hash(),
+            note: String::new(),
+        };
+        audit.push(
+            case.append_audit_with_rng(
+                ws,
+                &mut trail,
+                &event,
+                T0 + 45,
+                &mut seeded_rng([seed; 32]),
+            )
+            .expect("fixture"),
+        );
+    }
+    Integrity {
+        history: vec![v1.revision, v2.revision, v3],
+        records: vec![v1.record, v2.record],
+        fork: (fork.revision, fork.record),
+        sign_off,
+        audit,
+    }
+}
