@@ -3,6 +3,8 @@
 
 /// Longest `recordId` or `field`, in UTF-8 bytes.
 pub const MAX_CONTEXT_FIELD_LEN: usize = 1024;
+/// Bytes of a revised record's id, and of its field (FORMAT.md#revision).
+pub const MAX_REVISION_TEXT_LEN: usize = 255;
 /// Longest plaintext a one-shot record takes; larger inputs are streamed.
 pub const MAX_ONE_SHOT_LEN: usize = 256 * 1024 * 1024;
 /// Most entries a membership log may have (FORMAT.md#limits): checked before any is parsed.

@@ -751,11 +751,9 @@ impl Workspace {
     /// `UnknownEpoch` for an epoch whose key this member does not hold; `InvalidArgument`
     /// for an empty or over-long text.
     pub fn blind_index(&self, text: &str, epoch: u32) -> Result<[u8; 20], DecryptError> {
-        let normalized = text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
+        // A client's name: kept in memory that is zeroized when dropped.
+        let words = Zeroizing::new(text.split_whitespace().collect::<Vec<_>>().join(" "));
+        let normalized = Zeroizing::new(words.to_lowercase());
         if normalized.is_empty() || normalized.len() > crate::limits::MAX_BLIND_INDEX_TEXT_LEN {
             return Err(ArgumentError::ContextField {
                 what: "text",

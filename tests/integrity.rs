@@ -197,15 +197,20 @@ fn attack_the_server_rolls_back_or_forks_a_record() {
         ),
         Err("fork_detected")
     );
-    // Only the revisions after the pin: they must continue it.
+    // From the pinned revision on: it and the ones after it.
     let (r3, v3) = write(&case, &cleo, "three", Some(&v2), T0 + 30);
     assert_eq!(
-        latest_text(&case, &cleo, std::slice::from_ref(&v3), &r3, Some(&pin)).unwrap(),
+        latest_text(&case, &cleo, &[v2.clone(), v3.clone()], &r3, Some(&pin)).unwrap(),
         "three"
+    );
+    // Only the ones after it: the pinned revision's state is needed to check theirs.
+    assert_eq!(
+        latest_text(&case, &cleo, std::slice::from_ref(&v3), &r3, Some(&pin)),
+        Err("broken_chain")
     );
     let (r3b, v3b) = write(&case, &cleo, "three, other", Some(&v2b), T0 + 31);
     assert_eq!(
-        latest_text(&case, &cleo, &[v3b], &r3b, Some(&pin)),
+        latest_text(&case, &cleo, &[v2b.clone(), v3b], &r3b, Some(&pin)),
         Err("fork_detected")
     );
     // A hole, or a reordering.
@@ -299,6 +304,66 @@ fn a_removed_member_cannot_write_revisions_that_pass_for_current_ones() {
         ),
         Err("broken_chain")
     );
+    // Served to a reader that pinned revision 2, after it: the same refusal.
+    let pin = Revision::parse(&v2).unwrap().pin();
+    assert_eq!(
+        latest_text(
+            &case,
+            &cleo,
+            &[v2.clone(), stale.revision.clone()],
+            &stale.record,
+            Some(&pin)
+        ),
+        Err("broken_chain")
+    );
+    assert_eq!(
+        latest_text(
+            &case,
+            &cleo,
+            std::slice::from_ref(&stale.revision),
+            &stale.record,
+            Some(&pin)
+        ),
+        Err("broken_chain")
+    );
+    // Nor can he sign off revision 2 under the state he last held.
+    let stale_sign_off = dan_case.sign_off(&dan_ws, &previous, T0 + 41).unwrap();
+    assert_eq!(
+        code(case.verify_sign_off(&cleo, &stale_sign_off, &previous)),
+        "broken_chain"
+    );
+    // What SECURITY.md admits: a new record, or one whose latest revision predates his
+    // removal, takes his revisions under the old state (they verify, and name an old epoch).
+    let other = RecordContext {
+        record_id: "session-9",
+        field: "notes",
+    };
+    let backdated = dan_case
+        .write(
+            &dan_ws,
+            b"a new record, backdated",
+            &other,
+            &WriteOptions {
+                encrypt: TEXT,
+                level: Level::Full,
+                previous: None,
+                now: T0 + 42,
+            },
+        )
+        .unwrap();
+    let opened = case
+        .open_history(
+            &cleo,
+            &other,
+            &[&backdated.revision],
+            Some(&backdated.record),
+            None,
+            None,
+        )
+        .unwrap();
+    let latest = opened.revisions.last().unwrap();
+    assert!(latest.key_epoch() < case.epoch());
+    assert_eq!(latest.author_id(), id(&member(DAN)));
     // Naming the current state instead: he was on no case epoch after his removal.
     let mut current = stale.revision.clone();
     let seq = u32::try_from(cleo.membership().unwrap().len() - 1).unwrap();
@@ -457,6 +522,19 @@ fn the_audit_trail_verifies_reads_and_refuses_dropped_reordered_or_altered_entri
         code(sam.verify_audit(&sam_ws, &refs(&entries[..2]), Some(&head))),
         "rollback_detected"
     );
+    // A summary member claims an edit far ahead: it counts for nothing in the cross-check.
+    let mut sam_trail = read;
+    let mut claim = event(AuditAction::Edit, &Revision::parse(&v2).unwrap());
+    claim.revision_number = 99;
+    let sam_case = server.case(&sam_ws, None).unwrap();
+    entries.push(
+        sam_case
+            .append_audit(&sam_ws, &mut sam_trail, &claim, T0 + 50)
+            .unwrap(),
+    );
+    let trail = case.verify_audit(&cleo, &refs(&entries), None).unwrap();
+    assert_eq!(trail.latest_revision("session-1", "notes").unwrap().0, 2);
+    assert_eq!(trail.records()[3].author_level, Level::Summary);
     // The server learns nothing new: no body text in the entries.
     assert!(
         !entries

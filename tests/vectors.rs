@@ -217,14 +217,22 @@ fn run_audit(ws: &Workspace, case: &Case, v: &HashMap<String, String>) -> String
             let records = trail.records();
             let actions: Vec<&str> = records
                 .iter()
-                .map(|r| r.event.as_ref().unwrap().action.name())
+                .map(|r| match (&r.event, r.unreadable) {
+                    (Some(e), _) => e.action.name(),
+                    (None, true) => "unreadable",
+                    (None, false) => "sealed",
+                })
                 .collect();
             assert_eq!(actions.join(" "), v["audit actions"]);
             let authors: Vec<String> = records.iter().map(|r| hex::encode(r.author_id)).collect();
             assert_eq!(authors.join(" "), v["audit authors"]);
             let numbers: Vec<String> = records
                 .iter()
-                .map(|r| r.event.as_ref().unwrap().revision_number.to_string())
+                .map(|r| {
+                    r.event
+                        .as_ref()
+                        .map_or("-".to_string(), |e| e.revision_number.to_string())
+                })
                 .collect();
             assert_eq!(numbers.join(" "), v["audit revisions"]);
             "success".into()

@@ -610,7 +610,7 @@ fn hkdf32(seed: &[u8], info: &[u8]) -> [u8; 32] {
 }
 
 /// Member `n`'s Ed25519 key (FORMAT.md#member-keys).
-fn signing_key(n: u8) -> ed25519_dalek::SigningKey {
+pub(crate) fn signing_key(n: u8) -> ed25519_dalek::SigningKey {
     ed25519_dalek::SigningKey::from_bytes(&hkdf32(&[n; 32], b"confide/v1/member/ed25519"))
 }
 

@@ -10,7 +10,7 @@ use confide::{
     Case, CaseLoadInput, ContentType, EncryptOptions, Level, RecordContext, Workspace, WriteOptions,
 };
 
-use crate::cases::{CLEO, CaseStore, DAN, MIA, SAM, WorkspaceView, id};
+use crate::cases::{CLEO, CaseStore, DAN, MIA, SAM, WorkspaceView, id, signing_key};
 use crate::{T0, Vector, flip, hexes};
 
 const CTX: RecordContext<'static> = RecordContext {
@@ -107,12 +107,18 @@ pub fn integrity_vectors(dir: &Path, view: &WorkspaceView) {
     let (mut case, created) =
         Case::create_with_rng(&cleo, T0 + 400, 0, &mut seeded_rng([80; 32])).expect("case");
     store.publish(created);
+    let mut dan_early = None;
     for (n, level, seed) in [(DAN, Level::Full, 81), (SAM, Level::Summary, 82)] {
         let change = case
             .add_with_rng(&cleo, &id(n), level, T0 + 401, &mut seeded_rng([seed; 32]))
             .expect("add");
         store.publish(change);
+        if n == DAN {
+            // Dan's view of the case before Sam joined (epoch 1), kept for a stale sign-off.
+            dan_early = Some(load_case(&dan, &store, DAN));
+        }
     }
+    let dan_early = dan_early.expect("Dan's early view");
     let dan_case = load_case(&dan, &store, DAN);
 
     // Cleo writes revision 1; Dan edits it (revision 2); another revision 2 on a fork.
@@ -168,18 +174,26 @@ pub fn integrity_vectors(dir: &Path, view: &WorkspaceView) {
                 base(
                     "revision_after_pin",
                     "success",
-                    "Cleo pinned revision 1 and is given only revision 2, which continues it",
+                    "Cleo pinned revision 1 and is given it and revision 2, which continues it",
                     CLEO,
                 ),
                 "revision",
             ),
-            &[v2],
+            &[v1, v2],
             Some(&w2.record),
             &CTX,
             Some(pin1.clone()),
         ),
         &rev2,
         Some(text2),
+    )
+    .write(dir);
+    history(
+        kind(base("revision_after_pin_only", "broken_chain", "Cleo pinned revision 1 and is given only revision 2: the pinned revision's state is needed to check it", CLEO), "revision"),
+        &[v2],
+        Some(&w2.record),
+        &CTX,
+        Some(pin1.clone()),
     )
     .write(dir);
     let tomb = case
@@ -416,6 +430,10 @@ pub fn integrity_vectors(dir: &Path, view: &WorkspaceView) {
         v2,
     )
     .write(dir);
+    let stale = dan_early
+        .sign_off(&dan, &rev2, T0 + 441)
+        .expect("stale sign-off");
+    sign_off_vector("sign_off_older_than_revision", "broken_chain", "Dan signs off revision 2 from his view of the case before Sam joined: a key epoch below the revision's", &stale, v2).write(dir);
     let mut by_mia = sign_off.clone();
     by_mia[SIGN_OFF_SIGNER..SIGN_OFF_SIGNER + 32].copy_from_slice(&id(MIA));
     sign_off_vector(
@@ -487,6 +505,38 @@ pub fn integrity_vectors(dir: &Path, view: &WorkspaceView) {
     )
     .with("audit pin", head.as_str())
     .write(dir);
+
+    // Dan's entry with its body replaced by bytes that open to nothing, signed again by Dan:
+    // shown as unreadable, attributed to him, and the trail still verifies.
+    let mut garbled = entries[1].clone();
+    let body_end = garbled.len() - 64;
+    for (i, b) in garbled[124..body_end].iter_mut().enumerate() {
+        *b = u8::try_from(i % 251).expect("byte");
+    }
+    let mut signed = b"confide/v1/audit-entry\x00".to_vec();
+    signed.extend_from_slice(&garbled[..body_end]);
+    {
+        use ed25519_dalek::Signer as _;
+        let signature = signing_key(DAN).sign(&signed).to_bytes();
+        garbled[body_end..].copy_from_slice(&signature);
+    }
+    let garbled_head = {
+        use base64ct::Encoding as _;
+        use sha2::Digest as _;
+        let hash = sha2::Sha256::new()
+            .chain_update(b"confide/v1/audit-entry-hash\x00")
+            .chain_update(&garbled)
+            .finalize();
+        let mut head = 1u32.to_be_bytes().to_vec();
+        head.extend_from_slice(&hash);
+        base64ct::Base64UrlUnpadded::encode_string(&head)
+    };
+    audit_vector("audit_unreadable", "success", "Dan's entry with a body that does not open, signed by Dan: shown as unreadable, attributed to him; the trail verifies", &[&entries[0], &garbled])
+        .with("audit head", garbled_head)
+        .with("audit actions", "create unreadable")
+        .with("audit authors", hexes(&[&id(CLEO), &id(DAN)]))
+        .with("audit revisions", "1 -")
+        .write(dir);
 
     // The blind index of a client's name under the workspace's epoch 0 (FORMAT.md#blind-index).
     let name = "Zoë  MARTIN";

@@ -73,7 +73,7 @@ export interface CaseWriteOptions extends CaseEncryptOptions {
 
 /** What {@link Case.openRecord} verifies. */
 export interface OpenRecordInput {
-  /** The record's revisions, oldest first: from revision 1, or from the one after `pin`. */
+  /** The record's revisions, oldest first: from revision 1, or from the pinned revision (its number in `pin`) on. */
   revisions: Uint8Array[];
   /** The latest revision's record; omit when it is a deletion. */
   record?: Uint8Array;
@@ -486,9 +486,14 @@ export class Case {
    * of the case in the state it names, chained to the one before; the bodies of epochs this
    * member holds are opened. With `pin`, a shorter or other trail is refused.
    * @throws {ConfideError} `broken_chain`, `bad_signature`, `not_authorized`, `unknown_signer`,
-   *   `rollback_detected`, `fork_detected`, `log_too_large`, `decryption_failed`, `malformed`.
+   *   `rollback_detected`, `fork_detected`, `log_too_large`, `malformed`. An entry whose body
+   *   does not open is kept, `unreadable`.
    */
   verifyAudit(entries: Uint8Array[], options: { pin?: string } = {}): AuditTrail {
+    // The cap first, before anything is copied into wasm memory (FORMAT.md#verifying-an-audit-trail, 1).
+    if (Array.isArray(entries) && entries.length > MAX_AUDIT_ENTRIES) {
+      throw new ConfideError("log_too_large", `an audit trail holds at most ${MAX_AUDIT_ENTRIES} entries, got ${entries.length}`);
+    }
     const list = bytesList("entries", entries, 4096);
     const pin = optionalString("pin", property(options, "pin", "pin"), 128);
     return AuditTrail.wrap(call(() => this.#case().verifyAudit(this.#ws(), list, pin)));
@@ -554,13 +559,22 @@ function optionalBytes(name: string, options: unknown): Uint8Array | undefined {
   return value === undefined ? undefined : bytesArg(name, value, 1024);
 }
 
+/** FORMAT.md#limits: revisions in one history, entries in one audit trail. */
+const MAX_HISTORY_REVISIONS = 100_000;
+const MAX_AUDIT_ENTRIES = 100_000;
+
 function openInput(input: unknown): { revisions: Uint8Array[]; record: Uint8Array | undefined; pin: string | undefined; audit: unknown } {
   if (typeof input !== "object" || input === null) {
     throw new ConfideError("invalid_argument", `"input" expected { revisions, record?, pin?, audit? }, got ${describe(input)}`);
   }
   const record = property(input, "record", "record");
+  const revisions = property(input, "revisions", "revisions");
+  // The cap first, before anything is copied into wasm memory (FORMAT.md#verifying-a-history, 1).
+  if (Array.isArray(revisions) && revisions.length > MAX_HISTORY_REVISIONS) {
+    throw new ConfideError("log_too_large", `a history holds at most ${MAX_HISTORY_REVISIONS} revisions, got ${revisions.length}`);
+  }
   return {
-    revisions: bytesList("revisions", property(input, "revisions", "revisions"), 1024),
+    revisions: bytesList("revisions", revisions, 1024),
     record: record === undefined ? undefined : bytesArg("record", record),
     pin: optionalString("pin", property(input, "pin", "pin"), 128),
     audit: property(input, "audit", "audit"),

@@ -82,8 +82,12 @@ export interface AuditEntry {
   time: number;
   /** The case epoch whose summary key sealed it. */
   keyEpoch: number;
-  /** `undefined` for an entry sealed before this member joined the case. */
+  /** The author's level on the case in that epoch. */
+  authorLevel: "full" | "summary";
+  /** `undefined` for an entry sealed before this member joined the case, or unreadable. */
   event: { action: AuditActionName; recordId: string; field: string; revisionNumber: number; revisionHash: string; note: string } | undefined;
+  /** Its signed author wrote a body that does not open: it counts in the chain, and says nothing. */
+  unreadable: boolean;
 }
 
 const auditToken = Symbol.for("confide.internal");
@@ -120,7 +124,7 @@ export class AuditTrail {
   /** The verified entries, oldest first. */
   get entries(): AuditEntry[] {
     const raw = call(() => AuditTrail.inner(this).records()) as {
-      seq: number; authorId: Uint8Array; time: number; keyEpoch: number;
+      seq: number; authorId: Uint8Array; time: number; keyEpoch: number; authorLevel: "full" | "summary"; unreadable: boolean;
       event?: { action: AuditActionName; recordId: string; field: string; revisionNumber: number; revisionHash: Uint8Array; note: string };
     }[];
     return raw.map((r) => ({
@@ -128,7 +132,9 @@ export class AuditTrail {
       author: base64url(r.authorId),
       time: r.time,
       keyEpoch: r.keyEpoch,
+      authorLevel: r.authorLevel,
       event: r.event && { ...r.event, revisionHash: base64url(r.event.revisionHash) },
+      unreadable: r.unreadable,
     }));
   }
 
@@ -148,8 +154,8 @@ export class AuditTrail {
     for (const e of this.entries) {
       const ev = e.event;
       rows.push([
-        String(e.seq), new Date(e.time * 1000).toISOString(), names[e.author] ?? e.author,
-        ev?.action ?? "(sealed before you joined)", ev?.recordId ?? "", ev?.field ?? "",
+        String(e.seq), isoTime(e.time), names[e.author] ?? e.author,
+        ev?.action ?? (e.unreadable ? "(unreadable entry)" : "(sealed before you joined)"), ev?.recordId ?? "", ev?.field ?? "",
         ev && ev.revisionNumber > 0 ? String(ev.revisionNumber) : "", ev && ev.revisionNumber > 0 ? ev.revisionHash : "", ev?.note ?? "",
       ]);
     }
@@ -165,8 +171,8 @@ export class AuditTrail {
     const body = this.entries.map((e) => {
       const ev = e.event;
       const cells = [
-        String(e.seq), new Date(e.time * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC"), names[e.author] ?? e.author,
-        ev?.action ?? "(sealed)", ev ? `${ev.recordId}${ev.field ? ` / ${ev.field}` : ""}` : "",
+        String(e.seq), isoTime(e.time).replace("T", " ").replace(/\.\d+Z$/, " UTC"), names[e.author] ?? e.author,
+        ev?.action ?? (e.unreadable ? "(unreadable)" : "(sealed)"), ev ? `${ev.recordId}${ev.field ? ` / ${ev.field}` : ""}` : "",
         ev && ev.revisionNumber > 0 ? String(ev.revisionNumber) : "", ev?.note ?? "",
       ];
       return `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`;
@@ -184,7 +190,7 @@ export class AuditTrail {
     let latest: number | undefined;
     for (const e of this.entries) {
       const ev = e.event;
-      if (ev && ev.recordId === recordId && ev.field === field && ["create", "edit", "delete"].includes(ev.action)) {
+      if (ev && e.authorLevel === "full" && ev.recordId === recordId && ev.field === field && ["create", "edit", "delete"].includes(ev.action)) {
         latest = Math.max(latest ?? 0, ev.revisionNumber);
       }
     }
@@ -210,6 +216,12 @@ function csvCell(value: string): string {
 }
 
 /** `{ ..., authorId: Uint8Array }` from wasm to a {@link RevisionInfo}. */
+/** A claimed time as ISO 8601, or the raw seconds when no date can hold it (an author may claim any). */
+function isoTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return Number.isFinite(d.getTime()) ? d.toISOString() : `${seconds} s`;
+}
+
 export function revisionInfo(raw: unknown): RevisionInfo {
   const r = raw as { number: number; hash: Uint8Array; kind: "write" | "delete"; authorId: Uint8Array; time: number; workspaceSeq: number; keyEpoch: number; bytes: Uint8Array };
   return {

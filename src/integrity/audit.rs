@@ -182,8 +182,14 @@ pub struct AuditRecord {
     pub time: u64,
     /// The case epoch it was sealed in.
     pub key_epoch: u32,
-    /// The event, or `None` for an entry sealed in an epoch before this member joined.
+    /// The author's level on the case in that epoch.
+    pub author_level: Level,
+    /// The event, or `None` for an entry sealed in an epoch before this member joined, or
+    /// one whose body does not open (`unreadable`).
     pub event: Option<AuditEvent>,
+    /// The body does not open with the summary key of its epoch: the entry still counts in
+    /// the chain, attributed to its signed author (FORMAT.md#verifying-an-audit-trail, 4).
+    pub unreadable: bool,
 }
 
 /// The head of an audit trail: `u32(seq) || entry hash`, for pinning as base64url.
@@ -302,8 +308,8 @@ impl AuditTrail {
     ///
     /// # Errors
     /// `Malformed`, `WrongWorkspace`, `WrongCase`, `BrokenChain`, `OutOfDate`,
-    /// `UnknownSigner`, `NotAuthorized`, `BadSignature`, a body that does not open with the
-    /// key it names (`decryption_failed`), `TooLarge`.
+    /// `UnknownSigner`, `NotAuthorized`, `BadSignature`, `TooLarge`. A body that does not
+    /// open is no error: the entry is kept as unreadable.
     pub(crate) fn push<'k>(
         &mut self,
         workspace: &MembershipLog,
@@ -358,29 +364,37 @@ impl AuditTrail {
             return Err(IntegrityError::BrokenChain { at: seq });
         }
         check_state(workspace, case, workspace_seq, key_epoch)?;
-        if !workspace.was_member_at(&author_id, workspace_seq)
-            || case.level_at(&author_id, key_epoch).is_none()
-        {
-            return Err(if workspace.verifying_key(&author_id).is_none() {
-                IntegrityError::UnknownSigner
-            } else {
-                IntegrityError::NotAuthorized
-            });
-        }
+        let author_level = match case.level_at(&author_id, key_epoch) {
+            Some(level) if workspace.was_member_at(&author_id, workspace_seq) => level,
+            _ => {
+                return Err(if workspace.verifying_key(&author_id).is_none() {
+                    IntegrityError::UnknownSigner
+                } else {
+                    IntegrityError::NotAuthorized
+                });
+            }
+        };
         verify_signature(workspace, &author_id, labels::AUDIT_SIGNATURE, entry)?;
         let body = entry
             .get(AUDIT_HEADER_LEN..AUDIT_HEADER_LEN + body_len)
             .unwrap_or_default();
-        let event = match summary_key(key_epoch) {
-            None => None,
-            Some(key) => Some(open_body(key, case.case_id(), key_epoch, seq, body)?),
+        // A signed entry whose body does not open is its author's doing: it is shown as
+        // unreadable, not allowed to make the whole trail unreadable for everyone.
+        let (event, unreadable) = match summary_key(key_epoch) {
+            None => (None, false),
+            Some(key) => match open_body(key, case.case_id(), key_epoch, seq, body) {
+                Ok(event) => (Some(event), false),
+                Err(_) => (None, true),
+            },
         };
         self.records.push(AuditRecord {
             seq,
             author_id,
             time,
             key_epoch,
+            author_level,
             event,
+            unreadable,
         });
         self.last = Some(AuditHead {
             seq,
@@ -457,10 +471,13 @@ impl AuditTrail {
         self.last
     }
 
-    /// The latest revision of `record_id`/`field` the trail records, if any.
+    /// The latest revision of `record_id`/`field` the trail records, if any: from create,
+    /// edit and delete events whose author was a full member of the case in the entry's
+    /// epoch (only they can write revisions; a summary member's claim counts for nothing).
     pub fn latest_revision(&self, record_id: &str, field: &str) -> Option<(u32, [u8; 32])> {
         self.records
             .iter()
+            .filter(|r| r.author_level == Level::Full)
             .filter_map(|r| r.event.as_ref())
             .filter(|e| {
                 matches!(

@@ -13,5 +13,5 @@ pub mod revision;
 pub mod signoff;
 
 pub use audit::{AuditAction, AuditEvent, AuditHead, AuditRecord, AuditTrail};
-pub use revision::{Revision, RevisionKind, RevisionPin, verify_history};
+pub use revision::{MAX_HISTORY_REVISIONS, Revision, RevisionKind, RevisionPin, verify_history};
 pub use signoff::SignOff;

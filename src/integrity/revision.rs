@@ -5,11 +5,11 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use ed25519_dalek::Signature;
 
 use crate::cases::CaseLog;
-use crate::error::{IntegrityError, ParseError};
+use crate::error::{ArgumentError, IntegrityError, ParseError};
 use crate::format::check_tag;
 use crate::identity::{Fingerprint, MemberSecretKey};
 use crate::keys::{CaseId, Level, WorkspaceId};
-use crate::limits::MAX_CONTEXT_FIELD_LEN;
+use crate::limits::MAX_REVISION_TEXT_LEN;
 use crate::membership::MembershipLog;
 use crate::primitives::{labels, sha256};
 use crate::record::RecordContext;
@@ -104,7 +104,7 @@ impl<'a> Cursor<'a> {
     /// A `u16` length and that many bytes of UTF-8, 1 to 255 of them (FORMAT.md#record-context).
     fn text(&mut self, what: &'static str) -> Result<String, ParseError> {
         let len = usize::from(u16::from_be_bytes(self.array()?));
-        if len == 0 || len > MAX_CONTEXT_FIELD_LEN {
+        if len == 0 || len > MAX_REVISION_TEXT_LEN {
             return Err(ParseError::Field { what });
         }
         let bytes = self.take(len)?;
@@ -119,7 +119,7 @@ impl Revision {
     /// `Malformed` for anything that does not parse.
     pub fn parse(bytes: &[u8]) -> Result<Self, IntegrityError> {
         check_tag(bytes, TAG, VERSION, "revision")?;
-        let max = FIXED_LEN + 2 * (2 + MAX_CONTEXT_FIELD_LEN) + SIGNATURE_LEN;
+        let max = FIXED_LEN + 2 * (2 + MAX_REVISION_TEXT_LEN) + SIGNATURE_LEN;
         if bytes.len() < FIXED_LEN + 2 + 1 + 2 + 1 + SIGNATURE_LEN || bytes.len() > max {
             return Err(ParseError::Length {
                 what: "revision",
@@ -192,6 +192,15 @@ impl Revision {
         f: &RevisionFields<'_>,
     ) -> Result<Self, IntegrityError> {
         f.ctx.validate()?;
+        for (what, text) in [("recordId", f.ctx.record_id), ("field", f.ctx.field)] {
+            if text.len() > MAX_REVISION_TEXT_LEN {
+                return Err(ArgumentError::ContextField {
+                    what,
+                    got: text.len(),
+                }
+                .into());
+            }
+        }
         let (number, prev_hash) = match f.previous {
             None => (1, [0u8; 32]),
             Some(p) => (
@@ -458,18 +467,20 @@ pub fn verify_history(
         if last.number < pin.number {
             return Err(IntegrityError::RollbackDetected);
         }
-        let holds = if first.number <= pin.number {
-            parsed
-                .iter()
-                .find(|r| r.number == pin.number)
-                .is_some_and(|r| r.hash() == pin.hash)
-        } else {
-            first.number == pin.number.saturating_add(1) && first.prev_hash == pin.hash
-        };
+        // The pinned revision itself must be given: the states of the revisions after it
+        // are checked against its state (step 4), which its pin does not carry.
+        if first.number > pin.number {
+            return Err(IntegrityError::BrokenChain { at: first.number });
+        }
+        let holds = parsed
+            .iter()
+            .find(|r| r.number == pin.number)
+            .is_some_and(|r| r.hash() == pin.hash);
         if !holds {
             return Err(IntegrityError::ForkDetected);
         }
     }
+    // The whole chain before any signature (steps 3 and 4), then each revision (step 5).
     let mut previous: Option<&Revision> = None;
     for r in &parsed {
         if let Some(p) = previous {
@@ -487,8 +498,10 @@ pub fn verify_history(
             // Without a pin, a history starts at the record's creation.
             return Err(IntegrityError::BrokenChain { at: r.number });
         }
-        r.check(workspace, case, ctx)?;
         previous = Some(r);
+    }
+    for r in &parsed {
+        r.check(workspace, case, ctx)?;
     }
     Ok(parsed)
 }

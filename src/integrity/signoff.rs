@@ -67,7 +67,8 @@ fn field<const N: usize>(bytes: &[u8], at: usize) -> Result<[u8; N], ParseError>
 ///
 /// # Errors
 /// `Malformed`, `WrongWorkspace`, `WrongCase`, `SignOffMismatch` (a sign-off of another
-/// revision), `OutOfDate`, `UnknownSigner`, `NotAuthorized`, `BadSignature`.
+/// revision), `OutOfDate`, `BrokenChain` (a state older than the revision's),
+/// `UnknownSigner`, `NotAuthorized`, `BadSignature`.
 pub fn verify(
     workspace: &MembershipLog,
     case: &CaseLog,
@@ -98,6 +99,13 @@ pub fn verify(
     let key_epoch = u32::from_be_bytes(field(bytes, 108)?);
     let time = u64::from_be_bytes(field(bytes, 112)?);
     check_state(workspace, case, workspace_seq, key_epoch)?;
+    // Signed in a state no older than the revision's: a member removed before the revision
+    // was written cannot sign it off under the state it last held.
+    if workspace_seq < revision.workspace_seq() || key_epoch < revision.key_epoch() {
+        return Err(IntegrityError::BrokenChain {
+            at: revision_number,
+        });
+    }
     if !workspace.was_member_at(&signer_id, workspace_seq)
         || case.level_at(&signer_id, key_epoch).is_none()
     {

@@ -381,7 +381,7 @@ pub(crate) fn parse_level(level: &str) -> Result<Level, JsValue> {
     }
 }
 
-fn level_name(level: Level) -> &'static str {
+pub(crate) fn level_name(level: Level) -> &'static str {
     match level {
         Level::Full => "full",
         Level::Summary => "summary",

@@ -1,7 +1,7 @@
 //! Record integrity in a case (docs/FORMAT.md#revisions): signed revisions, history,
 //! sign-offs and the audit trail.
 
-use crate::case::{Case, parse_level};
+use crate::case::{Case, level_name, parse_level};
 use crate::convert::*;
 use crate::workspace::Workspace;
 use confide::integrity::{
@@ -25,8 +25,9 @@ impl AuditTrail {
         AuditTrail(CoreAuditTrail::new())
     }
 
-    /// The verified entries: `{ seq, authorId, time, keyEpoch, event? }` each, `event`
-    /// being `{ action, recordId, field, revisionNumber, revisionHash, note }`.
+    /// The verified entries: `{ seq, authorId, time, keyEpoch, authorLevel, event?,
+    /// unreadable }` each, `event` being `{ action, recordId, field, revisionNumber,
+    /// revisionHash, note }`.
     pub fn records(&self) -> Result<js_sys::Array, JsValue> {
         self.0
             .records()
@@ -51,7 +52,9 @@ impl AuditTrail {
                     ("authorId", Uint8Array::from(&r.author_id[..]).into()),
                     ("time", unix_time_to_js(r.time)),
                     ("keyEpoch", r.key_epoch.into()),
+                    ("authorLevel", level_name(r.author_level).into()),
                     ("event", event),
+                    ("unreadable", r.unreadable.into()),
                 ])
             })
             .collect()
@@ -188,7 +191,7 @@ impl Case {
         field: &str,
         pin: Option<String>,
     ) -> Result<Uint8Array, JsValue> {
-        let revisions: Vec<Vec<u8>> = revisions.iter().map(Uint8Array::to_vec).collect();
+        let revisions = history_bytes(&revisions)?;
         let refs: Vec<&[u8]> = revisions.iter().map(Vec::as_slice).collect();
         let pin = pin
             .map(|p| RevisionPin::from_base64url(&p))
@@ -324,7 +327,7 @@ impl Case {
         pin: Option<String>,
         audit: Option<&CoreAuditTrail>,
     ) -> Result<JsValue, JsValue> {
-        let revisions: Vec<Vec<u8>> = revisions.iter().map(Uint8Array::to_vec).collect();
+        let revisions = history_bytes(revisions)?;
         let refs: Vec<&[u8]> = revisions.iter().map(Vec::as_slice).collect();
         let pin = pin
             .map(|p| RevisionPin::from_base64url(&p))
@@ -407,4 +410,17 @@ fn unix_time_to_js(t: u64) -> JsValue {
     #[allow(clippy::cast_precision_loss)] // exact for any time before the year 285 million
     let t = t as f64;
     JsValue::from_f64(t)
+}
+
+/// A history's revisions copied out of JS, after its limit (FORMAT.md#verifying-a-history,
+/// step 1) on lengths JS already knows: a hostile list is refused before it fills memory.
+fn history_bytes(revisions: &[Uint8Array]) -> Result<Vec<Vec<u8>>, JsValue> {
+    if revisions.len() > confide::integrity::MAX_HISTORY_REVISIONS {
+        return Err(js_error("log_too_large", "the history is past its limits"));
+    }
+    // A revision is at most 731 bytes (FORMAT.md#revision).
+    if revisions.iter().any(|r| r.length() > 731) {
+        return Err(js_error("malformed", "a revision is longer than 731 bytes"));
+    }
+    Ok(revisions.iter().map(Uint8Array::to_vec).collect())
 }
