@@ -631,6 +631,7 @@ function render(r) {
     );
   }
 
+  L.push(renderCobblestone(r));
   L.push(renderCases(r));
   L.push(renderIntegrity(r));
 
@@ -842,6 +843,37 @@ function casesSamplesTable(c) {
       `| ${[i + 1, c.views.clinician[i].totalMs, c.views.director[i].totalMs, rm.totalMs, rm.removeMs, rm.rotateMs].map((x, j) => (j === 0 ? x : x.toFixed(1))).join(" | ")} |`,
     ),
   ].join("\n");
+}
+
+// Record version 1 (HKDF-SHA256), from `make bench` at a8e24e1 (2026-11-23), before records
+// became Cobblestone-256 (version 2, HKDF over SHA-512): ratios to the same peers.
+const BEFORE_COBBLESTONE = {
+  Node: { sealopen: 1.63, streamenc: 0.72, streamdec: 1.02 },
+  Chromium: { sealopen: 0.23, streamenc: 0.72, streamdec: 0.75 },
+};
+
+function renderCobblestone(r) {
+  const L = ["## Cobblestone-256: before and after", ""];
+  L.push(
+    "Issue 10 moved records from version 1 (C2SP chunked encryption with HKDF-SHA256) to version 2, Cobblestone-256 " +
+      "(HKDF over SHA-512). Before: record version 1, `make bench` at a8e24e1 (2026-11-23). After: this run. Each figure " +
+      "is Confide's ratio to the same WebCrypto peer measured in its own run, so runs on a noisy machine compare.",
+    "",
+    "| Figure | Before (v1) | After (v2, this run) |",
+    "|---|---|---|",
+  );
+  for (const env of ["Node", "Chromium"]) {
+    const tp = r.envs[env]?.throughput;
+    const now = (a, b) => (tp ? fmtRatio(pair(tp.rounds, a, b).ratio) : "n/a");
+    const before = BEFORE_COBBLESTONE[env];
+    L.push(
+      `| ${env}: 1 KiB note seal+open ÷ WebCrypto | ${fmtRatio(before.sealopen)} | ${now("confide.sealopen", "webcrypto.sealopen")} |`,
+      `| ${env}: 16 MiB \`encryptStream\` ÷ one WebCrypto call | ${fmtRatio(before.streamenc)} | ${now("confide.streamenc", "webcrypto.bulkenc")} |`,
+      `| ${env}: 16 MiB \`decryptStream\` ÷ one WebCrypto call | ${fmtRatio(before.streamdec)} | ${now("confide.streamdec", "webcrypto.bulkdec")} |`,
+    );
+  }
+  L.push("");
+  return L.join("\n");
 }
 
 function renderIntegrity(r) {
