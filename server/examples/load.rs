@@ -412,7 +412,14 @@ async fn fresh_database(admin_url: &str, name: &str) -> R<(String, String)> {
         .rsplit_once('/')
         .ok_or("a database URL ends in /name")?
         .0;
-    Ok((format!("{base}/{name}"), version.0))
+    // "15.18 (Debian 15.18-0+deb12u1)": the version is the first word.
+    let version = version
+        .0
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    Ok((format!("{base}/{name}"), version))
 }
 
 // ---------- measurement --------------------------------------------------------------
@@ -1269,8 +1276,8 @@ fn markdown(o: &Options, runs: &[BackendRun], pg_version: Option<&str>, took: Du
         md,
         "`make bench-server` (server/examples/load.rs): the release `confide-server` binary on \
          127.0.0.1, over SQLite (a local data folder, WAL, `synchronous=FULL`) and over PostgreSQL \
-         {} (a throwaway cluster from server/scripts/with-services.sh, `fsync=off`; default \
-         pool of 8), blobs in a local folder (one folder shared by the PostgreSQL instances). {MEMBERS} members log in with the signed challenge \
+         {} (a throwaway cluster from server/scripts/with-services.sh with `fsync=off`; each \
+         instance with its default pool of 8 connections), blobs in a local folder (one folder shared by the PostgreSQL instances). {MEMBERS} members log in with the signed challenge \
          and work concurrently, one task each, over keep-alive HTTP/1 connections. Each scenario \
          runs {} s after a {} s warm-up; only requests that start after the warm-up and end \
          inside the window count. Requests per second are those requests over the window; p50 and \
