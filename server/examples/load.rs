@@ -859,6 +859,8 @@ struct Attack {
 }
 
 struct Flood {
+    /// The outsider's requests one at a time, on an otherwise idle server.
+    alone: Stats,
     outsider: Stats,
     statuses: Vec<(u16, usize)>,
     /// The bystander meanwhile.
@@ -1005,7 +1007,6 @@ async fn attack(
         (long.0.to_owned(), long.1, long.2),
         (ws_path(&small), invite.invite_id, &small_link),
     ] {
-        eprintln!("  bystander during a flood");
         let statuses = Arc::new(Mutex::new(std::collections::BTreeMap::<u16, usize>::new()));
         let acceptance = Arc::new(json!({ "acceptance": b64(&link.accept(&outsider)) }));
         let flood = {
@@ -1044,6 +1045,13 @@ async fn attack(
                 }
             }
         };
+        eprintln!("  the outsider alone");
+        let alone = run(1, warm, measure, flood.clone()).await;
+        statuses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        eprintln!("  bystander during a flood");
         let flood_task = tokio::spawn(run(OUTSIDER_TASKS, warm, measure, flood));
         let during = run(1, warm, measure, bystander.clone()).await;
         let outsider = flood_task.await.map_err(|e| e.to_string())?;
@@ -1054,6 +1062,7 @@ async fn attack(
             .map(|(k, v)| (*k, *v))
             .collect();
         floods.push(Flood {
+            alone,
             outsider,
             statuses,
             during,
@@ -1388,19 +1397,20 @@ fn markdown(o: &Options, runs: &[BackendRun], pg_version: Option<&str>, took: Du
          logged in but a member of nothing, floods it from {OUTSIDER_TASKS} connections for {} s \
          with acceptances under its open invite, log reads and record writes (in turn), while a \
          bystander, a member of the 50-member workspace, reads records one at a time. The peer: \
-         the same flood on a workspace of two entries. Before (trial): an acceptance flood on a \
-         1,500-entry log raised everyone's p50 from 0.8 ms to 1 s.\n",
+         the same flood on a workspace of two entries. Before each flood, the outsider's same \
+         requests one at a time, alone (the ≤ 10 ms target). Before (trial): an acceptance flood \
+         on a 1,500-entry log raised everyone's p50 from 0.8 ms to 1 s.\n",
         secs(o.measure)
     );
     md.push_str(
-        "| | Outsider's answers: p50 · p99 · max | p99 ≤ 10 ms | Outsider's answers/s (statuses) | Bystander p50 · p99 | Bystander p50 ÷ alone |\n|---|---|---|---|---|---|\n",
+        "| | Outsider alone: p50 · p99 | ≤ 10 ms (p99) | Outsider flooding: p50 · p99 · max | Flood answers/s (statuses) | Bystander p50 · p99 | Bystander p50 ÷ alone |\n|---|---|---|---|---|---|---|\n",
     );
     for r in runs {
         let a = &r.long.attack;
         let alone = a.before.percentile(50);
         let _ = writeln!(
             md,
-            "| {}, bystander alone | – | – | – | {:.2} ms · {:.1} ms | 1× |",
+            "| {}, bystander alone | – | – | – | – | {:.2} ms · {:.1} ms | 1× |",
             r.name,
             alone,
             a.before.percentile(99)
@@ -1416,16 +1426,18 @@ fn markdown(o: &Options, runs: &[BackendRun], pg_version: Option<&str>, took: Du
                 .collect();
             let _ = writeln!(
                 md,
-                "| {}, {what} | {:.2} · {:.2} · {:.1} ms | {} | {} ({}) | {:.2} ms · {:.1} ms | {:.2}× |",
+                "| {}, {what} | {:.2} · {:.2} ms | {} | {:.2} · {:.2} · {:.1} ms | {} ({}) | {:.2} ms · {:.1} ms | {:.2}× |",
                 r.name,
-                f.outsider.percentile(50),
-                f.outsider.percentile(99),
-                f.outsider.max(),
-                if f.outsider.percentile(99) <= 10.0 {
+                f.alone.percentile(50),
+                f.alone.percentile(99),
+                if f.alone.percentile(99) <= 10.0 {
                     "yes"
                 } else {
                     "no"
                 },
+                f.outsider.percentile(50),
+                f.outsider.percentile(99),
+                f.outsider.max(),
                 thousands(f.outsider.rate()),
                 statuses.join(", "),
                 f.during.percentile(50),
