@@ -17,7 +17,7 @@ WASM_OPT := npx --no-install wasm-opt -Oz --enable-simd --enable-bulk-memory --e
 SERVER_BIN := $(or $(CARGO_TARGET_DIR),target)/release/confide-server
 DEMO_ADDR := 127.0.0.1:8080
 
-.PHONY: build build-hazmat server test test-rust test-server test-server-services test-wasm test-js test-bundlers test-e2e test-fuzz fuzz screenshots lint demo bench clean
+.PHONY: build build-hazmat server test test-rust test-server test-server-services test-wasm test-js test-bundlers test-e2e test-fuzz fuzz screenshots lint demo bench bench-server clean
 
 node_modules: package-lock.json
 	npm ci
@@ -165,6 +165,16 @@ demo: build server
 
 bench: build build-hazmat
 	node bench/run.mjs
+
+## bench-server: a load benchmark of the reference server (server/examples/load.rs): 50
+## members against the release binary over SQLite, and over a throwaway PostgreSQL cluster
+## with one instance and with two; writes the Server load section of BENCHMARKS.md (between
+## its markers; build/bench-server.md keeps a copy). About 3 minutes; not part of make test.
+bench-server: server
+	cargo build --release -p confide-server --example load
+	CONFIDE_SERVICES=postgres server/scripts/with-services.sh \
+		$(or $(CARGO_TARGET_DIR),target)/release/examples/load --server $(SERVER_BIN) --out build/bench-server.md
+	server/scripts/splice-section.sh build/bench-server.md BENCHMARKS.md
 
 clean:
 	cargo clean

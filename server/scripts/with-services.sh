@@ -4,7 +4,8 @@
 #   CONFIDE_TEST_PG  postgres://confide@127.0.0.1:PORT/postgres (a superuser; each test
 #                    makes a database of its own)
 #   CONFIDE_TEST_S3  http://127.0.0.1:PORT (each test makes a bucket of its own)
-# Both live under build/server-services/ and stop when the command ends.
+# Both live under build/server-services/ and stop when the command ends. With
+# CONFIDE_SERVICES=postgres, only PostgreSQL (make bench-server: blobs stay in a local folder).
 # Needs Debian's postgresql (.ci/run installs it) and Python 3 (moto is pip-installed into
 # build/moto-venv on first use, at the version pinned below).
 set -euo pipefail
@@ -15,8 +16,9 @@ moto_version=5.2.5
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 [ -x "$pg_bin/initdb" ] || { echo "with-services: PostgreSQL is not installed (apt-get install postgresql)"; exit 1; }
 
+only_pg=$([ "${CONFIDE_SERVICES:-}" = postgres ] && echo 1 || true)
 venv=$root/build/moto-venv
-if [ "$("$venv/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null || true)" != "$moto_version" ]; then
+if [ -z "$only_pg" ] && [ "$("$venv/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null || true)" != "$moto_version" ]; then
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "moto[server]==$moto_version"
@@ -45,20 +47,28 @@ pg_port=$(free_port 5540 5549)
 "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/postgres.log" -w -t 60 \
   -o "-p $pg_port -k $work/pg-socket -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
   start >/dev/null
-s3_port=$(free_port 8400 8499)
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$work/moto.log" 2>&1 &
-moto_pid=$!
+moto_pid=
+if [ -z "$only_pg" ]; then
+  s3_port=$(free_port 8400 8499)
+  "$venv/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$work/moto.log" 2>&1 &
+  moto_pid=$!
+fi
 stop() {
-  kill "$moto_pid" 2>/dev/null || true
+  [ -z "$moto_pid" ] || kill "$moto_pid" 2>/dev/null || true
   "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1 || true
 }
 trap stop EXIT
+export CONFIDE_TEST_PG="postgres://confide@127.0.0.1:$pg_port/postgres"
+if [ -n "$only_pg" ]; then
+  echo "with-services: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on $pg_port"
+  "$@"
+  exit
+fi
 for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && break
   sleep 0.1
 done
 
-export CONFIDE_TEST_PG="postgres://confide@127.0.0.1:$pg_port/postgres"
 export CONFIDE_TEST_S3="http://127.0.0.1:$s3_port"
 echo "with-services: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on $pg_port, moto $moto_version on $s3_port"
 "$@"

@@ -181,6 +181,23 @@ impl RateLimits {
             appends: Rate::OFF,
         }
     }
+
+    /// Every rate and burst multiplied by `factor` (at least 1): more requests allowed,
+    /// never fewer, and no limit turned off. For load tests (`--rate-limit-scale`).
+    #[must_use]
+    pub fn scaled(&self, factor: u32) -> Self {
+        let f = factor.max(1);
+        let up = |r: Rate| Rate::new(r.per_minute.saturating_mul(f), r.burst.saturating_mul(f));
+        Self {
+            challenges: up(self.challenges),
+            challenges_global: up(self.challenges_global),
+            sessions: up(self.sessions),
+            acceptances: up(self.acceptances),
+            workspaces: up(self.workspaces),
+            cases: up(self.cases),
+            appends: up(self.appends),
+        }
+    }
 }
 
 /// Server configuration.
@@ -580,4 +597,24 @@ async fn security_headers(mut response: Response) -> Response {
         headers.insert(name, HeaderValue::from_static(value));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaled_rate_limits_only_rise_and_none_turns_off() {
+        let base = RateLimits::default();
+        let same = base.scaled(0);
+        assert_eq!(same.challenges, base.challenges);
+        assert_eq!(same.appends, base.appends);
+        let up = base.scaled(100);
+        assert_eq!(up.sessions, Rate::new(6_000, 3_000));
+        assert_eq!(up.challenges_global, Rate::new(1_200_000, 200_000));
+        assert_eq!(up.acceptances, Rate::new(1_000, 1_000));
+        let most = base.scaled(u32::MAX);
+        assert_eq!(most.appends, Rate::new(u32::MAX, u32::MAX));
+        assert_ne!(most.appends, Rate::OFF);
+    }
 }

@@ -30,6 +30,8 @@ const USAGE: &str = "usage: confide-server [options]
   --log-cache-mb N          verified logs kept in memory, and as much again of case logs
                             (default 256)
   --shutdown-seconds N      how long a stop lets requests finish (default 10)
+  --rate-limit-scale N      multiply every rate limit and burst by N (default 1); for load
+                            tests: it only raises the limits, and authentication is unchanged
   --www DIR                 the demo page, served at / (default www)
   --pkg DIR                 the npm package folder; its dist/ and wasm/ under /pkg/ (default js)
 
@@ -82,6 +84,13 @@ fn parse_args() -> Result<Args, String> {
             }
             "--shutdown-seconds" => {
                 config.http.shutdown_deadline = Duration::from_secs(number(&flag, &value)?);
+            }
+            "--rate-limit-scale" => {
+                let factor: u32 = number(&flag, &value)?;
+                if factor == 0 {
+                    return Err("--rate-limit-scale: at least 1".to_owned());
+                }
+                config.rates = config.rates.scaled(factor);
             }
             "--www" => config.www_dir = PathBuf::from(value),
             "--pkg" => config.pkg_dir = PathBuf::from(value),
