@@ -744,3 +744,52 @@ async fn deleting_a_case_deletes_its_revisions_sign_offs_and_audit_trail() {
     assert_error(&r, StatusCode::GONE, "case_deleted");
     p.server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_two_revisions_and_two_audit_entries_on_one_head_one_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = Practice::start(config(dir.path()).await).await;
+    let path = p.revisions(&NOTE);
+    let first = write(&p.case, &p.cleo, b"First session.", &NOTE, None);
+    let rev1 = Revision::parse(&first.revision).unwrap();
+    let r = p
+        .post_revision(&path, &p.cleo_t, &first.revision, Some(&first.record))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let dans = load_case(&p.server, &p.dan, &p.dan_t, &p.case.id()).await;
+    let cleos = write(&p.case, &p.cleo, b"Cleo's edit.", &NOTE, Some(&rev1));
+    let dan_edit = write(&dans, &p.dan, b"Dan's edit.", &NOTE, Some(&rev1));
+    let (a, b) = tokio::join!(
+        p.post_revision(&path, &p.cleo_t, &cleos.revision, Some(&cleos.record)),
+        p.post_revision(&path, &p.dan_t, &dan_edit.revision, Some(&dan_edit.record)),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+    let stored = p.stored_revisions(&p.sam_t, None).await;
+    assert_eq!(stored.len(), 2);
+    let winner = if a.status == StatusCode::OK {
+        &cleos
+    } else {
+        &dan_edit
+    };
+    assert_eq!(stored[1], winner.revision);
+
+    let event = event(AuditAction::Create, &rev1);
+    let cleo_entry = p
+        .case
+        .append_audit(&p.cleo, &mut AuditTrail::new(), &event, now())
+        .unwrap();
+    let dan_entry = dans
+        .append_audit(&p.dan, &mut AuditTrail::new(), &event, now())
+        .unwrap();
+    let (a, b) = tokio::join!(
+        p.append_audit(&p.cleo_t, 0, &cleo_entry),
+        p.append_audit(&p.dan_t, 0, &dan_entry),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+    assert_eq!(p.stored_audit(&p.sam_t, None).await.len(), 1);
+    p.server.stop().await;
+}
