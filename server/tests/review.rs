@@ -257,12 +257,13 @@ async fn members_cannot_jam_an_invite_and_expired_invites_say_so() {
     let mut ws2 = server
         .load(ws.member(), &alice_t, ws.id().as_bytes(), None)
         .await;
-    let short = ws2.create_invite(Role::Member, now(), 1).unwrap();
+    // Three seconds: long enough for the append to land on a loaded machine.
+    let short = ws2.create_invite(Role::Member, now(), 3).unwrap();
     let r = server
         .append(&ws2, &alice_t, 3, &short.log_entry, &[], None)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
     let carol = member(3);
     let carol_t = server.login(&carol).await;
     let link = InviteLink::parse(&short.link.to_fragment()).unwrap();
