@@ -253,7 +253,7 @@ export const auditPins = pinStore((caseId) => `confide-demo/audit-head/${state.m
 /** A record's revisions as the server lists them, oldest first, from revision 1 (unverified). */
 export async function fetchRevisions(caseId, ctx) {
   try {
-    const { revisions } = await state.session.json("GET", revisionsPath(caseId, ctx, "?after=0"));
+    const { revisions } = await state.session.json("GET", revisionsPath(caseId, ctx));
     return revisions.map(unb64);
   } catch (e) {
     // A record with no revisions at all, as a note written before them.
@@ -353,7 +353,7 @@ export async function signOffRevision(caseId, ctx, revision) {
  * which then moves on. Returns `{ trail, count }`; free the trail when done.
  */
 export async function loadAudit(caseId, c) {
-  const { entries } = await state.session.json("GET", casePath(caseId, "/audit?after=0"));
+  const { entries } = await state.session.json("GET", casePath(caseId, "/audit"));
   const pin = auditPins.get(caseId);
   const trail = c.verifyAudit(entries.map(unb64), pin ? { pin } : {});
   if (trail.head) auditPins.set(caseId, trail.head);
