@@ -9,7 +9,8 @@ mod common;
 use common::practice::{CLEO, DAN, MIA, SAM, T0, practice};
 use common::{id, member};
 use confide::integrity::{
-    AuditAction, AuditEvent, AuditTrail, Revision, RevisionKind, RevisionPin,
+    AuditAction, AuditEntryHeader, AuditEvent, AuditTrail, Revision, RevisionKind, RevisionPin,
+    SignOffHeader, audit_entry_hash,
 };
 use confide::{
     Case, ContentType, EncryptOptions, ErrorCode, IntegrityError, Level, RecordContext, Workspace,
@@ -463,6 +464,55 @@ fn the_audit_trail_verifies_reads_and_refuses_dropped_reordered_or_altered_entri
             .iter()
             .any(|e| e.windows(10).any(|w| w == b"CSV report"))
     );
+}
+
+#[test]
+fn the_headers_a_server_checks_parse_without_a_log_and_chain_by_the_entry_hash() {
+    let (server, cleo, case) = practice();
+    let (_, v1) = write(&case, &cleo, "one", None, T0 + 10);
+    let rev1 = Revision::parse(&v1).unwrap();
+    let mut trail = AuditTrail::new();
+    let mut entries = Vec::new();
+    for action in [AuditAction::Create, AuditAction::SignOff] {
+        entries.push(
+            case.append_audit(&cleo, &mut trail, &event(action, &rev1), T0 + 30)
+                .unwrap(),
+        );
+    }
+    let first = AuditEntryHeader::parse(&entries[0]).unwrap();
+    let second = AuditEntryHeader::parse(&entries[1]).unwrap();
+    assert_eq!((first.seq, first.prev_hash), (0, [0; 32]));
+    assert_eq!(second.seq, 1);
+    assert_eq!(second.prev_hash, audit_entry_hash(&entries[0]));
+    assert_eq!(trail.head().unwrap().hash, audit_entry_hash(&entries[1]));
+    assert_eq!(
+        (
+            first.workspace_id,
+            first.case_id,
+            first.author_id,
+            first.time
+        ),
+        (cleo.id(), case.id(), id(&member(CLEO)), T0 + 30)
+    );
+    let mut long = entries[0].clone();
+    long.push(0);
+    for bad in [&entries[0][..187], &long[..]] {
+        assert_eq!(code(AuditEntryHeader::parse(bad)), "malformed");
+    }
+    let sam_ws = server.workspace(SAM).unwrap();
+    let sam = server.case(&sam_ws, None).unwrap();
+    let signed = sam.sign_off(&sam_ws, &rev1, T0 + 11).unwrap();
+    let header = SignOffHeader::parse(&signed).unwrap();
+    assert_eq!(
+        (
+            header.revision_number,
+            header.revision_hash,
+            header.signer_id,
+            header.case_id
+        ),
+        (1, rev1.hash(), id(&member(SAM)), case.id())
+    );
+    assert_eq!(code(SignOffHeader::parse(&signed[..183])), "malformed");
 }
 
 #[test]

@@ -9,7 +9,8 @@
 //! [`crate::logcache`]); after a restart it verifies the case log once.
 //!
 //! The grants are in the key store ([`crate::keystore`]). A delete entry deletes them
-//! there, and the case's records and blobs from the bulk store: crypto-shredding
+//! there, and the case's records, blobs and record integrity (revisions, sign-offs, audit
+//! trail) from the bulk store: crypto-shredding
 //! (docs/SECURITY.md#cases). The log stays, as the tombstone members see.
 
 use std::collections::HashMap;
@@ -333,7 +334,8 @@ async fn sync_case_log(
 
 /// Stores what one verified entry changes. With a key store of its own, the grants commit
 /// first (they are served only once their entry is stored); with a shared one, in the
-/// same transaction. A delete entry then shreds the case: its grants, records and blobs go.
+/// same transaction. A delete entry then shreds the case: its grants, records, blobs,
+/// revisions, sign-offs and audit trail go.
 async fn commit(
     state: &AppState,
     effects: &Effects,
@@ -425,6 +427,7 @@ async fn commit(
         let mut objects = Vec::new();
         if effects.deleted {
             crate::records::delete_all(&mut tx, &scope).await?;
+            crate::integrity::delete_all(&mut tx, &effects.ws, &effects.case).await?;
             objects = crate::blobs::drop_all(&mut tx, &scope).await?;
             if keys.is_shared() {
                 KeyStore::delete_case(&mut *tx, &effects.case).await?;

@@ -123,6 +123,11 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
                 "cases",
                 include_str!("../migrations/sqlite/0002_cases.sql"),
             ),
+            (
+                3,
+                "integrity",
+                include_str!("../migrations/sqlite/0003_integrity.sql"),
+            ),
         ],
         (Schema::Bulk, Backend::Postgres) => &[
             (
@@ -134,6 +139,11 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
                 2,
                 "cases",
                 include_str!("../migrations/postgres/0002_cases.sql"),
+            ),
+            (
+                3,
+                "integrity",
+                include_str!("../migrations/postgres/0003_integrity.sql"),
             ),
         ],
         (Schema::Keys, Backend::Sqlite) => &[(

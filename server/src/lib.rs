@@ -20,6 +20,7 @@ mod cases;
 pub mod db;
 pub mod disk;
 mod error;
+mod integrity;
 pub mod keystore;
 pub mod logcache;
 pub mod ratelimit;
@@ -88,6 +89,18 @@ pub struct Limits {
     pub case_log_total_bytes: usize,
     /// Cases in one workspace, deleted ones included (their logs stay).
     pub cases_per_workspace: u64,
+    /// Revisions stored for one record of a case (at most the core's
+    /// [`confide::integrity::revision::MAX_HISTORY_REVISIONS`], the longest history a client
+    /// verifies).
+    pub revisions_per_record: u32,
+    /// Sign-offs stored for one record of a case, of all its revisions.
+    pub sign_offs_per_record: u64,
+    /// Entries in one case's audit trail (at most the core's
+    /// [`confide::integrity::audit::MAX_AUDIT_ENTRIES`]).
+    pub audit_entries: u32,
+    /// Bytes of one case's audit trail (at most the core's
+    /// [`confide::integrity::audit::MAX_AUDIT_BYTES`]).
+    pub audit_total_bytes: u64,
 }
 
 impl Default for Limits {
@@ -108,6 +121,15 @@ impl Default for Limits {
             case_log_entries: confide::limits::MAX_CASE_LOG_ENTRIES,
             case_log_total_bytes: confide::limits::MAX_CASE_LOG_BYTES,
             cases_per_workspace: 100_000,
+            revisions_per_record: u32::try_from(
+                confide::integrity::revision::MAX_HISTORY_REVISIONS,
+            )
+            .unwrap_or(u32::MAX),
+            sign_offs_per_record: 1_000,
+            audit_entries: u32::try_from(confide::integrity::audit::MAX_AUDIT_ENTRIES)
+                .unwrap_or(u32::MAX),
+            audit_total_bytes: u64::try_from(confide::integrity::audit::MAX_AUDIT_BYTES)
+                .unwrap_or(u64::MAX),
         }
     }
 }
@@ -401,6 +423,14 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
             "/api/workspaces/{ws}/cases/{case}/blobs",
             get(blobs::list_case_blobs),
         )
+        .route(
+            "/api/workspaces/{ws}/cases/{case}/signoffs/{record}/{field}",
+            get(integrity::list_sign_offs).post(integrity::post_sign_off),
+        )
+        .route(
+            "/api/workspaces/{ws}/cases/{case}/audit",
+            get(integrity::get_audit).post(integrity::append_audit),
+        )
         .layer(DefaultBodyLimit::max(limits.json_bytes));
     let log = Router::new()
         .route("/api/workspaces", post(workspaces::create_workspace))
@@ -432,6 +462,23 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
                 .delete(records::delete_case_record),
         )
         .layer(DefaultBodyLimit::max(limits.record_bytes));
+    // Record integrity (server/README.md#record-integrity): a revision's JSON carries its
+    // record in base64url, a third larger than the record cap.
+    let integrity = Router::new()
+        .route(
+            "/api/workspaces/{ws}/cases/{case}/revisions/{record}/{field}",
+            get(integrity::list_revisions).post(integrity::post_revision),
+        )
+        .route(
+            "/api/workspaces/{ws}/cases/{case}/revisions/{record}/{field}/{number}",
+            get(integrity::get_revision_record),
+        )
+        .layer(DefaultBodyLimit::max(
+            limits
+                .record_bytes
+                .saturating_add(limits.record_bytes / 3)
+                .saturating_add(limits.json_bytes),
+        ));
     // Blobs count their own bytes as they stream in (Limits::blob_bytes).
     let blobs = Router::new()
         .route(
@@ -450,6 +497,7 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
     let router = small
         .merge(log)
         .merge(records)
+        .merge(integrity)
         .merge(blobs)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(fallback)

@@ -30,7 +30,7 @@ type BodyResult = Result<Bytes, axum::extract::rejection::BytesRejection>;
 
 /// FORMAT.md#case-records: a case's record is of version 3 and names the case at bytes
 /// 6..22. Anything else would outlive the case's deletion.
-fn check_case_record(body: &[u8], case: &CaseId) -> Result<(), ApiError> {
+pub(crate) fn check_case_record(body: &[u8], case: &CaseId) -> Result<(), ApiError> {
     match RecordHeader::parse(body) {
         Ok(RecordHeader {
             scope: RecordScope::Case { case_id, .. },

@@ -158,6 +158,34 @@ impl Scope {
     }
 }
 
+/// [`Scope::access`] for `case` inside a write transaction that appends to one of the case's
+/// chains (a record's revisions, its sign-offs, the audit trail): on PostgreSQL it locks the
+/// case's row for update, so that such writes to one case take turns (their head and their
+/// caps are read and written under the lock) and a deletion waits for them, or they for it.
+/// SQLite's write transaction holds its one write lock already.
+///
+/// # Errors
+/// As [`Scope::access`].
+pub async fn lock_case(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    backend: Backend,
+    ws: &WorkspaceId,
+    case: &CaseId,
+    member: &[u8; 32],
+) -> Result<Access, ApiError> {
+    let query = match backend {
+        Backend::Sqlite => CASE_ACCESS.to_owned(),
+        Backend::Postgres => format!("{CASE_ACCESS} FOR UPDATE OF c"),
+    };
+    let row: Option<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(query))
+        .bind(&case.as_bytes()[..])
+        .bind(&member[..])
+        .bind(&ws.as_bytes()[..])
+        .fetch_optional(&mut **tx)
+        .await?;
+    case_access(row)
+}
+
 /// Whether `member` is on `case` of `ws` (or was, when the case was deleted) and is a
 /// current member of the workspace: its level byte and whether the case is deleted. 404
 /// otherwise, as for a case that does not exist.

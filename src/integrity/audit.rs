@@ -223,6 +223,75 @@ impl AuditHead {
     }
 }
 
+/// `SHA-256("confide/v1/audit-entry-hash" || 0x00 || entry)` (FORMAT.md#audit-entry): the
+/// next entry's previous hash, and the hash in an audit head.
+pub fn audit_entry_hash(entry: &[u8]) -> [u8; 32] {
+    sha256(&[labels::AUDIT_HASH, entry])
+}
+
+/// The header of an audit entry, parsed without any log (FORMAT.md#audit-entry): its tag,
+/// version and lengths checked, nothing else. A server that stores a trail checks the chain
+/// and the author with it; readers verify the signature and the body with [`AuditTrail`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditEntryHeader {
+    /// The workspace the entry names.
+    pub workspace_id: WorkspaceId,
+    /// The case the entry names.
+    pub case_id: CaseId,
+    /// Its position in the trail, from 0.
+    pub seq: u32,
+    /// The hash of the entry before it; zeros for seq 0.
+    pub prev_hash: [u8; 32],
+    /// The author's member id (not verified until the trail is).
+    pub author_id: [u8; ID],
+    /// The workspace seq the author wrote under.
+    pub workspace_seq: u32,
+    /// The case epoch whose summary key seals the body.
+    pub key_epoch: u32,
+    /// The time the author claims, Unix seconds.
+    pub time: u64,
+}
+
+impl AuditEntryHeader {
+    /// Parses an entry's header: tag and version, a length of 188 to 4096 bytes that is
+    /// exactly `188 + b`, then the fixed fields. Constant work whatever the input's length.
+    ///
+    /// # Errors
+    /// `Malformed` or `UnsupportedVersion`.
+    pub fn parse(entry: &[u8]) -> Result<Self, IntegrityError> {
+        check_tag(entry, TAG, VERSION, "audit entry")?;
+        if entry.len() < AUDIT_HEADER_LEN + 64 || entry.len() > MAX_AUDIT_ENTRY_LEN {
+            return Err(ParseError::Length {
+                what: "audit entry",
+                expected: "between 188 and 4096",
+                got: entry.len(),
+            }
+            .into());
+        }
+        let body_len = usize::try_from(u32_at(entry, 120)?).unwrap_or(usize::MAX);
+        if AUDIT_HEADER_LEN
+            .checked_add(body_len)
+            .and_then(|n| n.checked_add(64))
+            != Some(entry.len())
+        {
+            return Err(ParseError::Field {
+                what: "audit body length",
+            }
+            .into());
+        }
+        Ok(Self {
+            workspace_id: WorkspaceId::from_bytes(array_at(entry, 4)?),
+            case_id: CaseId::from_bytes(array_at(entry, 20)?),
+            seq: u32_at(entry, 36)?,
+            prev_hash: array_at(entry, 40)?,
+            author_id: array_at(entry, 72)?,
+            workspace_seq: u32_at(entry, 104)?,
+            key_epoch: u32_at(entry, 108)?,
+            time: u64::from_be_bytes(array_at(entry, 112)?),
+        })
+    }
+}
+
 /// A verified audit trail, to read and to append to.
 #[derive(Debug, Clone, Default)]
 pub struct AuditTrail {
@@ -285,7 +354,7 @@ impl AuditTrail {
             let index = usize::try_from(pin.seq).unwrap_or(usize::MAX);
             match entries.get(index) {
                 None => return Err(IntegrityError::RollbackDetected),
-                Some(e) if sha256(&[labels::AUDIT_HASH, e]) != pin.hash => {
+                Some(e) if audit_entry_hash(e) != pin.hash => {
                     return Err(IntegrityError::ForkDetected);
                 }
                 Some(_) => {}
@@ -311,43 +380,27 @@ impl AuditTrail {
         entry: &[u8],
         summary_key: &impl Fn(u32) -> Option<&'k ContentKey>,
     ) -> Result<(), IntegrityError> {
-        check_tag(entry, TAG, VERSION, "audit entry")?;
-        if entry.len() < AUDIT_HEADER_LEN + 64 || entry.len() > MAX_AUDIT_ENTRY_LEN {
-            return Err(ParseError::Length {
-                what: "audit entry",
-                expected: "between 188 and 4096",
-                got: entry.len(),
-            }
-            .into());
-        }
+        let AuditEntryHeader {
+            workspace_id,
+            case_id,
+            seq,
+            prev_hash: prev,
+            author_id,
+            workspace_seq,
+            key_epoch,
+            time,
+        } = AuditEntryHeader::parse(entry)?;
         if self.records.len() >= MAX_AUDIT_ENTRIES
             || self.total_bytes.saturating_add(entry.len()) > MAX_AUDIT_BYTES
         {
             return Err(IntegrityError::TooLarge);
         }
-        let body_len = usize::try_from(u32_at(entry, 120)?).unwrap_or(usize::MAX);
-        if AUDIT_HEADER_LEN
-            .checked_add(body_len)
-            .and_then(|n| n.checked_add(64))
-            != Some(entry.len())
-        {
-            return Err(ParseError::Field {
-                what: "audit body length",
-            }
-            .into());
-        }
-        if array_at::<16>(entry, 4)? != *workspace.workspace_id().as_bytes() {
+        if workspace_id != workspace.workspace_id() {
             return Err(IntegrityError::WrongWorkspace);
         }
-        if array_at::<16>(entry, 20)? != *case.case_id().as_bytes() {
+        if case_id != case.case_id() {
             return Err(IntegrityError::WrongCase);
         }
-        let seq = u32_at(entry, 36)?;
-        let prev = array_at::<32>(entry, 40)?;
-        let author_id = array_at::<ID>(entry, 72)?;
-        let workspace_seq = u32_at(entry, 104)?;
-        let key_epoch = u32_at(entry, 108)?;
-        let time = u64::from_be_bytes(array_at(entry, 112)?);
         let expected_seq = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
         let expected_prev = self.last.map_or([0u8; 32], |h| h.hash);
         if seq != expected_seq
@@ -368,8 +421,9 @@ impl AuditTrail {
             });
         }
         verify_signature(workspace, &author_id, labels::AUDIT_SIGNATURE, entry)?;
+        // The header parsed: the body is what lies between it and the signature.
         let body = entry
-            .get(AUDIT_HEADER_LEN..AUDIT_HEADER_LEN + body_len)
+            .get(AUDIT_HEADER_LEN..entry.len() - 64)
             .unwrap_or_default();
         let event = match summary_key(key_epoch) {
             None => None,
@@ -384,7 +438,7 @@ impl AuditTrail {
         });
         self.last = Some(AuditHead {
             seq,
-            hash: sha256(&[labels::AUDIT_HASH, entry]),
+            hash: audit_entry_hash(entry),
         });
         self.last_workspace_seq = workspace_seq;
         self.last_key_epoch = key_epoch;

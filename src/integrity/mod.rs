@@ -12,6 +12,8 @@ pub mod audit;
 pub mod revision;
 pub mod signoff;
 
-pub use audit::{AuditAction, AuditEvent, AuditHead, AuditRecord, AuditTrail};
+pub use audit::{
+    AuditAction, AuditEntryHeader, AuditEvent, AuditHead, AuditRecord, AuditTrail, audit_entry_hash,
+};
 pub use revision::{Revision, RevisionKind, RevisionPin, verify_history};
-pub use signoff::SignOff;
+pub use signoff::{SignOff, SignOffHeader};

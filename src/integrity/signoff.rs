@@ -62,6 +62,57 @@ fn field<const N: usize>(bytes: &[u8], at: usize) -> Result<[u8; N], ParseError>
         .ok_or(ParseError::Field { what: "sign-off" })
 }
 
+/// The fields of a sign-off, parsed without any log (FORMAT.md#sign-off): its tag, version
+/// and length checked, nothing else. A server that stores sign-offs checks what they name
+/// with it; readers verify them with [`verify`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignOffHeader {
+    /// The workspace the sign-off names.
+    pub workspace_id: WorkspaceId,
+    /// The case the sign-off names.
+    pub case_id: CaseId,
+    /// The hash of the revision signed off.
+    pub revision_hash: [u8; 32],
+    /// That revision's number.
+    pub revision_number: u32,
+    /// The signer's member id (not verified until the sign-off is).
+    pub signer_id: [u8; ID],
+    /// The workspace seq the signer signed under.
+    pub workspace_seq: u32,
+    /// The case epoch the signer signed under.
+    pub key_epoch: u32,
+    /// The time the signer claims, Unix seconds.
+    pub time: u64,
+}
+
+impl SignOffHeader {
+    /// Parses a sign-off: tag and version, exactly 184 bytes, then the fixed fields.
+    ///
+    /// # Errors
+    /// `Malformed` or `UnsupportedVersion`.
+    pub fn parse(bytes: &[u8]) -> Result<Self, IntegrityError> {
+        check_tag(bytes, TAG, VERSION, "sign-off")?;
+        if bytes.len() != SIGN_OFF_LEN {
+            return Err(ParseError::Length {
+                what: "sign-off",
+                expected: "exactly 184",
+                got: bytes.len(),
+            }
+            .into());
+        }
+        Ok(Self {
+            workspace_id: WorkspaceId::from_bytes(field(bytes, 4)?),
+            case_id: CaseId::from_bytes(field(bytes, 20)?),
+            revision_hash: field(bytes, 36)?,
+            revision_number: u32::from_be_bytes(field(bytes, 68)?),
+            signer_id: field(bytes, 72)?,
+            workspace_seq: u32::from_be_bytes(field(bytes, 104)?),
+            key_epoch: u32::from_be_bytes(field(bytes, 108)?),
+            time: u64::from_be_bytes(field(bytes, 112)?),
+        })
+    }
+}
+
 /// Verifies a sign-off of `revision` (FORMAT.md#verifying-a-sign-off): parse, the ids, the
 /// revision it names, the state, the signer's right, then the signature.
 ///
@@ -74,29 +125,25 @@ pub fn verify(
     bytes: &[u8],
     revision: &Revision,
 ) -> Result<SignOff, IntegrityError> {
-    check_tag(bytes, TAG, VERSION, "sign-off")?;
-    if bytes.len() != SIGN_OFF_LEN {
-        return Err(ParseError::Length {
-            what: "sign-off",
-            expected: "exactly 184",
-            got: bytes.len(),
-        }
-        .into());
-    }
-    if field::<16>(bytes, 4)? != *workspace.workspace_id().as_bytes() {
+    let SignOffHeader {
+        workspace_id,
+        case_id,
+        revision_hash,
+        revision_number,
+        signer_id,
+        workspace_seq,
+        key_epoch,
+        time,
+    } = SignOffHeader::parse(bytes)?;
+    if workspace_id != workspace.workspace_id() {
         return Err(IntegrityError::WrongWorkspace);
     }
-    if field::<16>(bytes, 20)? != *case.case_id().as_bytes() {
+    if case_id != case.case_id() {
         return Err(IntegrityError::WrongCase);
     }
-    let revision_number = u32::from_be_bytes(field(bytes, 68)?);
-    if field::<32>(bytes, 36)? != revision.hash() || revision_number != revision.number() {
+    if revision_hash != revision.hash() || revision_number != revision.number() {
         return Err(IntegrityError::SignOffMismatch);
     }
-    let signer_id = field::<ID>(bytes, 72)?;
-    let workspace_seq = u32::from_be_bytes(field(bytes, 104)?);
-    let key_epoch = u32::from_be_bytes(field(bytes, 108)?);
-    let time = u64::from_be_bytes(field(bytes, 112)?);
     check_state(workspace, case, workspace_seq, key_epoch)?;
     if !workspace.was_member_at(&signer_id, workspace_seq)
         || case.level_at(&signer_id, key_epoch).is_none()
