@@ -361,7 +361,7 @@ test("Ben deletes a client: nobody can open its notes, not even from a copy of t
   const noteIds = await ben.page.getByTestId("case-note").evaluateAll((els) => els.map((e) => e.dataset.recordId));
   expect(noteIds).toHaveLength(2);
   const pinnedBefore = await ben.page.evaluate(
-    ([ws, c]) => Object.entries(localStorage).find(([k]) => k.endsWith(`/${ws}/${c}`))?.[1],
+    ([ws, c]) => Object.entries(localStorage).find(([k]) => k.startsWith("confide-demo/case-head/") && k.endsWith(`/${ws}/${c}`))?.[1],
     [wsId, lena],
   );
   expect(pinnedBefore).toBeTruthy();
@@ -391,7 +391,7 @@ test("Ben deletes a client: nobody can open its notes, not even from a copy of t
 
   // The live server: the log ends in the tombstone; no grant, record or note is served.
   const pinnedAfter = await ben.page.evaluate(
-    ([ws, c]) => Object.entries(localStorage).find(([k]) => k.endsWith(`/${ws}/${c}`))?.[1],
+    ([ws, c]) => Object.entries(localStorage).find(([k]) => k.startsWith("confide-demo/case-head/") && k.endsWith(`/${ws}/${c}`))?.[1],
     [wsId, lena],
   );
   const [apiBen, apiSam] = await Promise.all([asMember(ben.kit), asMember(sam.kit)]);
