@@ -8,8 +8,11 @@
 // - record "profile": "label" (full level: the client's name or file number) and
 //   "initials" (summary level, what a supervisor sees), written again under the newest epoch
 //   whenever someone joins, so that every member now on the case reads them;
-// - a record per session note under a random id: "note" (full level, the clinical note) and
-//   "summary" (summary level: duration and status, as JSON).
+// - a record per session note under a random id: "note" (full level, the clinical note, as
+//   signed revisions since issue 13; plain records before) and "summary" (summary level:
+//   duration and status, as JSON);
+// - beside each note, its sign-offs; and per case, its audit trail of every create, edit,
+//   delete and sign-off (FORMAT.md#audit-trail).
 import { Case, isConfideError } from "/pkg/dist/index.js";
 import { ApiError, b64, unb64, wsPath } from "./api.js";
 import { PageError } from "./errors.js";
@@ -189,10 +192,6 @@ export async function getText(caseId, c, recordId, field) {
   return c.decryptText(ct, { recordId, field });
 }
 
-export async function removeRecordField(caseId, recordId, field) {
-  await state.session.remove(recordPath(caseId, recordId, field));
-}
-
 /** The case's records by id with their fields, newest change first. */
 export async function listCaseRecords(caseId) {
   const { records } = await state.session.json("GET", casePath(caseId, "/records"));
@@ -220,17 +219,180 @@ export async function rewriteProfile(caseId) {
   await putText(caseId, c, PROFILE, CF.label, label, "full");
 }
 
-/** Writes a session note: the clinical note (full level) first, then its summary, which lists it. */
+/**
+ * Writes a session note: the clinical note (full level) as its signed revision 1 first, then
+ * its summary, which lists it, then the "create" in the audit trail. A note whose summary
+ * failed stays unlisted.
+ */
 export async function writeNote(caseId, { note, minutes, status }) {
   const c = await currentCase(caseId);
   const recordId = crypto.randomUUID();
+  const ctx = { recordId, field: CF.note };
+  const { record, revision } = c.write(note, ctx, { level: "full" });
+  await postRevision(caseId, ctx, revision, record);
+  await putText(caseId, c, recordId, CF.summary, JSON.stringify({ minutes, status }), "summary");
+  await appendAudit(caseId, c, { action: "create", ...ctx, revision });
+  return c;
+}
+
+// ---------- signed revisions, sign-offs and the audit trail (FORMAT.md#revisions) ------------
+
+const revisionsPath = (caseId, { recordId, field }, rest = "") => casePath(caseId, `/revisions/${recordId}/${field}${rest}`);
+
+/** A revision's kind byte for a deletion (FORMAT.md#revision, offset 4). */
+const DELETE_KIND = 0x02;
+
+/** The pin of the latest revision this browser accepted, per member, workspace, case and record. */
+export const revisionPins = pinStore(
+  (caseId, recordId, field) => `confide-demo/revision/${state.member.id}/${state.wsId}/${caseId}/${recordId}/${field}`,
+);
+
+/** The audit trail's head this browser has verified, per member, workspace and case. */
+export const auditPins = pinStore((caseId) => `confide-demo/audit-head/${state.member.id}/${state.wsId}/${caseId}`);
+
+/** A record's revisions as the server lists them, oldest first, from revision 1 (unverified). */
+export async function fetchRevisions(caseId, ctx) {
   try {
-    await putText(caseId, c, recordId, CF.note, note, "full");
-    await putText(caseId, c, recordId, CF.summary, JSON.stringify({ minutes, status }), "summary");
+    const { revisions } = await state.session.json("GET", revisionsPath(caseId, ctx));
+    return revisions.map(unb64);
   } catch (e) {
-    // Nothing half-written stays listed: the summary is what lists a note.
-    await removeRecordField(caseId, recordId, CF.note).catch(() => {});
+    // A record with no revisions at all, as a note written before them.
+    if (e instanceof ApiError && e.status === 404 && e.code !== "case_deleted") return [];
     throw e;
   }
-  return c;
+}
+
+/** The record of revision `number`; `undefined` for a tombstone (404). */
+async function fetchRevisionRecord(caseId, ctx, number) {
+  try {
+    return await state.session.bytes(revisionsPath(caseId, ctx, `/${number}`));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Publishes a revision (and its record; none for a tombstone). 409 head_moved: someone wrote first. */
+async function postRevision(caseId, ctx, revision, record) {
+  await state.session.json("POST", revisionsPath(caseId, ctx), {
+    revision: b64(revision),
+    ...(record ? { record: b64(record) } : {}),
+  });
+}
+
+/**
+ * Opens a signed record (Case.openRecordText): its whole history, verified against the pin
+ * this browser kept and the case's audit trail, and the latest revision's record. Returns
+ * `null` for a record written before signed revisions (no revisions). Keeps the new pin.
+ * Throws `rollback_detected` / `fork_detected` when the server serves an older or another
+ * history than this browser has seen.
+ */
+export async function openSigned(caseId, c, ctx, audit) {
+  const revisions = await fetchRevisions(caseId, ctx);
+  if (revisions.length === 0) return null;
+  // The history starts at revision 1, so the last one listed is number `length`, and its
+  // byte 4 says whether it is a tombstone, with no record to fetch (FORMAT.md#revision).
+  // Both are hints only: openRecordText verifies what the revision is before it trusts it.
+  const last = revisions[revisions.length - 1];
+  const record = last[4] === DELETE_KIND ? undefined : await fetchRevisionRecord(caseId, ctx, revisions.length);
+  const pin = revisionPins.get(caseId, ctx.recordId, ctx.field);
+  const opened = c.openRecordText({ revisions, record, ...(pin ? { pin } : {}), ...(audit ? { audit } : {}) }, ctx);
+  revisionPins.set(caseId, ctx.recordId, ctx.field, opened.pin);
+  return opened;
+}
+
+/** An earlier value of a verified history: the text of `revisions[index]` (a write). */
+export async function openEarlier(caseId, c, ctx, revisions, index) {
+  const info = revisions[index];
+  const record = await fetchRevisionRecord(caseId, ctx, info.number);
+  if (record === undefined) throw new ApiError(404, "not_found");
+  const bytes = c.openRevision({ revisions: revisions.map((r) => r.bytes) }, index, record, ctx);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/**
+ * Writes the next revision of a note after `previous` (the latest verified revision), or a
+ * signed tombstone when `text` is null, then appends the edit or delete to the audit trail.
+ * 409 head_moved: a colleague saved a revision first; nothing was written.
+ */
+export async function reviseNote(caseId, recordId, previous, text) {
+  const c = await currentCase(caseId);
+  const ctx = { recordId, field: CF.note };
+  let revision;
+  if (text === null) {
+    revision = c.deleteRecord(ctx, { previous });
+    await postRevision(caseId, ctx, revision);
+  } else {
+    const written = c.write(text, ctx, { previous, level: "full" });
+    revision = written.revision;
+    await postRevision(caseId, ctx, revision, written.record);
+  }
+  await appendAudit(caseId, c, { action: text === null ? "delete" : "edit", ...ctx, revision });
+}
+
+/** The sign-offs the server keeps beside a record (unverified: verifySignOff checks each). */
+export async function fetchSignOffs(caseId, ctx) {
+  const { signOffs } = await state.session.json("GET", casePath(caseId, `/signoffs/${ctx.recordId}/${ctx.field}`));
+  return signOffs.map(unb64);
+}
+
+/** Signs off one exact revision (any member of the case) and records it in the audit trail. */
+export async function signOffRevision(caseId, ctx, revision) {
+  const c = await currentCase(caseId);
+  const signOff = c.signOff(revision);
+  await state.session.json("POST", casePath(caseId, `/signoffs/${ctx.recordId}/${ctx.field}`), { signOff: b64(signOff) });
+  await appendAudit(caseId, c, { action: "sign-off", ...ctx, revision });
+}
+
+/**
+ * The case's audit trail, verified (Case.verifyAudit) against the head this browser pinned,
+ * which then moves on. Returns `{ trail, count }`; free the trail when done.
+ */
+export async function loadAudit(caseId, c) {
+  const { entries } = await state.session.json("GET", casePath(caseId, "/audit"));
+  const pin = auditPins.get(caseId);
+  const trail = c.verifyAudit(entries.map(unb64), pin ? { pin } : {});
+  if (trail.head) auditPins.set(caseId, trail.head);
+  return { trail, count: entries.length };
+}
+
+/**
+ * Appends an event to the case's audit trail: on the trail as verified now, with a
+ * compare-and-swap on its length; if a colleague appended first (409 head_moved), once more
+ * on the trail as it is then.
+ */
+export async function appendAudit(caseId, c, event) {
+  for (let attempt = 0; ; attempt++) {
+    const { trail, count } = await loadAudit(caseId, c);
+    try {
+      const entry = c.appendAudit(trail, event);
+      try {
+        await state.session.json("POST", casePath(caseId, "/audit"), { entry: b64(entry), expectedSeq: count });
+      } catch (e) {
+        if (e instanceof ApiError && e.code === "head_moved" && attempt === 0) continue;
+        throw e;
+      }
+      auditPins.set(caseId, trail.head);
+      return;
+    } finally {
+      trail.free();
+    }
+  }
+}
+
+/**
+ * The revision hash (FORMAT.md#revision): SHA-256("confide/v1/revision-hash" || 0x00 ||
+ * revision), base64url. A summary member cannot open a note's history (it holds no key to the
+ * note), so it matches the revision it signs off against the hash the audit trail records.
+ */
+export async function revisionHash(revision) {
+  const label = new TextEncoder().encode("confide/v1/revision-hash\0");
+  const input = new Uint8Array(label.length + revision.length);
+  input.set(label);
+  input.set(revision, label.length);
+  return b64(new Uint8Array(await crypto.subtle.digest("SHA-256", input)));
 }

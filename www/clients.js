@@ -7,11 +7,12 @@
 import { isConfideError } from "/pkg/dist/index.js";
 import { ApiError } from "./api.js";
 import {
-  CF, PROFILE, changeCase, createCase, currentCase, dropAllCases, dropCase, getText, listCaseRecords, listCases, loadCase,
-  removeDepartedFrom, rewriteProfile, writeNote,
+  CF, PROFILE, appendAudit, changeCase, createCase, currentCase, dropAllCases, dropCase, fetchRevisions, fetchSignOffs, getText,
+  listCaseRecords, listCases, loadAudit, loadCase, openEarlier, openSigned, removeDepartedFrom, reviseNote, revisionHash,
+  rewriteProfile, signOffRevision, writeNote,
 } from "./cases.js";
 import { confirmStep } from "./dialog.js";
-import { PageError, action, clearError, showError } from "./errors.js";
+import { PageError, action, clearError, codeOf, showError } from "./errors.js";
 import { focusOn, notice, state, ui } from "./ui.js";
 import { isAdmin } from "./workspace.js";
 
@@ -205,6 +206,9 @@ export function closeCase() {
   delete ui.case.dataset.caseId;
   ui.caseNotes.replaceChildren();
   ui.caseMembers.replaceChildren();
+  ui.caseAudit.hidden = true;
+  ui.caseAuditView.hidden = true;
+  report = null;
 }
 
 /** Leaving the workspace (a switch, a removal): no client stays open, no case key stays held. */
@@ -238,7 +242,7 @@ async function showCase() {
       return showCaseError(caseId, again);
     }
   }
-  const { name, notes, level, epoch, retentionUntil, members, departed } = shown;
+  const { name, notes, level, epoch, retentionUntil, members, departed, auditError } = shown;
   const full = level === "full";
   ui.case.dataset.level = level;
   ui.caseAccess.textContent = full
@@ -261,6 +265,10 @@ async function showCase() {
   ui.caseTools.hidden = !full;
   clearError(ui.caseError);
   ui.caseNotes.replaceChildren(...notes);
+  if (auditError) showError(ui.caseAuditError, auditError, "The audit trail does not verify", CASE);
+  else clearError(ui.caseAuditError);
+  ui.caseAudit.hidden = true;
+  ui.caseAuditView.hidden = true;
   ui.caseNotesEmpty.hidden = notes.length > 0;
   renderMembers(members, full);
   if (full) renderTools(members, retentionUntil);
@@ -272,15 +280,30 @@ async function gatherCase(caseId) {
   let c = await loadCase(caseId);
   const departed = await removeDepartedFrom(caseId);
   if (departed > 0) c = await currentCase(caseId);
-  return {
-    departed,
-    level: c.level,
-    epoch: c.epoch,
-    retentionUntil: c.retentionUntil,
-    members: c.members,
-    name: await clientName(caseId, c),
-    notes: await noteItems(caseId, c),
-  };
+  // The audit trail, verified against its pin, vouches for each note's latest revision. If it
+  // does not verify, the notes still open against their own pins, and the page says so.
+  let audit;
+  let auditError = null;
+  try {
+    ({ trail: audit } = await loadAudit(caseId, c));
+  } catch (e) {
+    if (codeOf(e) === "freed") throw e;
+    auditError = e;
+  }
+  try {
+    return {
+      departed,
+      auditError,
+      level: c.level,
+      epoch: c.epoch,
+      retentionUntil: c.retentionUntil,
+      members: c.members,
+      name: await clientName(caseId, c),
+      notes: await noteItems(caseId, c, audit),
+    };
+  } finally {
+    audit?.free();
+  }
 }
 
 function showCaseError(caseId, e) {
@@ -296,8 +319,9 @@ function showCaseError(caseId, e) {
 }
 
 /** The case's session notes as list items, newest first, each opened as far as this member may. */
-async function noteItems(caseId, c) {
+async function noteItems(caseId, c, audit) {
   const records = (await listCaseRecords(caseId)).filter((r) => r.recordId !== PROFILE && r.fields.has(CF.summary));
+  const audited = audit ? audit.entries : [];
   const items = [];
   for (const rec of records) {
     const li = el("li", { testid: "case-note" });
@@ -310,14 +334,289 @@ async function noteItems(caseId, c) {
       const line = el("p", { testid: "case-note-summary", className: "note-head" });
       line.append(el("strong", { className: "badge summary", text: "Summary" }), ` ${minutes} · ${STATUS[s?.status] ?? "status not given"} · ${when}`);
       li.append(line);
-      if (c.level !== "full" || !rec.fields.has(CF.note)) continue;
-      li.append(el("p", { testid: "case-note-body", className: "note-body", text: await getText(caseId, c, rec.recordId, CF.note) }));
     } catch (e) {
-      if (isLocked(e)) li.append(lockedNote(li.childElementCount === 0 ? when : null));
+      if (isLocked(e)) li.append(lockedNote(when));
+      else errorIn(li, e, "This note does not open", "case-note-open-error");
+      continue;
+    }
+    const ctx = { recordId: rec.recordId, field: CF.note };
+    try {
+      if (c.level === "full") await fullNote(li, caseId, c, ctx, rec, audit, when);
+      else await summaryNote(li, caseId, c, ctx, audited, when);
+    } catch (e) {
+      if (isLocked(e)) li.append(lockedNote(null));
+      else if (codeOf(e) === "rollback_detected" || codeOf(e) === "fork_detected") li.append(staleWarning(codeOf(e)));
       else errorIn(li, e, "This note does not open", "case-note-open-error");
     }
   }
   return items;
+}
+
+/** The alert on a note whose history the server rolled back or forked: its text is not shown. */
+function staleWarning(code) {
+  const p = el("p", {
+    testid: "case-note-integrity",
+    className: "error",
+    text:
+      code === "rollback_detected"
+        ? "The server served an older version of this note than this browser has seen. Do not rely on it; tell your practice."
+        : "The server served a version of this note that differs from the one this browser has seen. Do not rely on it; tell your practice.",
+  });
+  p.setAttribute("role", "alert");
+  return p;
+}
+
+/** How the page names a member of the practice: the fingerprint it shows colleagues by. */
+function who(id) {
+  const fp = colleague(id)?.fingerprint ?? "a colleague who left the practice";
+  return id === state.member.id ? `${fp} (you)` : fp;
+}
+
+function revisionLine(number, kind, author, time) {
+  const p = el("p", { testid: "case-note-revision", className: "meta" });
+  p.dataset.revision = String(number);
+  p.append(kind === "delete" ? `Deleted by ` : `Revision ${number} by `);
+  p.append(el("code", { className: "fingerprint", text: who(author) }), kind === "delete" ? ` on ${date(time)} (revision ${number})` : `, ${date(time)}`);
+  return p;
+}
+
+/**
+ * A full member's view of a note: its verified latest revision (or a note written before
+ * signed revisions), who wrote it, its sign-offs, and what they can do with it.
+ */
+async function fullNote(li, caseId, c, ctx, rec, audit, when) {
+  const opened = await openSigned(caseId, c, ctx, audit);
+  if (opened === null) {
+    if (!rec.fields.has(CF.note)) return;
+    li.append(el("p", { testid: "case-note-body", className: "note-body", text: await getText(caseId, c, ctx.recordId, CF.note) }));
+    li.append(el("p", { testid: "case-note-revision", className: "meta", text: "unsigned (written before signed revisions)" }));
+    return;
+  }
+  const latest = opened.revision;
+  if (!opened.deleted) li.append(el("p", { testid: "case-note-body", className: "note-body", text: opened.value }));
+  li.append(revisionLine(latest.number, latest.kind, latest.author, latest.time));
+  const earlier = opened.revisions.slice(0, -1).map((r) => r.bytes);
+  const signed = latest.kind === "write" ? await signOffLines(li, caseId, c, ctx, latest, earlier) : false;
+  const actions = el("div", { className: "actions" });
+  const history = el("div", { testid: "case-note-history", className: "history" });
+  history.hidden = true;
+  history.id = `history-${ctx.recordId}`;
+  actions.append(historyButton(caseId, c, ctx, opened.revisions, history, when));
+  if (!opened.deleted) {
+    actions.prepend(editButton(li, caseId, ctx, latest, opened.value, when));
+    if (latest.author !== state.member.id && !signed) actions.append(signOffButton(caseId, ctx, latest, when));
+    actions.append(deleteButton(caseId, ctx, latest, when));
+  }
+  li.append(actions, history);
+}
+
+/**
+ * A summary member's view of a note's revisions: it holds no key to the note, so it cannot
+ * verify the note's history; the case's verified audit trail says which revision is the
+ * latest and who wrote it, and the revision served must have the hash the trail records.
+ */
+async function summaryNote(li, caseId, c, ctx, audited, when) {
+  let latest;
+  for (const e of audited) {
+    const ev = e.event;
+    if (!ev || ev.recordId !== ctx.recordId || ev.field !== ctx.field || !["create", "edit", "delete"].includes(ev.action)) continue;
+    if (!latest || ev.revisionNumber > latest.number) {
+      latest = { number: ev.revisionNumber, hash: ev.revisionHash, author: e.author, time: e.time, kind: ev.action === "delete" ? "delete" : "write" };
+    }
+  }
+  if (!latest) return; // a note written before signed revisions: nothing to sign off
+  const revisions = await fetchRevisions(caseId, ctx);
+  if (revisions.length < latest.number) throw new PageError("rollback_detected");
+  const bytes = revisions[latest.number - 1];
+  if ((await revisionHash(bytes)) !== latest.hash) throw new PageError("fork_detected");
+  li.append(revisionLine(latest.number, latest.kind, latest.author, latest.time));
+  if (latest.kind !== "write") return;
+  const info = { ...latest, bytes };
+  const signed = await signOffLines(li, caseId, c, ctx, info, revisions.slice(0, latest.number - 1));
+  if (latest.author !== state.member.id && !signed) {
+    const actions = el("div", { className: "actions" });
+    actions.append(signOffButton(caseId, ctx, info, when));
+    li.append(actions);
+  }
+}
+
+/**
+ * The note's sign-offs, each verified (verifySignOff) against the latest revision; one of an
+ * earlier revision shows that the note was edited after it. Returns whether this member has
+ * signed off the latest revision.
+ */
+async function signOffLines(li, caseId, c, ctx, latest, earlier) {
+  const current = [];
+  let stale = null;
+  for (const s of await fetchSignOffs(caseId, ctx)) {
+    try {
+      current.push(c.verifySignOff(s, latest.bytes));
+      continue;
+    } catch (e) {
+      if (!(isConfideError(e) && e.code === "signoff_mismatch")) continue; // not a genuine sign-off: shown as none
+    }
+    for (const r of earlier) {
+      try {
+        const info = c.verifySignOff(s, r);
+        if (!stale || info.revisionNumber > stale.revisionNumber) stale = info;
+        break;
+      } catch {
+        // a sign-off of another revision
+      }
+    }
+  }
+  for (const s of current) {
+    const p = el("p", { testid: "case-note-signoff", className: "signoff" });
+    p.append("Signed off by ", el("code", { className: "fingerprint", text: who(s.signer) }), ` on ${date(s.time)} (revision ${s.revisionNumber})`);
+    li.append(p);
+  }
+  if (current.length === 0 && stale) {
+    const p = el("p", { testid: "case-note-signoff-stale", className: "signoff stale" });
+    p.append(
+      `Edited after sign-off: revision ${latest.number} is not signed off (revision ${stale.revisionNumber} was, by `,
+      el("code", { className: "fingerprint", text: who(stale.signer) }),
+      ` on ${date(stale.time)}).`,
+    );
+    li.append(p);
+  }
+  return current.some((s) => s.signer === state.member.id);
+}
+
+/** The alert under a note for its actions' failures. */
+function noteError(li) {
+  let err = li.querySelector('[data-testid="case-note-action-error"]');
+  if (!err) {
+    err = el("p", { testid: "case-note-action-error", className: "error" });
+    err.setAttribute("role", "alert");
+    err.hidden = true;
+    li.append(err);
+  }
+  return err;
+}
+
+/** After a change to a note, the page shows the case again and focus goes back to that note. */
+async function afterNoteChange(recordId, message) {
+  await showCase();
+  notice(ui.caseNotice, message);
+  const li = [...ui.caseNotes.children].find((x) => x.dataset.recordId === recordId);
+  focusOn(li?.querySelector("button") ?? ui.caseTitle);
+}
+
+function editButton(li, caseId, ctx, latest, text, when) {
+  const edit = button("case-note-edit", "Edit");
+  edit.setAttribute("aria-label", `Edit the note of ${when}`);
+  edit.addEventListener("click", () => {
+    if (li.querySelector("form")) return;
+    const form = el("form", { testid: "case-note-editor", className: "note-editor" });
+    const id = `edit-${ctx.recordId}`;
+    const label = el("label", { text: "Edit the clinical note" });
+    label.htmlFor = id;
+    const area = el("textarea", { testid: "case-note-edit-input" });
+    area.id = id;
+    area.rows = 5;
+    area.value = text;
+    const save = el("button", { testid: "case-note-edit-save", text: `Save as revision ${latest.number + 1}` });
+    save.type = "submit";
+    const cancel = button("case-note-edit-cancel", "Cancel");
+    const err = el("p", { testid: "case-note-edit-error", className: "error" });
+    err.setAttribute("role", "alert");
+    err.hidden = true;
+    const actions = el("div", { className: "actions" });
+    actions.append(save, cancel);
+    form.append(label, area, actions, err);
+    form.noValidate = true;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      action(save, err, "Not saved", () => serially(async () => {
+        if (area.value.trim() === "") throw new PageError("note_empty");
+        try {
+          await reviseNote(caseId, ctx.recordId, latest.bytes, area.value);
+        } catch (e) {
+          if (e instanceof ApiError && e.code === "head_moved") throw new PageError("note_moved");
+          throw e;
+        }
+        await afterNoteChange(ctx.recordId, `Saved as revision ${latest.number + 1}, signed by you.`);
+      }), CASE);
+    });
+    cancel.addEventListener("click", () => {
+      form.remove();
+      focusOn(edit);
+    });
+    edit.closest(".actions").after(form);
+    focusOn(area);
+  });
+  return edit;
+}
+
+function historyButton(caseId, c, ctx, revisions, box, when) {
+  const b = button("case-note-history-toggle", "History");
+  b.setAttribute("aria-label", `History of the note of ${when}`);
+  b.setAttribute("aria-expanded", "false");
+  b.setAttribute("aria-controls", box.id);
+  b.addEventListener("click", () =>
+    action(b, noteError(box.closest("li")), "The history does not open", () => serially(async () => {
+      if (!box.hidden) {
+        box.hidden = true;
+        b.setAttribute("aria-expanded", "false");
+        return;
+      }
+      const list = el("ol", { className: "revisions" });
+      for (const [i, r] of revisions.entries()) {
+        const item = el("li", { testid: "case-note-history-item" });
+        item.dataset.revision = String(r.number);
+        if (r.kind === "delete") {
+          item.append(`Revision ${r.number}: deleted by `, el("code", { className: "fingerprint", text: who(r.author) }), ` on ${date(r.time)}`);
+        } else {
+          item.append(`Revision ${r.number} by `, el("code", { className: "fingerprint", text: who(r.author) }), `, ${new Date(r.time * 1000).toLocaleString("en-GB")}`);
+          item.append(el("p", { testid: "case-note-history-text", className: "note-body", text: await openEarlier(caseId, c, ctx, revisions, i) }));
+        }
+        list.append(item);
+      }
+      const heading = el("h4", { text: "History, oldest first" });
+      heading.tabIndex = -1;
+      box.replaceChildren(heading, list);
+      box.hidden = false;
+      b.setAttribute("aria-expanded", "true");
+      focusOn(heading);
+    }), CASE),
+  );
+  return b;
+}
+
+function signOffButton(caseId, ctx, latest, when) {
+  const b = button("case-note-signoff-button", "Sign off");
+  b.setAttribute("aria-label", `Sign off revision ${latest.number} of the note of ${when}`);
+  b.addEventListener("click", () =>
+    action(b, noteError(b.closest("li")), "Not signed off", () => serially(async () => {
+      await signOffRevision(caseId, ctx, latest.bytes);
+      await afterNoteChange(ctx.recordId, `Signed off revision ${latest.number}.`);
+    }), CASE),
+  );
+  return b;
+}
+
+function deleteButton(caseId, ctx, latest, when) {
+  const b = button("case-note-delete", "Delete", "secondary danger");
+  b.setAttribute("aria-label", `Delete the note of ${when}`);
+  b.addEventListener("click", () =>
+    action(b, noteError(b.closest("li")), "Not deleted", () => serially(async () => {
+      const sure = await confirmStep({
+        title: "Delete this note?",
+        text: "Its text no longer shows as current. Its history keeps every revision, and the note shows who deleted it and when.",
+        ok: "Delete the note",
+        danger: true,
+      });
+      if (!sure) return;
+      try {
+        await reviseNote(caseId, ctx.recordId, latest.bytes, null);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === "head_moved") throw new PageError("note_moved");
+        throw e;
+      }
+      await afterNoteChange(ctx.recordId, "The note is deleted; its history stays.");
+    }), CASE),
+  );
+  return b;
 }
 
 /** A record of an epoch before this member joined (and not shared since): keys it never had. */
@@ -495,7 +794,107 @@ async function saveCaseNote() {
   focusOn(ui.caseNoteInput);
 }
 
+// ---------- the audit report ---------------------------------------------------------
+
+/** Member id → the name the page shows them by (their fingerprint), for the audit report. */
+function memberNames() {
+  const names = {};
+  for (const m of state.ws.members) names[m.id] = m.fingerprint;
+  return names;
+}
+
+/** The client's initials (every member of the case reads them), for the report's title. */
+async function clientInitials(caseId, c) {
+  try {
+    return await getText(caseId, c, PROFILE, CF.initials);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return "";
+    throw e;
+  }
+}
+
+const isoDay = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * Verifies the open client's audit trail (against its pin) and offers it as CSV and as a
+ * printable page. Making the report is itself recorded: an "export" entry first.
+ */
+async function auditReport() {
+  const caseId = state.caseId;
+  const c = await currentCase(caseId);
+  await appendAudit(caseId, c, { action: "export", note: "audit report" });
+  const { trail } = await loadAudit(caseId, c);
+  const initials = await clientInitials(caseId, c);
+  const names = memberNames();
+  let csv;
+  let html;
+  let count;
+  try {
+    count = trail.entries.length;
+    csv = trail.toCsv(names);
+    html = trail.toHtml(`Audit trail of ${initials || "a client"}, ${isoDay()}`, names);
+  } finally {
+    trail.free();
+  }
+  report = { csv, html, file: `audit-${initials.replace(/[^\p{L}\p{N}]/gu, "") || "client"}-${isoDay()}.csv` };
+  ui.caseAuditSummary.textContent = `${count} ${count === 1 ? "entry" : "entries"}, each signed by the colleague who made it and chained to the one before: verified in this browser.`;
+  ui.caseAuditView.hidden = true;
+  ui.caseAudit.hidden = false;
+  focusOn(ui.caseAuditCsv);
+}
+
+/** The last report made, for its two buttons. */
+let report = null;
+
+function downloadCsv() {
+  if (!report) return;
+  const url = URL.createObjectURL(new Blob([report.csv], { type: "text/csv;charset=utf-8" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = report.file;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/**
+ * The report as a printable view in the page. toHtml's page is parsed inert (DOMParser runs
+ * nothing) and only its text is copied into the page's own elements, so nothing in it is
+ * ever inserted as HTML. Its inline stylesheet (a fixed string, no "<" in it) is dropped
+ * first: the page's CSP refuses inline styles, even in a parsed document; style.css styles
+ * the table instead.
+ */
+function showPrintable() {
+  if (!report) return;
+  const doc = new DOMParser().parseFromString(report.html.replace(/<style>[^<]*<\/style>/, ""), "text/html");
+  ui.caseAuditTitle.textContent = doc.querySelector("h1")?.textContent ?? "Audit trail";
+  ui.caseAuditIntro.textContent = doc.querySelector("body > p")?.textContent ?? "";
+  const head = document.createElement("tr");
+  for (const th of doc.querySelectorAll("thead th")) head.append(el("th", { text: th.textContent }));
+  ui.caseAuditHead.replaceChildren(head);
+  const rows = [...doc.querySelectorAll("tbody tr")].map((tr) => {
+    const row = el("tr", { testid: "case-audit-row" });
+    for (const td of tr.querySelectorAll("td")) row.append(el("td", { text: td.textContent }));
+    return row;
+  });
+  ui.caseAuditRows.replaceChildren(...rows);
+  ui.caseAuditView.hidden = false;
+  focusOn(ui.caseAuditTitle);
+}
+
 export function wireClients() {
+  ui.caseAuditOpen.addEventListener("click", () =>
+    action(ui.caseAuditOpen, ui.caseAuditError, "No audit report", () => serially(auditReport), CASE),
+  );
+  ui.caseAuditCsv.addEventListener("click", downloadCsv);
+  ui.caseAuditPrintable.addEventListener("click", showPrintable);
+  ui.caseAuditPrint.addEventListener("click", () => {
+    document.body.classList.add("printing-audit");
+    window.print();
+  });
+  window.addEventListener("afterprint", () => document.body.classList.remove("printing-audit"));
   ui.clientForm.addEventListener("submit", (event) => {
     event.preventDefault();
     action(ui.createClient, ui.clientFormError, "Could not create the client", () => serially(createClient));

@@ -73,6 +73,7 @@ export const EXPLAIN = {
   client_incomplete: "give both the client's name (or file number) and initials.",
   case_id_mismatch: "the server filed the new case under another id; nothing was written in it.",
   nobody_chosen: "choose a colleague first.",
+  note_moved: "a colleague saved a newer revision of this note meanwhile, so yours was not saved. Your text is still in the editor: copy it, refresh, and edit their revision.",
   minutes_invalid: "the duration must be a whole number of minutes, from 1 to 600.",
   removed_cannot_save: "an admin has removed you from this workspace, so it cannot be saved there. Your text is still in the editor: copy it somewhere safe if you need it.",
   too_large: "it is too large for the server.",
@@ -99,6 +100,7 @@ const EXPLAIN_CASE = {
   missing_grant: "no key of this client's case is addressed to you: you were removed from it, or it was deleted.",
   key_mismatch: "a key does not match this client's case history.",
   not_found: "the server has no such client, or you are no longer on the case.",
+  signoff_mismatch: "the sign-off is of another revision of this note.",
 };
 
 export function codeOf(e) {

@@ -30,6 +30,8 @@ export const ui = Object.fromEntries(
     "case-note-form", "case-note-input", "case-minutes", "case-status", "case-save-note", "case-note-saved", "case-note-error",
     "case-notes-empty", "case-notes", "case-members", "case-members-error", "case-tools", "case-add-who", "case-add-level",
     "case-add", "case-handover-to", "case-handover", "case-delete-hint", "case-delete", "case-tools-error", "case-close",
+    "case-audit-open", "case-audit", "case-audit-summary", "case-audit-csv", "case-audit-printable", "case-audit-error",
+    "case-audit-view", "case-audit-title", "case-audit-intro", "case-audit-head", "case-audit-rows", "case-audit-print",
     "confirm-dialog", "confirm-title", "confirm-text", "confirm-ok", "confirm-cancel",
   ].map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), $(id)]),
 );

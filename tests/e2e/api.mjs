@@ -44,6 +44,15 @@ export async function asMember(kit, baseURL = SUITE_URL) {
       if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
       return new Uint8Array(await res.arrayBuffer());
     },
+    /** PUTs raw bytes (a record's ciphertext); throws on any status but 2xx. */
+    async put(path, bytes) {
+      const res = await fetch(baseURL + path, {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/octet-stream" },
+        body: bytes,
+      });
+      if (!res.ok) throw new Error(`PUT ${path}: ${res.status}`);
+    },
     /** The grants a GET returns: none when the route answers 404 (no such case for this member). */
     async grants(path) {
       const res = await get(path);

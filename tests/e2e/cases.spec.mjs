@@ -173,7 +173,8 @@ test("each person sees exactly what they should: clinicians their clients, the s
   const lena = caseOf[LENA.label];
   await openClient(alice, LENA.label);
   const noteId = await firstNoteId(alice);
-  const notePath = casePath(lena, `/records/${noteId}/note`);
+  // The clinical note is a signed revision (integrity.spec.mjs): revision 1's record.
+  const notePath = casePath(lena, `/revisions/${noteId}/note/1`);
   const summaryPath = casePath(lena, `/records/${noteId}/summary`);
   const [apiMia, apiBen, apiSam] = await Promise.all([asMember(mia.kit), asMember(ben.kit), asMember(sam.kit)]);
   try {
@@ -360,7 +361,7 @@ test("Ben deletes a client: nobody can open its notes, not even from a copy of t
   const noteIds = await ben.page.getByTestId("case-note").evaluateAll((els) => els.map((e) => e.dataset.recordId));
   expect(noteIds).toHaveLength(2);
   const pinnedBefore = await ben.page.evaluate(
-    ([ws, c]) => Object.entries(localStorage).find(([k]) => k.endsWith(`/${ws}/${c}`))?.[1],
+    ([ws, c]) => Object.entries(localStorage).find(([k]) => k.startsWith("confide-demo/case-head/") && k.endsWith(`/${ws}/${c}`))?.[1],
     [wsId, lena],
   );
   expect(pinnedBefore).toBeTruthy();
@@ -390,7 +391,7 @@ test("Ben deletes a client: nobody can open its notes, not even from a copy of t
 
   // The live server: the log ends in the tombstone; no grant, record or note is served.
   const pinnedAfter = await ben.page.evaluate(
-    ([ws, c]) => Object.entries(localStorage).find(([k]) => k.endsWith(`/${ws}/${c}`))?.[1],
+    ([ws, c]) => Object.entries(localStorage).find(([k]) => k.startsWith("confide-demo/case-head/") && k.endsWith(`/${ws}/${c}`))?.[1],
     [wsId, lena],
   );
   const [apiBen, apiSam] = await Promise.all([asMember(ben.kit), asMember(sam.kit)]);
@@ -402,7 +403,7 @@ test("Ben deletes a client: nobody can open its notes, not even from a copy of t
   try {
     for (const [name, api] of Object.entries({ ben: apiBen, sam: apiSam })) {
       expect(await api.grants(casePath(lena, "/grants")), name).toEqual([]);
-      for (const id of noteIds) expect(await api.status(casePath(lena, `/records/${id}/note`)), name).toBe(410); // case_deleted
+      for (const id of noteIds) expect(await api.status(casePath(lena, `/revisions/${id}/note`)), name).toBe(410); // case_deleted
       await expect(api.loadCase(live[name], lena)).rejects.toMatchObject({ code: "case_deleted" });
     }
   } finally {

@@ -274,3 +274,14 @@ SECRETS.push(
   LENA.label, PAUL.label, HANNA.label, CASE_NOTE_LENA, CASE_NOTE_PAUL, CASE_NOTE_HANNA, CASE_NOTE_HANDOVER,
   CASE_NOTE_ROTATED, summaryText(50, "attended"), summaryText(45, "attended"), summaryText(30, "no-show"),
 );
+
+// ---------- record integrity (integrity.spec.mjs): a note revised, signed off, audited ----
+
+export const EVA = { label: "Client EV-6604 (Eva Vogel)", initials: "E.V." };
+export const REV_1 = "Eva's panic attacks began after the move; we mapped the triggers along her bus route.";
+export const REV_2 = "Eva's panic attacks began after the move in March; triggers mapped along her bus route, no medication.";
+export const REV_3 = "Eva's panic attacks began after the move in March; after supervision: ask her GP for a medication review.";
+export const REV_FORK = "A revision the server kept back from Alice: Eva cancelled the medication review.";
+export const NOTE_UNSIGNED = "Written before signed revisions: Eva's first assessment, moderate panic disorder.";
+
+SECRETS.push(EVA.label, REV_1, REV_2, REV_3, REV_FORK, NOTE_UNSIGNED);
