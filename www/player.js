@@ -147,6 +147,7 @@ export class RecordingPlayer {
     ui.root.hidden = false;
     ui.title.textContent = title;
     ui.root.dataset.state = "loading";
+    ui.root.setAttribute("aria-busy", "true");
     this.#status("Decrypting the start of the recording…");
     const head = await ws.decryptRange(source, ctx, 0, Math.min(HEAD_BYTES, plainSize));
     if (generation !== this.#generation) return;
@@ -176,6 +177,7 @@ export class RecordingPlayer {
     ui.seek.disabled = false;
     ui.play.disabled = false;
     ui.root.dataset.state = "ready";
+    ui.root.removeAttribute("aria-busy");
     this.#showPosition();
   }
 
@@ -215,6 +217,7 @@ export class RecordingPlayer {
       await fn();
     } catch (e) {
       this.#ui.root.dataset.state = "error";
+      this.#ui.root.removeAttribute("aria-busy");
       this.#onError(e);
     }
   }
@@ -228,6 +231,7 @@ export class RecordingPlayer {
     bytes = Math.min(bytes, wav.dataLength - first);
     const start = wav.dataStart + first;
     ui.root.dataset.state = "loading";
+    ui.root.setAttribute("aria-busy", "true");
     const before = counter.requests;
     this.#status(`Decrypting from ${clock(first / wav.byteRate)}…`);
     const samples = await ws.decryptRange(source, ctx, start, start + bytes);
@@ -245,6 +249,7 @@ export class RecordingPlayer {
         `from ${counter.requests - before} range request${counter.requests - before === 1 ? "" : "s"}.`,
     );
     ui.root.dataset.state = "ready";
+    ui.root.removeAttribute("aria-busy");
     this.#showPosition();
     if (play) await this.#play();
   }

@@ -89,7 +89,7 @@ test("the seek slider moves in steps worth hearing, and a run of key presses cos
 
   await page.keyboard.press("PageUp");
   await expect(page.getByTestId("player-time")).toHaveText("0:30 / 1:15");
-  // While a window loads, the controls are dimmed on purpose: axe looks at the player at rest.
+  // At rest, and (no longer dimmed) at any moment a window loads.
   await expect(player).toHaveAttribute("data-state", "ready");
   expect(await axeViolations(page), "axe with the player open").toEqual([]);
   await context.close();
