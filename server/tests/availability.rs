@@ -185,3 +185,123 @@ async fn a_second_server_on_the_same_data_directory_is_refused() {
     let again = Server::start(config(dir.path()).await).await;
     again.stop().await;
 }
+
+/// A tmpfs of `mib` MiB mounted at a fresh directory, unmounted on drop. `None` when this
+/// process may not mount (not root).
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount(mib: u32) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Self(dir))
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+
+    /// Fills what is left with a file, until the disk says it is full.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write as _;
+        let path = self.path().join("filler");
+        let mut f = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_keeps_reads_and_logins_refuses_writes_with_507_and_lets_the_server_restart() {
+    // The local disk only: a scaled run keeps data in PostgreSQL and S3.
+    if scaled() {
+        return;
+    }
+    // Mounting a small tmpfs needs root, as `make test` runs in CI; elsewhere there is no
+    // small disk to fill without filling the machine's.
+    let Some(disk) = SmallDisk::mount(24) else {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let cfg = config(disk.path()).await;
+    let server = Server::start(cfg.clone()).await;
+    let token = server.login(&member(1)).await;
+    let ws = server.create_workspace(member(1), &token).await;
+    let base = ws_path(&ws);
+    let ctx = confide::RecordContext {
+        record_id: "n-1",
+        field: "body",
+    };
+    let opts = confide::EncryptOptions {
+        content_type: confide::ContentType::Text,
+        pad: true,
+    };
+    let note = ws
+        .encrypt(b"written before the disk filled", &ctx, opts)
+        .unwrap();
+    let r = server
+        .put_bytes(&format!("{base}/records/n-1/body"), &token, note.clone())
+        .await;
+    assert!(r.status.is_success(), "{:?}", r.status);
+
+    // The disk fills: a content write is refused with 507 storage_full, and the server
+    // gives up its reserve file so that what needs little space still works.
+    let filler = disk.fill();
+    let blob = vec![7u8; 2 << 20];
+    let r = server
+        .put_bytes(&format!("{base}/blobs/audio"), &token, blob.clone())
+        .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::INSUFFICIENT_STORAGE, "storage_full")
+    );
+    let later = ws.encrypt(b"written while full", &ctx, opts).unwrap();
+    let r = server
+        .put_bytes(&format!("{base}/records/n-2/body"), &token, later.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::INSUFFICIENT_STORAGE);
+    // Reads and a new login keep working.
+    let r = server
+        .get(&format!("{base}/records/n-1/body"), Some(&token))
+        .await;
+    assert_eq!(
+        (r.status, r.body.as_ref()),
+        (StatusCode::OK, note.as_slice())
+    );
+    let other = server.login(&member(2)).await;
+    assert!(!other.is_empty());
+    let r = server.get("/api/workspaces", Some(&token)).await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // It restarts on the full disk, and still serves what it has.
+    server.stop().await;
+    let server = Server::start(cfg.clone()).await;
+    let r = server
+        .get(&format!("{base}/records/n-1/body"), Some(&token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // Space comes back: after the probe interval, writes are accepted again.
+    std::fs::remove_file(&filler).unwrap();
+    tokio::time::sleep(confide_server::disk::DiskGuard::PROBE_EVERY + Duration::from_millis(200))
+        .await;
+    let r = server
+        .put_bytes(&format!("{base}/records/n-2/body"), &token, later)
+        .await;
+    assert!(r.status.is_success(), "{:?}", r.status);
+    server.stop().await;
+}
