@@ -37,7 +37,11 @@ test("the server's files hold none of it: no note, client, case note, summary, t
   const index = indexWindows(wav);
   // The search finds what is there (a window from the middle, at an odd offset of noise)…
   const control = Buffer.concat([randomBytes(1001), wav.subarray(777_777, 777_777 + WINDOW), randomBytes(999)]);
-  expect(findAnyWindow(index, control)).toBe(1001);
+  // At 1001, or a little before if the noise's last bytes happen to continue the audio
+  // (a window there matches too: seen once in a run).
+  const found = findAnyWindow(index, control);
+  expect(found).toBeGreaterThan(1001 - WINDOW);
+  expect(found).toBeLessThanOrEqual(1001);
   expect(findAnyWindow(index, randomBytes(100_000))).toBe(-1);
   // …and finds nothing in any file a server wrote.
   for (const f of files) expect(findAnyWindow(index, f.bytes), `audio window in ${f.path}`).toBe(-1);
