@@ -443,9 +443,13 @@ function loadArgs(options: unknown) {
   };
 }
 
+const MAX_BLIND_TEXT_UNITS = 16 * 1024;
+
 function blindText(text: unknown): string {
-  if (typeof text !== "string" || text.length > 1024) {
-    throw new ConfideError("invalid_argument", `"text" expected a string of at most 1024 characters, got ${describe(text)}`);
+  // A bound on what is copied into wasm; the format's 1024-byte limit applies after white
+  // space is collapsed, in the core (FORMAT.md#blind-index).
+  if (typeof text !== "string" || text.length > MAX_BLIND_TEXT_UNITS) {
+    throw new ConfideError("invalid_argument", `"text" expected a string of at most ${MAX_BLIND_TEXT_UNITS} UTF-16 units, got ${describe(text)}`);
   }
   // One name, one index, however it was typed (FORMAT.md#blind-index); the core lower-cases.
   return text.normalize("NFC");

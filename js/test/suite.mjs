@@ -1065,6 +1065,8 @@ export async function runSuite({ confide, hazmat, vectors }) {
     const idx = p.wsBob.blindIndex("Zoë  Martin");
     ok(idx === p.wsCarol.blindIndex("zoe\u0308 martin") && /^[A-Za-z0-9_-]{27}$/.test(idx), "blind index: one name, one index, however typed");
     ok(idx !== p.wsBob.blindIndex("Zoe Martin") && p.wsBob.blindIndexes("Zoë Martin").includes(idx), "blind index: another name differs; every epoch searched");
+    ok(p.wsCarol.blindIndex(`${" ".repeat(2000)}Zoë\t\tMartin${" ".repeat(2000)}`) === idx, "blind index: white space is collapsed before the 1024-byte limit");
+    ok(code(() => p.wsCarol.blindIndex("x".repeat(1025))) === "invalid_argument", "blind index: past 1024 bytes");
     ok(code(() => p.wsBob.blindIndex("")) === "invalid_argument", "blind index: empty text");
     ok(initials("John Doe") === "J.D." && initials("  anne-marie   o'neil ") === "A.O." && initials("Émile Zola") === "É.Z.", "initials");
     trail.free(); carolTrail.free(); read.free();
