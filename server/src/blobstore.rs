@@ -121,6 +121,8 @@ impl BlobStore {
             let path = rest.split_once('/').map_or("", |(_, p)| p);
             ObjectPath::parse(path).map_err(|e| e.to_string())
         };
+        // reqwest's TLS asks rustls for the process-wide provider; an Err means one is set.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let store: Arc<dyn ObjectStore> = match scheme {
             "" => return Self::local(std::path::PathBuf::from(url)),
             "file" => return Self::local(std::path::PathBuf::from(rest)),

@@ -1076,6 +1076,7 @@ async fn back_up(cfg: &Config, backup: &std::path::Path) -> Config {
             use object_store::{ObjectStore, ObjectStoreExt};
             let endpoint = std::env::var("CONFIDE_TEST_S3").unwrap();
             let bucket = fresh_bucket(&endpoint).await;
+            let _ = rustls::crypto::ring::default_provider().install_default();
             let store = |bucket: &str| {
                 let mut b = object_store::aws::AmazonS3Builder::new().with_bucket_name(bucket);
                 for (k, v) in &cfg.blob_options {
