@@ -545,6 +545,70 @@ fn the_audit_trail_verifies_reads_and_refuses_dropped_reordered_or_altered_entri
 }
 
 #[test]
+fn a_kept_audit_trail_extends_by_its_new_entries_all_or_nothing() {
+    let (server, cleo, case) = practice();
+    let (_, v1) = write(&case, &cleo, "one", None, T0 + 10);
+    let r = Revision::parse(&v1).unwrap();
+    let mut trail = AuditTrail::new();
+    let entries: Vec<Vec<u8>> = (0..5u64)
+        .map(|i| {
+            case.append_audit(
+                &cleo,
+                &mut trail,
+                &event(AuditAction::Edit, &r),
+                T0 + 20 + i,
+            )
+            .unwrap()
+        })
+        .collect();
+    let sam_ws = server.workspace(SAM).unwrap();
+    let sam = server.case(&sam_ws, None).unwrap();
+    let full = sam.verify_audit(&sam_ws, &refs(&entries), None).unwrap();
+    // Sam kept the first two; the server then serves the rest (`?after=1`).
+    let mut kept = sam
+        .verify_audit(&sam_ws, &refs(&entries[..2]), None)
+        .unwrap();
+    sam.extend_audit(&sam_ws, &mut kept, &refs(&entries[2..]))
+        .unwrap();
+    assert_eq!(kept.len(), 5);
+    assert_eq!(kept.head(), full.head());
+    assert_eq!(kept.records(), full.records());
+    // Attack: an extension that skips, replays or alters an entry is refused, and the kept
+    // trail stays as it was, ready for an honest answer.
+    let mut kept = sam
+        .verify_audit(&sam_ws, &refs(&entries[..2]), None)
+        .unwrap();
+    let head = kept.head();
+    let mut altered = entries[3].clone();
+    let n = altered.len();
+    altered[n - 70] ^= 1;
+    for (served, expected) in [
+        (vec![&entries[3][..], &entries[4]], "broken_chain"),
+        (vec![&entries[1][..], &entries[2]], "broken_chain"),
+        (
+            vec![&entries[2][..], &altered, &entries[4]],
+            "bad_signature",
+        ),
+    ] {
+        assert_eq!(
+            code(sam.extend_audit(&sam_ws, &mut kept, &served)),
+            expected
+        );
+        assert_eq!((kept.len(), kept.head()), (2, head));
+    }
+    sam.extend_audit(&sam_ws, &mut kept, &refs(&entries[2..]))
+        .unwrap();
+    assert_eq!(kept.head(), full.head());
+    // The caps hold across calls: past MAX_AUDIT_ENTRIES in all, refused on lengths alone.
+    let many = vec![&entries[0][..]; confide::integrity::audit::MAX_AUDIT_ENTRIES];
+    assert_eq!(
+        code(sam.extend_audit(&sam_ws, &mut kept, &many)),
+        "log_too_large"
+    );
+    assert_eq!(kept.len(), 5);
+}
+
+#[test]
 fn the_headers_a_server_checks_parse_without_a_log_and_chain_by_the_entry_hash() {
     let (server, cleo, case) = practice();
     let (_, v1) = write(&case, &cleo, "one", None, T0 + 10);

@@ -500,6 +500,24 @@ export class Case {
   }
 
   /**
+   * Verifies `entries` as the ones that follow `trail`, a trail verified before (fetch them
+   * with the server's `?after=<trail.length - 1>`), and adds them to it: keeping a trail
+   * costs only its new entries, where `verifyAudit` costs every entry each time. The same
+   * checks as `verifyAudit`, from the trail's state. All or nothing: on an error, `trail` is
+   * as it was.
+   * @throws {ConfideError} as `verifyAudit`, but for the pin.
+   */
+  extendAudit(trail: AuditTrail, entries: Uint8Array[]): void {
+    const t = AuditTrail.inner(trail);
+    // The cap first, before anything is copied into wasm memory (FORMAT.md#verifying-an-audit-trail, 1).
+    if (Array.isArray(entries) && t.length() + entries.length > MAX_AUDIT_ENTRIES) {
+      throw new ConfideError("log_too_large", `an audit trail holds at most ${MAX_AUDIT_ENTRIES} entries, got ${t.length() + entries.length}`);
+    }
+    const list = bytesList("entries", entries, 4096);
+    call(() => this.#case().extendAudit(this.#ws(), t, list));
+  }
+
+  /**
    * Appends an event to a verified trail, signed by this member and sealed under the case's
    * summary key. Returns the entry to publish; `trail` now includes it.
    * @throws {ConfideError} `not_a_member`, `invalid_argument`, `malformed`.

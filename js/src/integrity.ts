@@ -138,6 +138,11 @@ export class AuditTrail {
     }));
   }
 
+  /** How many entries the trail holds; the last one's seq is `length - 1`. */
+  get length(): number {
+    return call(() => AuditTrail.inner(this).length());
+  }
+
   /** The head to keep and pass as `pin` next time; `undefined` while empty. */
   get head(): string | undefined {
     return call(() => AuditTrail.inner(this).head());

@@ -1104,6 +1104,18 @@ export async function runSuite({ confide, hazmat, vectors }) {
     ok(code(() => c.verifyAudit([entries[0], entries[2]])) === "broken_chain", "dropped audit entry");
     ok(code(() => c.verifyAudit([entries[1], entries[0], entries[2]])) === "broken_chain", "reordered audit entries");
     ok(code(() => c.verifyAudit(entries.slice(0, 2), { pin: trail.head })) === "rollback_detected", "audit cut below its pin");
+    // A kept trail extended by what the server serves after it: a skipped or altered entry
+    // is refused and the kept trail is as it was; the honest answer then extends it.
+    const kept = c.verifyAudit(entries.slice(0, 1));
+    const altered = entries[1].slice();
+    altered[altered.length - 70] ^= 1;
+    ok(code(() => c.extendAudit(kept, [entries[2]])) === "broken_chain", "extension skips an entry");
+    ok(code(() => c.extendAudit(kept, [altered, entries[2]])) === "bad_signature", "extension alters an entry");
+    ok(kept.length === 1, "kept trail unchanged after a refused extension");
+    c.extendAudit(kept, entries.slice(1));
+    ok(kept.length === 3 && kept.head === trail.head, "kept trail extended to the full head");
+    ok(code(() => c.extendAudit(kept, new Array(100_000).fill(entries[0]))) === "log_too_large", "extension past the cap");
+    kept.free();
     // A withheld tombstone shown as a live record, to a client reading the audit trail.
     const tomb = c.deleteRecord(ctx, { previous: w2.revision, now: T0 + 140 });
     const withDelete = c.verifyAudit(entries);

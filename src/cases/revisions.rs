@@ -305,6 +305,23 @@ impl Case {
         })
     }
 
+    /// Verifies `entries` as the ones that follow `trail`, a trail this member verified
+    /// before (fetched, say, with the server's `?after=` its last seq), and adds them to it:
+    /// a kept trail costs only its new entries. All or nothing.
+    ///
+    /// # Errors
+    /// As [`Case::verify_audit`] but for the pin.
+    pub fn extend_audit(
+        &self,
+        workspace: &Workspace,
+        trail: &mut AuditTrail,
+        entries: &[&[u8]],
+    ) -> Result<(), IntegrityError> {
+        trail.extend(membership(workspace)?, &self.log, entries, |epoch| {
+            self.keys.get(&epoch).and_then(|k| k.key(Level::Summary))
+        })
+    }
+
     /// Appends an event to a verified audit trail as this member, sealed under the current
     /// epoch's summary key. Returns the entry to publish.
     ///

@@ -172,7 +172,7 @@ impl AuditEvent {
 
 /// One verified audit entry: who, when, and (if this member holds the summary key of its
 /// epoch) what.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
     /// The entry's position, from 0.
     pub seq: u32,
@@ -367,10 +367,66 @@ impl AuditTrail {
             }
         }
         let mut trail = Self::new();
-        for entry in entries {
-            trail.push(workspace, case, entry, &summary_key)?;
-        }
+        trail.extend(workspace, case, entries, summary_key)?;
         Ok(trail)
+    }
+
+    /// Verifies `entries` as the ones that follow this trail, which was verified before, and
+    /// keeps them: the same checks as [`AuditTrail::verify`] from its state
+    /// (FORMAT.md#verifying-an-audit-trail), at the cost of the new entries only. All or
+    /// nothing: on an error the trail is as it was.
+    ///
+    /// # Errors
+    /// `TooLarge` (checked on lengths before any entry is), and [`AuditTrail::push`]'s errors.
+    pub(crate) fn extend<'k>(
+        &mut self,
+        workspace: &MembershipLog,
+        case: &CaseLog,
+        entries: &[&[u8]],
+        summary_key: impl Fn(u32) -> Option<&'k ContentKey>,
+    ) -> Result<(), IntegrityError> {
+        let new_bytes = entries
+            .iter()
+            .map(|e| e.len())
+            .fold(0, usize::saturating_add);
+        if self.records.len().saturating_add(entries.len()) > MAX_AUDIT_ENTRIES
+            || self.total_bytes.saturating_add(new_bytes) > MAX_AUDIT_BYTES
+        {
+            return Err(IntegrityError::TooLarge);
+        }
+        let (len, last, last_workspace_seq, last_key_epoch, total_bytes) = (
+            self.records.len(),
+            self.last,
+            self.last_workspace_seq,
+            self.last_key_epoch,
+            self.total_bytes,
+        );
+        for entry in entries {
+            if let Err(e) = self.push(workspace, case, entry, &summary_key) {
+                self.records.truncate(len);
+                self.last = last;
+                self.last_workspace_seq = last_workspace_seq;
+                self.last_key_epoch = last_key_epoch;
+                self.total_bytes = total_bytes;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// How many entries the trail holds.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// The bytes of its entries, counted against `MAX_AUDIT_BYTES`.
+    pub fn total_bytes(&self) -> usize {
+        self.total_bytes
+    }
+
+    /// Whether the trail holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
     }
 
     /// Checks one more entry against the trail and keeps it.

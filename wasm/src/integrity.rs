@@ -64,6 +64,29 @@ impl AuditTrail {
     pub fn head(&self) -> Option<String> {
         self.0.head().map(|h| h.to_base64url())
     }
+
+    /// How many entries the trail holds.
+    pub fn length(&self) -> u32 {
+        u32::try_from(self.0.len()).unwrap_or(u32::MAX)
+    }
+}
+
+/// The audit caps on lengths JS already knows, before anything is copied into wasm memory
+/// (FORMAT.md#verifying-an-audit-trail, 1): `held` entries of `held_bytes` plus `entries`.
+fn check_audit_caps(held: usize, held_bytes: usize, entries: &[Uint8Array]) -> Result<(), JsValue> {
+    let bytes = entries
+        .iter()
+        .map(|e| usize::try_from(e.length()).unwrap_or(usize::MAX))
+        .fold(held_bytes, usize::saturating_add);
+    if held.saturating_add(entries.len()) > confide::integrity::audit::MAX_AUDIT_ENTRIES
+        || bytes > confide::integrity::audit::MAX_AUDIT_BYTES
+    {
+        return Err(js_error(
+            "log_too_large",
+            "the audit trail is past its limits",
+        ));
+    }
+    Ok(())
 }
 
 impl Default for AuditTrail {
@@ -255,19 +278,7 @@ impl Case {
         entries: Vec<Uint8Array>,
         pin: Option<String>,
     ) -> Result<AuditTrail, JsValue> {
-        // The limits first, on lengths JS already knows.
-        if entries.len() > confide::integrity::audit::MAX_AUDIT_ENTRIES
-            || entries
-                .iter()
-                .map(|e| usize::try_from(e.length()).unwrap_or(usize::MAX))
-                .fold(0usize, usize::saturating_add)
-                > confide::integrity::audit::MAX_AUDIT_BYTES
-        {
-            return Err(js_error(
-                "log_too_large",
-                "the audit trail is past its limits",
-            ));
-        }
+        check_audit_caps(0, 0, &entries)?;
         let entries: Vec<Vec<u8>> = entries.iter().map(Uint8Array::to_vec).collect();
         let refs: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
         let pin = pin
@@ -277,6 +288,22 @@ impl Case {
         self.0
             .verify_audit(&workspace.0, &refs, pin.as_ref())
             .map(AuditTrail)
+            .map_err(to_js)
+    }
+
+    /// Verifies `entries` as the ones that follow `trail` and adds them to it; all or nothing.
+    #[wasm_bindgen(js_name = extendAudit)]
+    pub fn extend_audit(
+        &self,
+        workspace: &Workspace,
+        trail: &mut AuditTrail,
+        entries: Vec<Uint8Array>,
+    ) -> Result<(), JsValue> {
+        check_audit_caps(trail.0.len(), trail.0.total_bytes(), &entries)?;
+        let entries: Vec<Vec<u8>> = entries.iter().map(Uint8Array::to_vec).collect();
+        let refs: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
+        self.0
+            .extend_audit(&workspace.0, &mut trail.0, &refs)
             .map_err(to_js)
     }
 
