@@ -32,6 +32,18 @@ export const casePins = pinStore((caseId) => `confide-demo/case-head/${state.mem
 /** The verified cases this page holds: caseId → { c, ws } (ws: the Workspace it checked against). */
 const held = new Map();
 
+/**
+ * The audit trails this page has verified, caseId → { ws, head, trail } (the Workspace and
+ * case head it was verified under): while both stay, a later load verifies only the entries
+ * after it (Case.extendAudit). A moved head may bring keys that open more of it: verify anew.
+ */
+const trails = new Map();
+
+function dropTrail(caseId) {
+  trails.get(caseId)?.trail.free();
+  trails.delete(caseId);
+}
+
 function keep(caseId, c) {
   const old = held.get(caseId);
   if (old && old.c !== c) old.c.free();
@@ -41,6 +53,7 @@ function keep(caseId, c) {
 
 /** Forgets a case (its keys are zeroized). */
 export function dropCase(caseId) {
+  dropTrail(caseId);
   held.get(caseId)?.c.free();
   held.delete(caseId);
 }
@@ -48,6 +61,7 @@ export function dropCase(caseId) {
 /** Forgets every case: on leaving the workspace, or when it is reloaded. */
 export function dropAllCases() {
   for (const id of [...held.keys()]) dropCase(id);
+  for (const id of [...trails.keys()]) dropTrail(id);
 }
 
 /**
@@ -349,15 +363,27 @@ export async function signOffRevision(caseId, ctx, revision) {
 }
 
 /**
- * The case's audit trail, verified (Case.verifyAudit) against the head this browser pinned,
- * which then moves on. Returns `{ trail, count }`; free the trail when done.
+ * The case's audit trail, verified: the first time against the head this browser pinned
+ * (Case.verifyAudit), then only the entries the server has after it (Case.extendAudit). The
+ * pin moves on. Returns `{ trail, count }`; the page keeps the trail (do not free it).
  */
 export async function loadAudit(caseId, c) {
-  const { entries } = await state.session.json("GET", casePath(caseId, "/audit"));
-  const pin = auditPins.get(caseId);
-  const trail = c.verifyAudit(entries.map(unb64), pin ? { pin } : {});
+  const kept = trails.get(caseId);
+  let trail;
+  if (kept && kept.ws === state.ws && kept.head === c.head) {
+    trail = kept.trail;
+    const after = trail.length - 1;
+    const { entries } = await state.session.json("GET", casePath(caseId, after >= 0 ? `/audit?after=${after}` : "/audit"));
+    c.extendAudit(trail, entries.map(unb64));
+  } else {
+    const { entries } = await state.session.json("GET", casePath(caseId, "/audit"));
+    const pin = auditPins.get(caseId);
+    trail = c.verifyAudit(entries.map(unb64), pin ? { pin } : {});
+    dropTrail(caseId);
+    trails.set(caseId, { ws: state.ws, head: c.head, trail });
+  }
   if (trail.head) auditPins.set(caseId, trail.head);
-  return { trail, count: entries.length };
+  return { trail, count: trail.length };
 }
 
 /**
@@ -368,19 +394,17 @@ export async function loadAudit(caseId, c) {
 export async function appendAudit(caseId, c, event) {
   for (let attempt = 0; ; attempt++) {
     const { trail, count } = await loadAudit(caseId, c);
+    const entry = c.appendAudit(trail, event);
     try {
-      const entry = c.appendAudit(trail, event);
-      try {
-        await state.session.json("POST", casePath(caseId, "/audit"), { entry: b64(entry), expectedSeq: count });
-      } catch (e) {
-        if (e instanceof ApiError && e.code === "head_moved" && attempt === 0) continue;
-        throw e;
-      }
-      auditPins.set(caseId, trail.head);
-      return;
-    } finally {
-      trail.free();
+      await state.session.json("POST", casePath(caseId, "/audit"), { entry: b64(entry), expectedSeq: count });
+    } catch (e) {
+      // The kept trail holds an entry the server does not: verify afresh next time.
+      dropTrail(caseId);
+      if (e instanceof ApiError && e.code === "head_moved" && attempt === 0) continue;
+      throw e;
     }
+    auditPins.set(caseId, trail.head);
+    return;
   }
 }
 

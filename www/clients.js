@@ -290,20 +290,16 @@ async function gatherCase(caseId) {
     if (codeOf(e) === "freed") throw e;
     auditError = e;
   }
-  try {
-    return {
-      departed,
-      auditError,
-      level: c.level,
-      epoch: c.epoch,
-      retentionUntil: c.retentionUntil,
-      members: c.members,
-      name: await clientName(caseId, c),
-      notes: await noteItems(caseId, c, audit),
-    };
-  } finally {
-    audit?.free();
-  }
+  return {
+    departed,
+    auditError,
+    level: c.level,
+    epoch: c.epoch,
+    retentionUntil: c.retentionUntil,
+    members: c.members,
+    name: await clientName(caseId, c),
+    notes: await noteItems(caseId, c, audit),
+  };
 }
 
 function showCaseError(caseId, e) {
@@ -823,19 +819,11 @@ async function auditReport() {
   const caseId = state.caseId;
   const c = await currentCase(caseId);
   await appendAudit(caseId, c, { action: "export", note: "audit report" });
-  const { trail } = await loadAudit(caseId, c);
   const initials = await clientInitials(caseId, c);
   const names = memberNames();
-  let csv;
-  let html;
-  let count;
-  try {
-    count = trail.entries.length;
-    csv = trail.toCsv(names);
-    html = trail.toHtml(`Audit trail of ${initials || "a client"}, ${isoDay()}`, names);
-  } finally {
-    trail.free();
-  }
+  const { trail, count } = await loadAudit(caseId, c);
+  const csv = trail.toCsv(names);
+  const html = trail.toHtml(`Audit trail of ${initials || "a client"}, ${isoDay()}`, names);
   report = { csv, html, file: `audit-${initials.replace(/[^\p{L}\p{N}]/gu, "") || "client"}-${isoDay()}.csv` };
   ui.caseAuditSummary.textContent = `${count} ${count === 1 ? "entry" : "entries"}, each signed by the colleague who made it and chained to the one before: verified in this browser.`;
   ui.caseAuditView.hidden = true;

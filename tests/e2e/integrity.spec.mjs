@@ -347,3 +347,34 @@ test("the audit report: the CSV lists the create, the edits, the sign-off and th
     expect(p.problems, p.who).toEqual([]);
   }
 });
+
+test("the page keeps its verified audit trail and asks only for what follows it; an entry replayed there is refused", async () => {
+  test.setTimeout(60_000);
+  const auditPath = `/api/workspaces/${wsId}/cases/${caseId}/audit`;
+  const asked = [];
+  const onRequest = (r) => {
+    const url = new URL(r.url());
+    if (url.pathname === auditPath && r.method() === "GET") asked.push(url.search);
+  };
+  alice.page.on("request", onRequest);
+  await refresh(alice);
+  await expect.poll(() => asked.length).toBeGreaterThan(0);
+  expect(asked.every((q) => /^\?after=\d+$/.test(q)), asked.join(" ")).toBe(true);
+  alice.page.off("request", onRequest);
+
+  // The server answers with the trail's first entry again, after the kept trail.
+  await alice.page.route(
+    (url) => url.pathname === auditPath && url.searchParams.has("after"),
+    async (route) => {
+      const response = await route.fetch({ url: new URL(auditPath, route.request().url()).href });
+      const { entries } = await response.json();
+      await route.fulfill({ response, json: { entries: entries.slice(0, 1) } });
+    },
+  );
+  await refresh(alice);
+  await expect(alice.page.getByTestId("case-audit-error")).toContainText("The audit trail does not verify");
+  await alice.page.unrouteAll();
+  await refresh(alice);
+  await expect(alice.page.getByTestId("case-audit-error")).toBeHidden();
+  expect(alice.problems).toEqual([]);
+});
