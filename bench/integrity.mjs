@@ -2,7 +2,8 @@
 // 1. a 1 KiB note written as a signed revision and opened through its verified history,
 //    against the same note as an unsigned case record (encrypt + decrypt), in interleaved rounds;
 // 2. verifying the history of a record with 1,000 revisions;
-// 3. verifying an audit trail of 100,000 entries (the cap, FORMAT.md#verifying-an-audit-trail).
+// 3. verifying an audit trail of 100,000 entries (the cap, FORMAT.md#verifying-an-audit-trail);
+// 4. a kept trail extended by the 20 entries after it (extendAudit), as the demo keeps one.
 // The fixtures (revisions and entries) are written untimed in the same runtime.
 import { init, Case, Member, Workspace } from "../js/dist/index.js";
 import { measureSync, now } from "./measure.mjs";
@@ -28,7 +29,7 @@ function timeMedian(fn, samples) {
   return median(ms);
 }
 
-export async function runIntegrity({ ms = 800, rounds = 5, warmupMs = 300, revisions = 1000, auditEntries = 100_000, samples = 3, log = () => {} } = {}) {
+export async function runIntegrity({ ms = 800, rounds = 5, warmupMs = 300, revisions = 1000, auditEntries = 100_000, extendBy = 20, samples = 3, log = () => {} } = {}) {
   await init();
   const cleo = Member.generate();
   const ws = Workspace.create(cleo);
@@ -91,13 +92,27 @@ export async function runIntegrity({ ms = 800, rounds = 5, warmupMs = 300, revis
     t.free();
     return head;
   };
-  check(typeof verify() === "string", "the trail verifies");
+  const fullHead = verify();
+  check(typeof fullHead === "string", "the trail verifies");
   const auditMs = timeMedian(verify, samples);
   const auditBytes = entries.reduce((n, e) => n + e.length, 0);
   log(`integrity: ${auditEntries}-entry audit trail verified in ${auditMs.toFixed(1)} ms`);
+  // 4. A kept trail, within the cap, extended by successive batches of the entries after it.
+  const batches = [];
+  for (let i = samples + 1; i > 0; i--) batches.push(entries.slice(auditEntries - i * extendBy, auditEntries - (i - 1) * extendBy));
+  const kept = c.verifyAudit(entries.slice(0, auditEntries - (samples + 1) * extendBy));
+  const extend = () => {
+    c.extendAudit(kept, batches.shift());
+    return kept.length;
+  };
+  check(extend() === auditEntries - samples * extendBy, "the kept trail extends");
+  const extendMs = timeMedian(extend, samples);
+  check(kept.head === fullHead, "the extended trail is the whole trail");
+  kept.free();
+  log(`integrity: a kept trail extended by ${extendBy} entries in ${extendMs.toFixed(2)} ms`);
 
   c.free();
   ws.free();
   cleo.free();
-  return { note1k, revisions, historyMs, auditEntries, auditMs, auditBytes, auditWriteMs: writeMs };
+  return { note1k, revisions, historyMs, auditEntries, auditMs, auditBytes, auditWriteMs: writeMs, extendBy, extendMs };
 }
