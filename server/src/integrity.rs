@@ -79,6 +79,39 @@ async fn count_bytes(
 
 // ---------- revisions ------------------------------------------------------------------
 
+/// `GET …/cases/{case}/revisions`: the case's records that have revisions, each
+/// `{ recordId, field, number, updatedAt }` with its latest stored number and when it was
+/// stored (ms), by record id and field. Readers verify each history on its own.
+///
+/// # Errors
+/// 404 for a caller not on the case; 410 for a deleted case.
+pub async fn list_revised(
+    State(state): State<AppState>,
+    session: Session,
+    Path((ws, case)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (ws, case) = case_of(&ws, &case)?;
+    Scope::Case(ws, case)
+        .access(&state, &session.member_id)
+        .await?;
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT record_id, field, MAX(number), MAX(created_at) FROM case_revisions \
+         WHERE case_id = $1 GROUP BY record_id, field ORDER BY record_id, field",
+    )
+    .bind(&case.as_bytes()[..])
+    .fetch_all(state.db.read())
+    .await?;
+    let records: Vec<_> = rows
+        .into_iter()
+        .map(|(record, field, number, updated)| {
+            serde_json::json!({
+                "recordId": record, "field": field, "number": number, "updatedAt": updated,
+            })
+        })
+        .collect();
+    Ok(axum::Json(serde_json::json!({ "records": records })))
+}
+
 /// `GET …/cases/{case}/revisions/{record}/{field}[?after=N]`: the stored revisions numbered
 /// above `N` (0 when absent), oldest first.
 ///

@@ -483,6 +483,10 @@ pub async fn app(config: Config) -> Result<App, OpenError> {
     // record in base64url, a third larger than the record cap.
     let integrity = Router::new()
         .route(
+            "/api/workspaces/{ws}/cases/{case}/revisions",
+            get(integrity::list_revised),
+        )
+        .route(
             "/api/workspaces/{ws}/cases/{case}/revisions/{record}/{field}",
             get(integrity::list_revisions).post(integrity::post_revision),
         )

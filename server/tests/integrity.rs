@@ -329,6 +329,19 @@ async fn revisions_sign_offs_and_the_audit_trail_round_trip_through_the_server()
     let r = p.post_revision(&path, &p.cleo_t, &tombstone, None).await;
     assert_eq!(r.json(), json!({ "number": 3 }));
 
+    // The case lists the record with its latest number, to every member.
+    let r = p
+        .server
+        .get(&format!("{}/revisions", p.base()), Some(&p.sam_t))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let listed = r.json()["records"].clone();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["recordId"], json!(NOTE.record_id));
+    assert_eq!(listed[0]["field"], json!(NOTE.field));
+    assert_eq!(listed[0]["number"], json!(3));
+    assert!(listed[0]["updatedAt"].as_i64().unwrap() > 0);
+
     // Every member reads them back, oldest first, and from a number on.
     let stored = p.stored_revisions(&p.sam_t, None).await;
     assert_eq!(
@@ -460,6 +473,7 @@ async fn integrity_routes_refuse_outsiders_other_records_stale_heads_and_other_a
     let eve_t = p.server.login(&member(9)).await;
     for token in [&p.mia_t, &eve_t] {
         for get in [
+            format!("{}/revisions", p.base()),
             path.clone(),
             format!("{path}/1"),
             p.sign_offs(&NOTE),
