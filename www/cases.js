@@ -189,28 +189,57 @@ export async function createCase({ label, initials, retentionUntil }) {
     throw new PageError("case_id_mismatch");
   }
   keep(caseId, c);
-  await putText(caseId, c, PROFILE, CF.initials, initials, "summary");
-  await putText(caseId, c, PROFILE, CF.label, label, "full");
+  await writeField(caseId, c, PROFILE, CF.initials, initials, "summary", { fresh: true });
+  await writeField(caseId, c, PROFILE, CF.label, label, "full", { fresh: true });
   return caseId;
 }
 
-/** Encrypts `text` at `level` into the case's record field and uploads it. */
-export async function putText(caseId, c, recordId, field, text, level) {
-  const ct = c.encrypt(text, { recordId, field }, { level });
-  await state.session.upload(recordPath(caseId, recordId, field), ct);
+/**
+ * Writes `text` at `level` into a field of the case's records as its next signed revision:
+ * after the latest one this browser verifies (none for a `fresh` record), the first one for a
+ * field written before signed revisions. 409 head_moved: a colleague wrote first; once more.
+ */
+export async function writeField(caseId, c, recordId, field, text, level, { fresh = false } = {}) {
+  const ctx = { recordId, field };
+  for (let attempt = 0; ; attempt++) {
+    const opened = fresh && attempt === 0 ? null : await openSigned(caseId, c, ctx);
+    const previous = opened?.revisions.at(-1).bytes;
+    const { record, revision } = c.write(text, ctx, { level, ...(previous ? { previous } : {}) });
+    try {
+      await postRevision(caseId, ctx, revision, record);
+      return;
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "head_moved" && attempt === 0) continue;
+      throw e;
+    }
+  }
 }
 
-/** Downloads and decrypts a field of the case's records. */
+/**
+ * Opens a field of the case's records: its signed history, verified (openSigned), or for a
+ * field written before signed revisions, its unsigned record. 404 for neither.
+ */
+export async function readField(caseId, c, recordId, field) {
+  const opened = await openSigned(caseId, c, { recordId, field });
+  if (opened === null) return getText(caseId, c, recordId, field);
+  if (opened.deleted) throw new ApiError(404, "not_found");
+  return opened.value;
+}
+
+/** Downloads and decrypts an unsigned record (one written before signed revisions). */
 export async function getText(caseId, c, recordId, field) {
   const ct = await state.session.bytes(recordPath(caseId, recordId, field));
   return c.decryptText(ct, { recordId, field });
 }
 
-/** The case's records by id with their fields, newest change first. */
+/** The case's records, signed and unsigned, by id with their fields, newest change first. */
 export async function listCaseRecords(caseId) {
-  const { records } = await state.session.json("GET", casePath(caseId, "/records"));
+  const [{ records: unsigned }, { records: revised }] = await Promise.all([
+    state.session.json("GET", casePath(caseId, "/records")),
+    state.session.json("GET", casePath(caseId, "/revisions")),
+  ]);
   const byId = new Map();
-  for (const r of records) {
+  for (const r of [...unsigned, ...revised]) {
     const entry = byId.get(r.recordId) ?? { recordId: r.recordId, fields: new Set(), updatedAt: 0 };
     entry.fields.add(r.field);
     entry.updatedAt = Math.max(entry.updatedAt, r.updatedAt);
@@ -227,10 +256,10 @@ export async function listCaseRecords(caseId) {
 export async function rewriteProfile(caseId) {
   const c = await currentCase(caseId);
   if (c.level !== "full") return;
-  const initials = await getText(caseId, c, PROFILE, CF.initials);
-  const label = await getText(caseId, c, PROFILE, CF.label);
-  await putText(caseId, c, PROFILE, CF.initials, initials, "summary");
-  await putText(caseId, c, PROFILE, CF.label, label, "full");
+  const initials = await readField(caseId, c, PROFILE, CF.initials);
+  const label = await readField(caseId, c, PROFILE, CF.label);
+  await writeField(caseId, c, PROFILE, CF.initials, initials, "summary");
+  await writeField(caseId, c, PROFILE, CF.label, label, "full");
 }
 
 /**
@@ -244,7 +273,7 @@ export async function writeNote(caseId, { note, minutes, status }) {
   const ctx = { recordId, field: CF.note };
   const { record, revision } = c.write(note, ctx, { level: "full" });
   await postRevision(caseId, ctx, revision, record);
-  await putText(caseId, c, recordId, CF.summary, JSON.stringify({ minutes, status }), "summary");
+  await writeField(caseId, c, recordId, CF.summary, JSON.stringify({ minutes, status }), "summary", { fresh: true });
   await appendAudit(caseId, c, { action: "create", ...ctx, revision });
   return c;
 }

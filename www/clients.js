@@ -7,7 +7,7 @@
 import { isConfideError } from "/pkg/dist/index.js";
 import { ApiError } from "./api.js";
 import {
-  CF, PROFILE, appendAudit, changeCase, createCase, currentCase, dropAllCases, dropCase, fetchRevisions, fetchSignOffs, getText,
+  CF, PROFILE, appendAudit, changeCase, createCase, currentCase, dropAllCases, dropCase, fetchRevisions, fetchSignOffs, getText, readField,
   listCaseRecords, listCases, loadAudit, loadCase, openEarlier, openSigned, removeDepartedFrom, reviseNote, revisionHash,
   rewriteProfile, signOffRevision, writeNote,
 } from "./cases.js";
@@ -34,7 +34,7 @@ function colleague(id) {
 async function clientName(caseId, c) {
   const field = c.level === "full" ? CF.label : CF.initials;
   try {
-    return await getText(caseId, c, PROFILE, field);
+    return await readField(caseId, c, PROFILE, field);
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return "(unnamed client)";
     throw e;
@@ -325,13 +325,14 @@ async function noteItems(caseId, c, audit) {
     items.push(li);
     const when = new Date(rec.updatedAt).toLocaleString("en-GB");
     try {
-      const s = JSON.parse(await getText(caseId, c, rec.recordId, CF.summary));
+      const s = JSON.parse(await readField(caseId, c, rec.recordId, CF.summary));
       const minutes = Number.isSafeInteger(s?.minutes) ? `${s.minutes} min` : "duration not given";
       const line = el("p", { testid: "case-note-summary", className: "note-head" });
       line.append(el("strong", { className: "badge summary", text: "Summary" }), ` ${minutes} · ${STATUS[s?.status] ?? "status not given"} · ${when}`);
       li.append(line);
     } catch (e) {
       if (isLocked(e)) li.append(lockedNote(when));
+      else if (codeOf(e) === "rollback_detected" || codeOf(e) === "fork_detected") li.append(staleWarning(codeOf(e)));
       else errorIn(li, e, "This note does not open", "case-note-open-error");
       continue;
     }
@@ -802,7 +803,7 @@ function memberNames() {
 /** The client's initials (every member of the case reads them), for the report's title. */
 async function clientInitials(caseId, c) {
   try {
-    return await getText(caseId, c, PROFILE, CF.initials);
+    return await readField(caseId, c, PROFILE, CF.initials);
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return "";
     throw e;

@@ -173,15 +173,15 @@ test("each person sees exactly what they should: clinicians their clients, the s
   const lena = caseOf[LENA.label];
   await openClient(alice, LENA.label);
   const noteId = await firstNoteId(alice);
-  // The clinical note is a signed revision (integrity.spec.mjs): revision 1's record.
+  // The clinical note and its summary are signed revisions (integrity.spec.mjs): revision 1's records.
   const notePath = casePath(lena, `/revisions/${noteId}/note/1`);
-  const summaryPath = casePath(lena, `/records/${noteId}/summary`);
+  const summaryPath = casePath(lena, `/revisions/${noteId}/summary/1`);
   const [apiMia, apiBen, apiSam] = await Promise.all([asMember(mia.kit), asMember(ben.kit), asMember(sam.kit)]);
   try {
     // Mia and Ben are not on Lena's case: the server answers as if it did not exist.
     expect((await apiMia.json(`/api/workspaces/${wsId}/cases`)).cases).toEqual([]);
     for (const api of [apiMia, apiBen]) {
-      for (const path of [casePath(lena, "/log"), casePath(lena, "/grants"), casePath(lena, "/records"), notePath, summaryPath]) {
+      for (const path of [casePath(lena, "/log"), casePath(lena, "/grants"), casePath(lena, "/records"), casePath(lena, "/revisions"), notePath, summaryPath]) {
         expect(await api.status(path), path).toBe(404);
       }
     }
@@ -426,7 +426,7 @@ test("Ben deletes a client: nobody can open its notes, not even from a copy of t
         expect((await api.json(casePath(lena, "/grants"))).grants, name).toEqual([]);
         const ws = await api.workspace(wsId, { invite: (name === "ben" ? ben : sam).invite });
         await expect(api.loadCase(ws, lena)).rejects.toMatchObject({ code: "missing_grant" });
-        const note = await api.bytes(casePath(lena, `/records/${noteIds.at(-1)}/summary`));
+        const note = await api.bytes(casePath(lena, `/revisions/${noteIds.at(-1)}/summary/1`));
         expect(codeThrown(() => ws.decrypt(note, { recordId: noteIds.at(-1), field: "summary" })), name).toMatch(/^[a-z_]+$/);
         ws.free();
       }

@@ -151,6 +151,21 @@ test("a note shows its author and revision; a colleague's edit is revision 2 by 
     const path = (field) => `/api/workspaces/${wsId}/cases/${caseId}/records/${old}/${field}`;
     await api.put(path("note"), c.encrypt(NOTE_UNSIGNED, { recordId: old, field: "note" }, { level: "full" }));
     await api.put(path("summary"), c.encrypt(summaryText(45, "attended"), { recordId: old, field: "summary" }, { level: "summary" }));
+    // Everything the page writes for a client is a signed revision: the profile and the
+    // note's summary too, which open through their verified histories.
+    const casePath = `/api/workspaces/${wsId}/cases/${caseId}`;
+    const { records: revised } = await api.json(`${casePath}/revisions`);
+    const fields = revised.map((r) => `${r.recordId}/${r.field}`);
+    for (const f of ["profile/label", "profile/initials", `${noteId}/note`, `${noteId}/summary`]) expect(fields).toContain(f);
+    const history = async (recordId, field) => {
+      const { revisions } = await api.json(`${casePath}/revisions/${recordId}/${field}`);
+      const record = await api.bytes(`${casePath}/revisions/${recordId}/${field}/${revisions.length}`);
+      const opened = c.openRecordText({ revisions: revisions.map((r) => Buffer.from(r, "base64url")), record }, { recordId, field });
+      return { number: opened.revision.number, value: opened.value };
+    };
+    expect(await history(noteId, "summary")).toEqual({ number: 1, value: summaryText(50, "attended") });
+    // The label again at each change of the case's members (Ben, Sam): revisions 1 to 3.
+    expect(await history("profile", "label")).toEqual({ number: 3, value: EVA.label });
     c.free();
     ws.free();
   } finally {
@@ -281,6 +296,23 @@ test("a server that rolls the note back or forks it: the page warns on the note 
   await alice.page.unrouteAll();
   await refresh(alice);
   await expect(warning).toHaveCount(0);
+  await expect(note(alice).getByTestId("case-note-body")).toHaveText(REV_3);
+
+  // The client's name rolled back to an earlier revision: the case does not open.
+  const labelPath = `/api/workspaces/${wsId}/cases/${caseId}/revisions/profile/label`;
+  await alice.page.route(
+    (url) => url.pathname === labelPath,
+    async (route) => {
+      const response = await route.fetch();
+      const { revisions } = await response.json();
+      await route.fulfill({ response, json: { revisions: revisions.slice(0, -1) } });
+    },
+  );
+  await refresh(alice);
+  await expect(alice.page.getByTestId("case-error")).toContainText("does not open");
+  await alice.page.unrouteAll();
+  await refresh(alice);
+  await expect(alice.page.getByTestId("case-error")).toBeHidden();
   await expect(note(alice).getByTestId("case-note-body")).toHaveText(REV_3);
 });
 
