@@ -332,13 +332,15 @@ async function postRevision(caseId, ctx, revision, record) {
  */
 export async function openSigned(caseId, c, ctx, audit) {
   const revisions = await fetchRevisions(caseId, ctx);
+  const pin = revisionPins.get(caseId, ctx.recordId, ctx.field);
+  // None listed where this browser has seen one: withheld, not a record from before revisions.
+  if (revisions.length === 0 && pin) throw new PageError("rollback_detected");
   if (revisions.length === 0) return null;
   // The history starts at revision 1, so the last one listed is number `length`, and its
   // byte 4 says whether it is a tombstone, with no record to fetch (FORMAT.md#revision).
   // Both are hints only: openRecordText verifies what the revision is before it trusts it.
   const last = revisions[revisions.length - 1];
   const record = last[4] === DELETE_KIND ? undefined : await fetchRevisionRecord(caseId, ctx, revisions.length);
-  const pin = revisionPins.get(caseId, ctx.recordId, ctx.field);
   const opened = c.openRecordText({ revisions, record, ...(pin ? { pin } : {}), ...(audit ? { audit } : {}) }, ctx);
   revisionPins.set(caseId, ctx.recordId, ctx.field, opened.pin);
   return opened;
@@ -399,14 +401,16 @@ export async function signOffRevision(caseId, ctx, revision) {
 export async function loadAudit(caseId, c) {
   const kept = trails.get(caseId);
   let trail;
-  if (kept && kept.ws === state.ws && kept.head === c.head) {
+  // The pin is shared with this member's other tabs: one that has seen more moves it on,
+  // and then the kept trail is verified anew against it.
+  const pin = auditPins.get(caseId);
+  if (kept && kept.ws === state.ws && kept.head === c.head && (pin ?? undefined) === kept.trail.head) {
     trail = kept.trail;
     const after = trail.length - 1;
     const { entries } = await state.session.json("GET", casePath(caseId, after >= 0 ? `/audit?after=${after}` : "/audit"));
     c.extendAudit(trail, entries.map(unb64));
   } else {
     const { entries } = await state.session.json("GET", casePath(caseId, "/audit"));
-    const pin = auditPins.get(caseId);
     trail = c.verifyAudit(entries.map(unb64), pin ? { pin } : {});
     dropTrail(caseId);
     trails.set(caseId, { ws: state.ws, head: c.head, trail });

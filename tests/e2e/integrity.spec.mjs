@@ -313,6 +313,14 @@ test("a server that rolls the note back or forks it: the page warns on the note 
   await alice.page.unrouteAll();
   await refresh(alice);
   await expect(alice.page.getByTestId("case-error")).toBeHidden();
+  // Every revision of it withheld, as if the name were from before signed revisions: the same.
+  await alice.page.route((url) => url.pathname === labelPath, (route) => route.fulfill({ json: { revisions: [] } }));
+  await refresh(alice);
+  await expect(alice.page.getByTestId("case-error")).toContainText("does not open");
+  await expect(alice.page.getByTestId("case-title")).not.toHaveText("(unnamed client)");
+  await alice.page.unrouteAll();
+  await refresh(alice);
+  await expect(alice.page.getByTestId("case-error")).toBeHidden();
   await expect(note(alice).getByTestId("case-note-body")).toHaveText(REV_3);
 });
 
