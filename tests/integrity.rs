@@ -8,6 +8,7 @@ mod common;
 
 use common::practice::{CLEO, DAN, MIA, SAM, T0, practice};
 use common::{id, member};
+use confide::integrity::audit::{MAX_AUDIT_BYTES, MAX_AUDIT_ENTRIES};
 use confide::integrity::{
     AuditAction, AuditEntryHeader, AuditEvent, AuditTrail, Revision, RevisionKind, RevisionPin,
     SignOffHeader, audit_entry_hash,
@@ -578,7 +579,7 @@ fn a_kept_audit_trail_extends_by_its_new_entries_all_or_nothing() {
     let mut kept = sam
         .verify_audit(&sam_ws, &refs(&entries[..2]), None)
         .unwrap();
-    let head = kept.head();
+    let before = kept.clone();
     let mut altered = entries[3].clone();
     let n = altered.len();
     altered[n - 70] ^= 1;
@@ -594,15 +595,30 @@ fn a_kept_audit_trail_extends_by_its_new_entries_all_or_nothing() {
             code(sam.extend_audit(&sam_ws, &mut kept, &served)),
             expected
         );
-        assert_eq!((kept.len(), kept.head()), (2, head));
+        assert_eq!(
+            (kept.records(), kept.head(), kept.total_bytes()),
+            (before.records(), before.head(), before.total_bytes())
+        );
     }
     sam.extend_audit(&sam_ws, &mut kept, &refs(&entries[2..]))
         .unwrap();
     assert_eq!(kept.head(), full.head());
-    // The caps hold across calls: past MAX_AUDIT_ENTRIES in all, refused on lengths alone.
-    let many = vec![&entries[0][..]; confide::integrity::audit::MAX_AUDIT_ENTRIES];
+    // The caps hold across calls, refused on lengths alone: past MAX_AUDIT_ENTRIES in all,
+    // and past MAX_AUDIT_BYTES in fewer entries, each with a long note.
+    let many = vec![&entries[0][..]; MAX_AUDIT_ENTRIES];
     assert_eq!(
         code(sam.extend_audit(&sam_ws, &mut kept, &many)),
+        "log_too_large"
+    );
+    let mut long = event(AuditAction::Export, &r);
+    long.note = "n".repeat(1024);
+    let long = case
+        .append_audit(&cleo, &mut trail, &long, T0 + 30)
+        .unwrap();
+    let count = MAX_AUDIT_BYTES / long.len() + 1;
+    assert!(count < MAX_AUDIT_ENTRIES - kept.len());
+    assert_eq!(
+        code(sam.extend_audit(&sam_ws, &mut kept, &vec![&long[..]; count])),
         "log_too_large"
     );
     assert_eq!(kept.len(), 5);

@@ -503,8 +503,9 @@ export class Case {
    * Verifies `entries` as the ones that follow `trail`, a trail verified before (fetch them
    * with the server's `?after=<trail.length - 1>`), and adds them to it: keeping a trail
    * costs only its new entries, where `verifyAudit` costs every entry each time. The same
-   * checks as `verifyAudit`, from the trail's state. All or nothing: on an error, `trail` is
-   * as it was.
+   * checks as `verifyAudit`, from the trail's state; entries already kept are not opened
+   * again (one kept sealed opens by verifying the whole trail once this member holds its
+   * key). All or nothing: on an error, `trail` is as it was.
    * @throws {ConfideError} as `verifyAudit`, but for the pin.
    */
   extendAudit(trail: AuditTrail, entries: Uint8Array[]): void {
