@@ -148,8 +148,9 @@ test-fuzz:
 
 ## test-e2e: the demo's scenarios in Chromium and in Firefox ESR against the real server (a
 ## fresh data dir under build/, port CONFIDE_E2E_PORT or 8090), then the check that nothing
-## readable is at rest. The server is the test profile's build, which test-rust has made:
-## a release build would cost make test minutes and change nothing the pages see.
+## readable is at rest. The server is a dev-profile build: most of it is compiled by then
+## (test-rust), where a release build (LTO) would cost make test minutes and change nothing
+## the pages see.
 TEST_SERVER_BIN := $(or $(CARGO_TARGET_DIR),target)/debug/confide-server
 test-e2e: build
 	cargo build -p confide-server

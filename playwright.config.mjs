@@ -14,7 +14,7 @@ import { defineConfig } from "@playwright/test";
 
 const PORT = Number(process.env.CONFIDE_E2E_PORT ?? 8090);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
-const SERVER_BIN = process.env.CONFIDE_SERVER_BIN ?? "target/release/confide-server";
+const SERVER_BIN = process.env.CONFIDE_SERVER_BIN ?? "target/debug/confide-server";
 const E2E_DATA_DIR = "build/e2e-data";
 // The page under test; another folder (an older www/) shows which tests fail against it.
 const WWW = process.env.CONFIDE_E2E_WWW ?? "www";

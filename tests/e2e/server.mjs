@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 
-const SERVER_BIN = process.env.CONFIDE_SERVER_BIN ?? "target/release/confide-server";
+const SERVER_BIN = process.env.CONFIDE_SERVER_BIN ?? "target/debug/confide-server";
 const SUITE_PORT = Number(process.env.CONFIDE_E2E_PORT ?? 8090);
 const WWW = process.env.CONFIDE_E2E_WWW ?? "www";
 
