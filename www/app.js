@@ -17,7 +17,7 @@ import { forgetClients, refreshClients, wireClients } from "./clients.js";
 import { checkTranscript, guardUnload, listRecords, mayDiscard, newNote, refreshNotes, saveNote } from "./notes.js";
 import { checkChosenRecording, player, refreshRecordings, uploadRecording } from "./recordings.js";
 import { createInvite, renderMembers, startPolling, stopPolling } from "./team.js";
-import { focusOn, notice, state, ui } from "./ui.js";
+import { focusOn, focusUnlessTyping, notice, state, ui } from "./ui.js";
 import { tidyUp } from "./unfinished.js";
 import {
   hooks as workspaceHooks, checkCode, closeWorkspace, createWorkspace, isAdmin, lastOpened, listWorkspaces,
@@ -123,7 +123,7 @@ async function openWorkspace(wsId, options = {}) {
     throw e;
   }
   await refreshAll();
-  focusOn(ui.clientInput);
+  focusUnlessTyping(ui.clientInput);
 }
 
 /** The check-code step: the server's head, to compare with a colleague's screen. */
@@ -220,7 +220,7 @@ async function switchWorkspace() {
 identityHooks.ready = afterIdentity;
 joinHooks.joined = async () => {
   await refreshAll();
-  focusOn(ui.clientInput);
+  focusUnlessTyping(ui.clientInput);
 };
 workspaceHooks.render = renderWorkspace;
 workspaceHooks.lockOut = lockOut;
@@ -246,7 +246,7 @@ function wire() {
       await listWorkspaces();
       renderWorkspace();
       await refreshAll();
-      focusOn(ui.clientInput);
+      focusUnlessTyping(ui.clientInput);
     }),
   );
   ui.checkMatches.addEventListener("click", () =>

@@ -56,6 +56,16 @@ export function focusOn(el) {
   el?.focus();
 }
 
+/**
+ * `focusOn` at the end of a step that waited on the server, unless the user has meanwhile
+ * begun typing in a field: the field keeps focus, and what they type stays in it.
+ */
+export function focusUnlessTyping(el) {
+  const now = document.activeElement;
+  const typing = now instanceof HTMLInputElement || now instanceof HTMLTextAreaElement || now instanceof HTMLSelectElement;
+  if (!typing) focusOn(el);
+}
+
 /** Shows a short, non-error message in `el` (a role="status" element). */
 export function notice(el, text) {
   el.textContent = text;

@@ -3,8 +3,8 @@
 // and a wrong or too-large file is refused before any work, in plain words.
 import { test, expect } from "@playwright/test";
 import {
-  AUDIO_NAME, CLIENT_1, CLIENT_3, NOTE_1, NOTE_3, NOTE_DRAFT, adminWithWorkspace, confirm, makeWav,
-  progressDisagreements, writeNote,
+  AUDIO_NAME, CLIENT_1, CLIENT_3, NOTE_1, NOTE_3, NOTE_DRAFT, adminWithWorkspace, confirm, createIdentity, makeWav,
+  openProfile, progressDisagreements, ready, writeNote,
 } from "./fixtures.mjs";
 
 /** What the server lists, through the page's own requests (records and blobs). */
@@ -186,4 +186,35 @@ test("a long note shows progress; recordings of the same name show their dates",
   for (const d of dates) expect(d).toMatch(/\d\d\/\d\d\/\d{4}, \d\d:\d\d:\d\d/);
   expect(dates[0]).not.toBe(dates[1]);
   await context.close();
+});
+
+test("typing while a new workspace still loads: focus stays in the field, and so does the text", async ({ browser }) => {
+  const { context, page, problems } = await openProfile(browser);
+  try {
+    await ready(page);
+    await createIdentity(page);
+    // The workspace opens, and its list of clients answers late.
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    await page.route(
+      (url) => /^\/api\/workspaces\/[^/]+\/cases$/.test(url.pathname),
+      async (route) => {
+        await held;
+        await route.continue();
+      },
+    );
+    await page.getByTestId("create-workspace").click();
+    await expect(page.locator("body")).toHaveAttribute("data-state", "open");
+    await page.getByTestId("note-input").fill(NOTE_1);
+    release();
+    await expect(page.getByTestId("clients")).toHaveAttribute("data-refreshed", /^[1-9]/);
+    // The page would move focus to the client field at the end of the step; the user is typing.
+    await expect(page.getByTestId("note-input")).toBeFocused();
+    await page.keyboard.type(" More.");
+    await expect(page.getByTestId("note-input")).toHaveValue(`${NOTE_1} More.`);
+    await expect(page.getByTestId("client-input")).toHaveValue("");
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
+  }
 });
