@@ -427,16 +427,21 @@ export async function loadAudit(caseId, c) {
 export async function appendAudit(caseId, c, event) {
   for (let attempt = 0; ; attempt++) {
     const { trail, count } = await loadAudit(caseId, c);
+    // Out of the page's keeping while the entry is in flight: a load meanwhile verifies what
+    // the server has, so no pin moves on to an entry the server may still refuse.
+    const kept = trails.get(caseId);
+    trails.delete(caseId);
     const entry = c.appendAudit(trail, event);
     try {
       await state.session.json("POST", casePath(caseId, "/audit"), { entry: b64(entry), expectedSeq: count });
     } catch (e) {
-      // The kept trail holds an entry the server does not: verify afresh next time.
-      dropTrail(caseId);
+      trail.free();
       if (e instanceof ApiError && e.code === "head_moved" && attempt === 0) continue;
       throw e;
     }
     auditPins.set(caseId, trail.head);
+    if (trails.has(caseId)) trail.free();
+    else trails.set(caseId, kept);
     return;
   }
 }
